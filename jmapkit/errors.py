@@ -1,0 +1,110 @@
+"""One root exception; every user-facing error says what is wrong, where, and how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class JmapkitError(Exception):
+    """Root of every error jmapkit raises on purpose: the CLI prints it as one line and exits 2."""
+
+    exit_code = 2
+
+    def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
+        self.what = what
+        self.where = where
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        parts = [f"{self.where}: {self.what}" if self.where else self.what]
+        if self.fix:
+            parts.append(f"Fix: {self.fix}")
+        return " ".join(parts)
+
+
+class WorkshopNotFound(JmapkitError):
+    """The folder is not a workshop (no workshop.json in it or above it)."""
+
+
+class WorkshopExists(JmapkitError):
+    """`jmapkit new` would overwrite an existing workshop."""
+
+
+class TemplateNotFound(JmapkitError):
+    """An unknown template name."""
+
+
+class StepMissing(JmapkitError):
+    """A step needs an earlier step that has not been saved yet."""
+
+
+class StepInvalid(JmapkitError):
+    """A step file is not valid JSON, not an envelope, or fails validation."""
+
+
+class SchemaTooNew(StepInvalid):
+    """A step file was written by a newer jmapkit than this one."""
+
+
+class DataFileError(JmapkitError):
+    """An input data file is missing, unreadable, or has no usable content."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation failure: where it is, what the value was, and what is allowed."""
+
+    column: str | None
+    reason: str
+    rows: tuple[int, ...] = ()
+    value: object = None
+    allowed: str | None = None
+    count: int | None = None
+
+    def describe(self, max_rows: int = 5) -> str:
+        where = f"column {self.column!r}" if self.column else "file"
+        n = self.count if self.count is not None else len(self.rows)
+        text = f"{where}: {self.reason}"
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows[:max_rows])
+            more = f" and {n - max_rows} more" if n > max_rows else ""
+            text += f" (row{'s' if n > 1 else ''} {shown}{more})"
+        if self.value is not None:
+            text += f", e.g. {self.value!r}"
+        if self.allowed:
+            text += f"; allowed: {self.allowed}"
+        return text
+
+
+class ValidationFailed(JmapkitError):
+    """Every problem found in one input (a data file or a step), reported together."""
+
+    def __init__(self, source: str, problems: Sequence[Problem], *, fix: str | None = None) -> None:
+        self.source = source
+        self.problems = list(problems)
+        listed = "; ".join(p.describe() for p in self.problems)
+        count = len(self.problems)
+        super().__init__(
+            f"{count} problem{'s' if count != 1 else ''}: {listed}",
+            where=source,
+            fix=fix or "correct the listed values in the file and run again.",
+        )
+
+
+class RunFailed(JmapkitError):
+    """A notebook failed during `jmapkit run`; the partly executed notebook is kept."""
+
+
+class ExportError(JmapkitError):
+    """An export could not be written."""
+
+
+class MissingDependency(JmapkitError):
+    """An optional package is needed for this feature."""
+
+    def __init__(self, package: str, feature: str, extra: str | None = None) -> None:
+        install = f"pip install 'jmapkit[{extra}]'" if extra else f"pip install {package}"
+        super().__init__(f"{feature} needs the package {package!r}, which is not installed.", fix=install)

@@ -1,0 +1,307 @@
+"""The five steps' data models: what the team enters and what jmapkit derives, with provenance.
+
+No widgets, charts or exporters are imported here; everything else depends on this module.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Scope = Literal["journey", "experience"]
+Language = Literal["en", "de", "ko", "ja"]
+LANGUAGES: tuple[str, ...] = ("en", "de", "ko", "ja")
+Emotion = Annotated[int, Field(ge=-2, le=2)]
+Rating = Annotated[int, Field(ge=1, le=5)]
+
+DEFAULT_STAGES = ("awareness", "consideration", "purchase", "onboarding", "retention", "advocacy")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Source(_Model):
+    """Where a value came from: the template, the team, participants' votes, or a data file."""
+
+    kind: Literal["template", "team", "vote", "data"] = "team"
+    detail: str | None = None  # data: file name; vote: vote kind
+    sha256: str | None = None  # data: content hash of the file
+    run: str | None = None  # data: the run that computed it
+    n: int | None = None  # vote: how many participants
+
+
+TEMPLATE = Source(kind="template")
+
+
+class _Sourced(_Model):
+    source: Source = Field(default_factory=Source)
+
+
+# --- step 1 -----------------------------------------------------------------------------------
+
+
+class Goals(_Sourced):
+    """Step 1: what the map is for, for whom, and over which period."""
+
+    scope: Scope = "journey"
+    customer_goal: str = ""
+    business_objectives: list[str] = []
+    time_period: str = ""
+    success_metrics: list[str] = []
+    out_of_scope: list[str] = []
+
+
+# --- step 2 -----------------------------------------------------------------------------------
+
+
+class Persona(_Sourced):
+    name: str = Field(min_length=1)
+    role: str = ""
+    segment: str | None = None  # a value of the data's `segment` column
+    goals: list[str] = []
+    needs: list[str] = []
+    frustrations: list[str] = []
+    quote: str = ""
+    evidence: list[str] = []
+
+
+class Personas(_Model):
+    """Step 2: persona cards, each optionally linked to a data segment."""
+
+    personas: list[Persona] = []
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Personas:
+        _require_unique([p.name for p in self.personas], "persona name")
+        return self
+
+
+# --- step 3 -----------------------------------------------------------------------------------
+
+
+class Stage(_Sourced):
+    id: str = Field(min_length=1, pattern=r"^[^\s/\\]+$")
+    name: str = ""
+    actions: list[str] = []  # what the customer does in this stage
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Touchpoint(_Sourced):
+    id: str = Field(min_length=1, pattern=r"^[^\s/\\]+$")
+    name: str = ""
+    stage: str
+    channel: str = ""
+    layer: Literal["frontstage", "backstage"] = "frontstage"
+    owner: str = ""
+    handoff: bool = False
+    moment_of_truth: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Touchpoints(_Model):
+    """Step 3: ordered stages, touchpoints per stage, and raw event names mapped to touchpoints."""
+
+    stages: list[Stage] = []
+    touchpoints: list[Touchpoint] = []
+    event_map: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Touchpoints:
+        _require_unique([s.id for s in self.stages], "stage id")
+        _require_unique([t.id for t in self.touchpoints], "touchpoint id")
+        stage_ids = {s.id for s in self.stages}
+        tp_ids = {t.id for t in self.touchpoints}
+        problems = [
+            f"touchpoint {t.id!r} is in stage {t.stage!r}, which is not one of {sorted(stage_ids)}"
+            for t in self.touchpoints
+            if t.stage not in stage_ids
+        ]
+        problems += [
+            f"event {event!r} maps to touchpoint {tp!r}, which is not one of {sorted(tp_ids)}"
+            for event, tp in self.event_map.items()
+            if tp not in tp_ids
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def stage_of(self) -> dict[str, str]:
+        """Touchpoint id → stage id."""
+        return {t.id: t.stage for t in self.touchpoints}
+
+    def stage_order(self) -> list[str]:
+        return [s.id for s in self.stages]
+
+    def in_stage(self, stage: str) -> list[Touchpoint]:
+        return [t for t in self.touchpoints if t.stage == stage]
+
+
+# --- step 4 -----------------------------------------------------------------------------------
+
+
+class DataRef(_Model):
+    """A data file the analytics read, identified by content hash so a run can be reproduced."""
+
+    path: str
+    sha256: str
+    rows: int | None = None
+
+
+class EmotionVote(_Sourced):
+    """The room's emotion for one touchpoint on the −2..+2 scale."""
+
+    touchpoint: str
+    emotion: float = Field(ge=-2, le=2)
+
+
+class FunnelRow(_Model):
+    stage: str
+    reached: int
+    conversion_from_previous: float | None
+    conversion_from_first: float | None
+    median_hours: float | None
+    p90_hours: float | None
+    entered_here: int = 0
+
+
+class ScoreRow(_Model):
+    """One survey metric for one group (a touchpoint, a stage or a segment)."""
+
+    group_by: Literal["touchpoint", "stage", "segment", "all"]
+    group: str
+    metric: str  # nps, csat, ces, or a custom question's name
+    n: int
+    value: float
+    ci_low: float | None
+    ci_high: float | None
+
+
+class Behaviour(_Model):
+    """Step 4: the team's choices (data files, emotion votes) and what the data says."""
+
+    data: dict[str, str] = {}  # input name → path, relative to the workshop folder when inside it
+    emotions: list[EmotionVote] = []
+    inputs: dict[str, DataRef] = {}  # derived: what was actually read, with hashes
+    funnel: list[FunnelRow] = []
+    scores: list[ScoreRow] = []
+    tables: dict[str, str] = {}  # table name → CSV path under steps/4-behaviour/
+    warnings: list[str] = []
+    run: str | None = None
+
+
+# --- step 5 -----------------------------------------------------------------------------------
+
+
+class PainPoint(_Sourced):
+    touchpoint: str
+    description: str = Field(min_length=1)
+    severity: Rating = 3
+    frequency: Rating = 3
+    owner: str = ""
+    fix: str = ""
+    evidence: list[str] = []
+
+    def priority(self, moment_of_truth: bool) -> int:
+        """Severity × frequency, doubled at a moment of truth: where the map asks for action first."""
+        return self.severity * self.frequency * (2 if moment_of_truth else 1)
+
+
+class Opportunity(_Sourced):
+    touchpoint: str | None = None
+    stage: str | None = None
+    description: str = Field(min_length=1)
+    owner: str = ""
+
+
+class KPI(_Sourced):
+    stage: str
+    name: str = Field(min_length=1)
+    baseline: float | None = None
+    target: float | None = None
+    unit: str = ""
+    owner: str = ""
+    data_source: str = ""
+
+
+class JourneyMap(_Model):
+    """Step 5: pain points, opportunities and KPIs placed on the stages of step 3."""
+
+    pain_points: list[PainPoint] = []
+    opportunities: list[Opportunity] = []
+    kpis: list[KPI] = []
+
+
+# --- the workshop -----------------------------------------------------------------------------
+
+
+class WorkshopMeta(_Model):
+    """workshop.json: what this workshop is, and which jmapkit made it."""
+
+    name: str
+    scope: Scope = "journey"
+    language: Language = "en"
+    template: str = "default"
+    created: datetime
+    jmapkit: str
+
+
+# --- the chain --------------------------------------------------------------------------------
+
+StepModel = Goals | Personas | Touchpoints | Behaviour | JourneyMap
+
+
+class StepInfo(BaseModel):
+    number: int
+    key: str
+    title: str
+    model: type[_Model]
+    schema_version: int = 1
+
+    @property
+    def filename(self) -> str:
+        return f"{self.number}-{self.key}.json"
+
+    @property
+    def notebook(self) -> str:
+        return NOTEBOOKS[self.number - 1]
+
+
+STEPS: tuple[StepInfo, ...] = (
+    StepInfo(number=1, key="goals", title="Goals", model=Goals),
+    StepInfo(number=2, key="personas", title="Personas", model=Personas),
+    StepInfo(number=3, key="touchpoints", title="Touchpoints", model=Touchpoints),
+    StepInfo(number=4, key="behaviour", title="Behaviour & sentiment", model=Behaviour),
+    StepInfo(number=5, key="map", title="Mapping & KPIs", model=JourneyMap),
+)
+NOTEBOOKS = (
+    "1-goals.ipynb",
+    "2-personas.ipynb",
+    "3-touchpoints.ipynb",
+    "4-behaviour-and-sentiment.ipynb",
+    "5-map-and-kpis.ipynb",
+)
+
+
+def step_info(step: int | str | type[_Model] | _Model) -> StepInfo:
+    """Find a step by number, key, model class or model instance."""
+    for info in STEPS:
+        if step in (info.number, info.key, info.model) or isinstance(step, info.model):
+            return info
+    allowed = ", ".join(f"{i.number}/{i.key}" for i in STEPS)
+    raise KeyError(f"unknown step {step!r}; steps are {allowed}")
+
+
+def _require_unique(values: list[str], what: str) -> None:
+    dupes = sorted(value for value, count in Counter(values).items() if count > 1)
+    if dupes:
+        raise ValueError(f"duplicate {what}: {', '.join(map(repr, dupes))}")
