@@ -196,6 +196,8 @@ class Workshop:
             revision = 1
             if path.is_file():
                 previous = path.read_bytes()
+                if _same_data(previous, data):
+                    return path  # a re-run that changes nothing adds no revision
                 try:
                     revision = int(json.loads(previous).get("revision", 0)) + 1
                 except (ValueError, AttributeError):
@@ -363,6 +365,13 @@ def _mark(record: dict[str, Any]) -> dict[str, Any]:
     marked = _as_template(record)
     marked.setdefault("source", Source(kind="template").model_dump())
     return marked
+
+
+def _same_data(previous: bytes, data: dict[str, Any]) -> bool:
+    try:
+        return json.loads(previous).get("data") == data
+    except (ValueError, AttributeError):
+        return False
 
 
 def _pydantic_problems(exc: ValidationError) -> str:

@@ -1,0 +1,5 @@
+"""python -m jmapkit"""
+
+from jmapkit.cli import main
+
+main()

@@ -1,0 +1,143 @@
+"""The `jmapkit` command: a thin click layer, one call into the package per command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from jmapkit import __version__
+from jmapkit.errors import JmapkitError
+
+
+class _Group(click.Group):
+    """Print a user's mistake as one line with exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except JmapkitError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="jmapkit")
+def main() -> None:
+    """Run a customer-journey-mapping workshop in Jupyter, re-run it on new data, export it."""
+
+
+def _workshop(path: str):  # type: ignore[no-untyped-def]
+    from jmapkit.store import Workshop
+
+    return Workshop(path)
+
+
+def _parse_data(pairs: tuple[str, ...]) -> dict[str, str]:
+    data = {}
+    for pair in pairs:
+        name, sep, path = pair.partition("=")
+        if not sep or not name or not path:
+            raise JmapkitError(f"--data {pair!r} is not NAME=PATH.", fix="write e.g. --data events=exports/events.csv")
+        data[name.strip()] = path.strip()
+    return data
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--template", default="default", show_default=True, help="Workshop template (e.g. restaurant).")
+@click.option("--lang", type=click.Choice(["en", "de", "ko", "ja"]), default=None, help="Workshop language.")
+@click.option("--name", default=None, help="Workshop name (default: the template's).")
+def new(directory: str, template: str, lang: str | None, name: str | None) -> None:
+    """Create a workshop folder from a template."""
+    from jmapkit.store import new_workshop
+
+    ws = new_workshop(directory, template=template, language=lang, name=name)
+    click.echo(f"Created workshop {ws.meta.name!r} in {ws.root}")
+    click.echo(f"Next: jmapkit lab {directory}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--data", "data", multiple=True, metavar="NAME=PATH", help="events=, survey=, verbatims= file.")
+@click.option("--from-step", type=click.IntRange(1, 5), default=1, show_default=True)
+def run(directory: str, data: tuple[str, ...], from_step: int) -> None:
+    """Re-run all five notebooks with papermill (on new data with --data)."""
+    from jmapkit.pipeline import run as run_pipeline
+
+    ws = _workshop(directory)
+    result = run_pipeline(ws, data=_parse_data(data), from_step=from_step,
+                          progress=lambda nb: click.echo(f"  running {nb} ...", err=True))
+    for nb in result.notebooks:
+        click.echo(f"{nb.status:>7}  {nb.notebook}  {nb.seconds:.1f} s")
+    click.echo(f"Run written to {result.folder}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def check(directory: str) -> None:
+    """Check the map against the quality rules; exit 1 when there are errors."""
+    from jmapkit.quality import check as check_workshop
+
+    findings = check_workshop(_workshop(directory))
+    for f in findings:
+        click.echo(f"{f.level:<7} step {f.step}  {f.rule}: {f.message}")
+    errors = sum(f.level == "error" for f in findings)
+    click.echo(f"{errors} error{'s' if errors != 1 else ''}, {len(findings) - errors} warning"
+               f"{'s' if len(findings) - errors != 1 else ''}")
+    if errors:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--to", "to", required=True, help="pptx, html, xlsx, png or slides.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Output file.")
+def export(directory: str, to: str, output: str | None) -> None:
+    """Export the workshop to a deck, a page, a workbook or a picture."""
+    from jmapkit.export import export as export_workshop
+
+    path = export_workshop(_workshop(directory), to, output)
+    click.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--port", type=int, default=None)
+@click.option("--no-browser", is_flag=True, help="Do not open a browser (e.g. on a server).")
+def lab(directory: str, port: int | None, no_browser: bool) -> None:
+    """Open JupyterLab on the workshop's notebooks."""
+    ws = _workshop(directory)
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={ws.root}"]
+    if port:
+        cmd.append(f"--port={port}")
+    if no_browser:
+        cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    click.echo(f"Opening JupyterLab on {ws.root} (Ctrl-C to stop)")
+    raise SystemExit(subprocess.call(cmd))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False), default="demo-workshop")
+@click.option("--force", is_flag=True, help="Replace DIRECTORY if it is a workshop already.")
+def demo(directory: str, force: bool) -> None:
+    """Create the bundled restaurant example, run all five steps and export the deck."""
+    from jmapkit.export import export as export_workshop
+    from jmapkit.pipeline import run as run_pipeline
+    from jmapkit.store import WORKSHOP_FILE, new_workshop
+
+    target = Path(directory)
+    if force and (target / WORKSHOP_FILE).is_file():
+        shutil.rmtree(target)
+    ws = new_workshop(target, template="restaurant")
+    click.echo(f"Workshop: {ws.root}")
+    result = run_pipeline(ws, progress=lambda nb: click.echo(f"  running {nb} ...", err=True))
+    click.echo(f"Run:      {result.folder}")
+    for fmt in ("pptx", "html", "xlsx", "png"):
+        click.echo(f"{fmt.upper():<9} {export_workshop(ws, fmt)}")

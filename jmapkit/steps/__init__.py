@@ -1,0 +1,10 @@
+"""One module per workshop step: load the earlier steps, compute this step's outputs, save.
+
+These are what a notebook cell and the CLI both call; notebooks hold no logic of their own.
+"""
+
+from __future__ import annotations
+
+from jmapkit.steps import behaviour, goals, mapping, personas, touchpoints
+
+__all__ = ["behaviour", "goals", "mapping", "personas", "touchpoints"]
