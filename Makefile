@@ -1,0 +1,42 @@
+# Two commands on a fresh Debian machine with Python 3.11:  make demo  and  make test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+EXTRAS ?= test,sentiment,spark
+# Debian packages: a browser for the UI tests, LibreOffice + poppler to render decks, CJK fonts, Java for Spark.
+APT_PACKAGES := chromium libreoffice-impress fonts-noto-cjk poppler-utils openjdk-17-jre-headless
+
+.PHONY: demo test test-fast install system-deps lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]'
+	touch $@
+
+install: $(BIN)/.installed
+
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  else echo "Missing Debian packages: $$missing — run: sudo apt-get install -y $$missing"; exit 1; fi; \
+	fi
+
+demo: install
+	$(BIN)/jmapkit demo demo-workshop --force
+
+test: install system-deps
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow and not spark and not browser"
+
+bench: install
+	$(BIN)/python benchmarks/bench_analytics.py --sizes 1M 10M
+
+lint: install
+	$(BIN)/python -m ruff check jmapkit tests
+
+clean:
+	rm -rf $(VENV) demo-workshop .pytest_cache

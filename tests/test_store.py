@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from jmapkit import __version__
+from jmapkit.errors import SchemaTooNew, StepInvalid, StepMissing, TemplateNotFound, WorkshopExists, WorkshopNotFound
+from jmapkit.model import Goals, Persona, Personas
+from jmapkit.store import FOLDERS, MIGRATIONS, Workshop, new_workshop, open_workshop
+
+
+def test_new_workshop_has_the_designed_layout(restaurant: Workshop) -> None:
+    for folder in FOLDERS:
+        assert restaurant.path(folder).is_dir(), folder
+    assert sorted(p.name for p in restaurant.path("notebooks").glob("*.ipynb")) == [
+        "1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb",
+        "4-behaviour-and-sentiment.ipynb", "5-map-and-kpis.ipynb",
+    ]
+    assert sorted(p.name for p in restaurant.path("data").iterdir()) == ["events.csv", "survey.csv", "verbatims.csv"]
+    meta = json.loads(restaurant.path("workshop.json").read_text())
+    assert (meta["template"], meta["language"], meta["jmapkit"]) == ("restaurant", "en", __version__)
+
+
+def test_template_content_is_marked_as_template(restaurant: Workshop) -> None:
+    goals = restaurant.load(1)
+    personas = restaurant.load(2)
+    assert goals.source.kind == "template"
+    assert [p.source.kind for p in personas.personas] == ["template"] * 3
+
+
+def test_envelope_round_trip(restaurant: Workshop) -> None:
+    goals = Goals(customer_goal="Eat quickly", time_period="Q4", business_objectives=["a", "b"])
+    path = restaurant.save(goals)
+    envelope = json.loads(path.read_text())
+    assert envelope["schema"] == "jmapkit/goals"
+    assert envelope["version"] == 1
+    assert envelope["jmapkit"] == __version__
+    assert envelope["revision"] == 2  # the template's goals were revision 1
+    assert restaurant.load(1) == goals
+
+
+def test_every_save_keeps_the_previous_version(restaurant: Workshop) -> None:
+    first = restaurant.step_path(1).read_bytes()
+    restaurant.save(Goals(customer_goal="one"))
+    restaurant.save(Goals(customer_goal="two"))
+    history = restaurant.history(1)
+    assert len(history) == 2
+    assert history[0].read_bytes() == first
+    assert json.loads(history[1].read_text())["data"]["customer_goal"] == "one"
+    assert restaurant.load(1).customer_goal == "two"
+
+
+def test_saving_unchanged_data_adds_no_revision(restaurant: Workshop) -> None:
+    restaurant.save(restaurant.load(1))
+    assert restaurant.history(1) == []
+
+
+def test_newer_envelope_version_is_a_clear_error(restaurant: Workshop) -> None:
+    path = restaurant.step_path(1)
+    envelope = json.loads(path.read_text())
+    envelope["version"] = 7
+    envelope["jmapkit"] = "9.0.0"
+    path.write_text(json.dumps(envelope))
+    with pytest.raises(SchemaTooNew) as info:
+        restaurant.load(1)
+    message = str(info.value)
+    assert "9.0.0" in message and "version 7" in message and "reads up to version 1" in message
+    assert "upgrade jmapkit" in message
+
+
+def test_older_envelope_is_migrated(restaurant: Workshop, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jmapkit.model import STEPS
+
+    path = restaurant.step_path(1)
+    envelope = json.loads(path.read_text())
+    envelope["data"]["goal"] = envelope["data"].pop("customer_goal")  # what a version-1 file might have said
+    path.write_text(json.dumps(envelope))
+    info = STEPS[0]
+    monkeypatch.setattr(info, "schema_version", 2)
+    monkeypatch.setitem(MIGRATIONS, ("goals", 1), lambda d: {**{k: v for k, v in d.items() if k != "goal"},
+                                                             "customer_goal": d["goal"]})
+    assert restaurant.load(1).customer_goal.startswith("Get a great lunch")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"schema": "jmapkit/personas", "version": 1, "data": {}}', "expected 'jmapkit/goals'"),
+        ('{"schema": "jmapkit/goals", "version": 1, "data": {"scope": "galaxy"}}', "scope"),
+        ('{"schema": "jmapkit/goals", "version": 0, "data": {}}', "not a positive whole number"),
+    ],
+)
+def test_broken_step_files_name_file_and_fix(restaurant: Workshop, content: str, expected: str) -> None:
+    restaurant.save(Goals(customer_goal="kept"))  # so history has a good version to restore
+    path = restaurant.step_path(1)
+    path.write_text(content)
+    with pytest.raises(StepInvalid) as info:
+        restaurant.load(1)
+    message = str(info.value)
+    assert str(path) in message and expected in message
+    assert "restore the last good version from" in message
+
+
+def test_missing_earlier_step_names_it(blank: Workshop) -> None:
+    with pytest.raises(StepMissing) as info:
+        blank.require(1, 2, 3)
+    assert "step 2 (Personas) has not been saved yet" in str(info.value)
+    assert "2-personas.ipynb" in str(info.value)
+
+
+def test_invalid_model_is_not_written(restaurant: Workshop) -> None:
+    before = restaurant.step_path(2).read_bytes()
+    with pytest.raises(ValueError):
+        restaurant.save(Personas.model_construct(personas=[Persona(name="A"), Persona(name="A")]))
+    assert restaurant.step_path(2).read_bytes() == before
+
+
+def test_find_walks_up_from_a_subfolder(restaurant: Workshop) -> None:
+    assert open_workshop(restaurant.path("notebooks")).root == restaurant.root
+
+
+def test_not_a_workshop(tmp_path: Path) -> None:
+    with pytest.raises(WorkshopNotFound) as info:
+        open_workshop(tmp_path)
+    assert "jmapkit new" in str(info.value)
+
+
+def test_new_refuses_to_overwrite(restaurant: Workshop) -> None:
+    with pytest.raises(WorkshopExists):
+        new_workshop(restaurant.root, template="restaurant")
+
+
+def test_unknown_template_lists_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(TemplateNotFound) as info:
+        new_workshop(tmp_path / "w", template="bakery")
+    assert "'bakery'" in str(info.value) and "default" in str(info.value) and "restaurant" in str(info.value)
+    assert not (tmp_path / "w").exists()
+
+
+def _save_many(root: str, worker: int) -> None:
+    ws = Workshop(root)
+    for i in range(15):
+        ws.save(Goals(customer_goal=f"writer {worker} save {i}"))
+        ws.append_vote("emotion", {"participant": f"p{worker}", "touchpoint": "queue", "emotion": -1, "i": i})
+
+
+def test_concurrent_writers_do_not_corrupt(restaurant: Workshop) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_save_many, args=(str(restaurant.root), w)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    # The final file is whole and valid, and every one of the 60 saves left exactly one revision behind it.
+    assert restaurant.load(1).customer_goal.startswith("writer ")
+    envelope = json.loads(restaurant.step_path(1).read_text())
+    assert envelope["revision"] == 61
+    assert len(restaurant.history(1)) == 60
+    for old in restaurant.history(1):
+        json.loads(old.read_text())
+    votes = restaurant.votes("emotion")
+    assert len(votes) == 60
+    assert sorted((v["participant"], v["i"]) for v in votes) == sorted((f"p{w}", i) for w in range(4) for i in range(15))
+    assert not list(restaurant.path("steps").glob(".*.tmp"))
