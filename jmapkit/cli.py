@@ -69,8 +69,9 @@ def run(directory: str, data: tuple[str, ...], from_step: int) -> None:
     """Re-run all five notebooks with papermill (on new data with --data)."""
     from jmapkit.pipeline import run as run_pipeline
 
+    overrides = _parse_data(data)
     ws = _workshop(directory)
-    result = run_pipeline(ws, data=_parse_data(data), from_step=from_step,
+    result = run_pipeline(ws, data=overrides, from_step=from_step,
                           progress=lambda nb: click.echo(f"  running {nb} ...", err=True))
     for nb in result.notebooks:
         click.echo(f"{nb.status:>7}  {nb.notebook}  {nb.seconds:.1f} s")
