@@ -75,6 +75,12 @@ def run(directory: str, data: tuple[str, ...], from_step: int) -> None:
                           progress=lambda nb: click.echo(f"  running {nb} ...", err=True))
     for nb in result.notebooks:
         click.echo(f"{nb.status:>7}  {nb.notebook}  {nb.seconds:.1f} s")
+    if result.changes:
+        click.echo(f"What changed in step 4 ({len(result.changes)}):")
+        for change in result.changes[:20]:
+            click.echo(f"  {change.describe()}")
+        if len(result.changes) > 20:
+            click.echo(f"  ... and {len(result.changes) - 20} more in run.json")
     click.echo(f"Run written to {result.folder}")
 
 

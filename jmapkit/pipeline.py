@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jmapkit import __version__
+from jmapkit.diff import Change, as_records, compare
 from jmapkit.errors import JmapkitError, RunFailed
 from jmapkit.model import STEPS
 from jmapkit.steps.behaviour import data_files
@@ -35,6 +36,7 @@ class Run:
     id: str
     folder: Path
     notebooks: list[NotebookRun] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # step-4 numbers that moved since the last save
 
     @property
     def ok(self) -> bool:
@@ -68,6 +70,7 @@ def run(
         folder = ws.path("runs", f"{run_id}-{suffix}")
     folder.mkdir(parents=True)
     result = Run(id=folder.name, folder=folder)
+    before = ws.load_or_default(4)
     parameters = {"workshop_dir": str(ws.root), "interactive": False, "data": overrides, "run_id": result.id}
     record = {
         "run": result.id,
@@ -107,6 +110,9 @@ def run(
         if entry.status == "failed":
             break
     record["notebooks"] = [n.__dict__ for n in result.notebooks]
+    if result.ok and from_step <= 4:
+        result.changes = compare(before, ws.load(4))  # type: ignore[arg-type]
+        record["changes"] = as_records(result.changes)
     record["finished"] = utcnow().isoformat()
     record["status"] = "ok" if result.ok else "failed"
     atomic_write_text(folder / "run.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
