@@ -131,6 +131,29 @@ def lab(directory: str, port: int | None, no_browser: bool) -> None:
 
 
 @main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--port", type=int, default=8866, show_default=True)
+@click.option("--ip", default="0.0.0.0", show_default=True, help="Address to listen on (0.0.0.0: the room's network).")
+@click.option("--token", default=None, help="Access token (default: a new random one).")
+def serve(directory: str, port: int, ip: str, token: str | None) -> None:
+    """Serve the voting page participants open on their own laptop or phone (Voila)."""
+    import secrets
+    import socket
+
+    ws = _workshop(directory)
+    page = ws.path("notebooks", "vote.ipynb")
+    if not page.is_file():
+        raise JmapkitError("the voting page is missing.", where=str(page), fix="copy notebooks/vote.ipynb from jmapkit.")
+    ws.load(3)  # votes are per touchpoint: step 3 must exist before anyone can vote
+    token = token or secrets.token_urlsafe(6)
+    host = socket.gethostname() if ip == "0.0.0.0" else ip
+    click.echo(f"Participants open: http://{host}:{port}/?token={token}   (Ctrl-C to stop)")
+    cmd = [sys.executable, "-m", "voila", str(page), f"--port={port}", f"--Voila.ip={ip}", "--no-browser",
+           f"--token={token}"]
+    raise SystemExit(subprocess.call(cmd, cwd=page.parent))
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False), default="demo-workshop")
 @click.option("--force", is_flag=True, help="Replace DIRECTORY if it is a workshop already.")
 def demo(directory: str, force: bool) -> None:

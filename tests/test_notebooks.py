@@ -16,8 +16,8 @@ from jmapkit.store import Workshop
 SHIPPED = sorted(notebooks_dir().glob("*.ipynb"))
 
 
-def test_the_five_notebooks_ship() -> None:
-    assert [p.name for p in SHIPPED] == list(NOTEBOOKS)
+def test_the_five_step_notebooks_and_the_voting_page_ship() -> None:
+    assert [p.name for p in SHIPPED] == [*NOTEBOOKS, "vote.ipynb"]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -27,6 +27,7 @@ def test_committed_without_outputs_with_one_parameters_cell(path: Path) -> None:
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
+    assert code.index(tagged[0]) == 0  # parameters come before anything uses them
     names = [line.split("=")[0].strip() for line in "".join(tagged[0]["source"]).splitlines()]
     assert names == ["workshop_dir", "interactive", "data", "run_id"]
     assert book["metadata"]["kernelspec"]["name"] == "python3"

@@ -17,7 +17,7 @@ def test_new_workshop_has_the_designed_layout(restaurant: Workshop) -> None:
         assert restaurant.path(folder).is_dir(), folder
     assert sorted(p.name for p in restaurant.path("notebooks").glob("*.ipynb")) == [
         "1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb",
-        "4-behaviour-and-sentiment.ipynb", "5-map-and-kpis.ipynb",
+        "4-behaviour-and-sentiment.ipynb", "5-map-and-kpis.ipynb", "vote.ipynb",
     ]
     assert sorted(p.name for p in restaurant.path("data").iterdir()) == ["events.csv", "survey.csv", "verbatims.csv"]
     meta = json.loads(restaurant.path("workshop.json").read_text())

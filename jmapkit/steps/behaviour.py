@@ -154,8 +154,12 @@ def _votes(ws: Workshop, saved: Behaviour) -> pd.DataFrame:
     """Participants' votes if any were cast, else the emotions the team entered (one vote each)."""
     import pandas as pd
 
-    cast = [v for v in ws.votes("emotion") if "touchpoint" in v and "emotion" in v]
-    rows = cast or [{"touchpoint": e.touchpoint, "emotion": e.emotion} for e in saved.emotions]
+    from jmapkit.vote import latest
+
+    cast = latest(ws)
+    if len(cast):
+        return cast[["touchpoint", "emotion"]]
+    rows = [{"touchpoint": e.touchpoint, "emotion": e.emotion} for e in saved.emotions]
     return pd.DataFrame(rows, columns=["touchpoint", "emotion"])
 
 
