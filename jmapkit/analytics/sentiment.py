@@ -1,0 +1,379 @@
+"""Sentiment of verbatims in −1..1, per text and per touchpoint or stage, with the method named.
+
+Each language has one method from a registry package made for it (`METHODS`); a text in a
+language without a method gets no score (NaN) and a `SentimentWarning`, never a silent 0.
+The language is given (`language=` or a `lang` column) or detected with py3langid.
+How well each method agrees with human ratings is measured in `benchmarks/eval_sentiment.py`
+and reported in `docs/sentiment.md`.
+
+>>> from jmapkit.analytics import sentiment
+>>> sentiment("data/verbatims.csv", by="touchpoint")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import math
+import os
+import re
+import unicodedata
+import warnings
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from jmapkit.errors import JmapkitError, MissingDependency, Problem, ValidationFailed
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["METHODS", "Method", "SentimentWarning", "methods", "score_texts", "sentiment"]
+
+Scorer = Callable[[Sequence[str]], list[float]]
+
+
+class SentimentWarning(UserWarning):
+    """Some texts got no sentiment score (no method for their language)."""
+
+
+@dataclass(frozen=True)
+class Method:
+    """One language's sentiment method: which package, how to install it, how its output maps to −1..1."""
+
+    language: str
+    name: str
+    package: str
+    modules: tuple[str, ...]
+    install: str
+    rule: str
+    loader: str
+
+    def load(self) -> Scorer:
+        """The scorer; raises MissingDependency naming the exact install line if a package is missing."""
+        missing = [m for m in self.modules if importlib.util.find_spec(m) is None]
+        if missing:
+            error = MissingDependency(self.package, f"Sentiment for language {self.language!r}")
+            # Some methods need more than `pip install <package>` (extra dictionaries, --no-deps).
+            error.fix = self.install
+            error.args = (error.message,)
+            raise error
+        module_name, func = self.loader.split(":")
+        return getattr(importlib.import_module(module_name), func)()
+
+
+METHODS: dict[str, Method] = {
+    "en": Method(
+        language="en",
+        name="vader",
+        package="vaderSentiment",
+        modules=("vaderSentiment",),
+        install="pip install 'vaderSentiment>=3.3.2,<4'",
+        rule="VADER's compound score as it is: the sum of the lexicon valences (−4..4 per word, "
+        "adjusted for negation, boosters, 'but', capitals, '!'), normalised by x/√(x²+15).",
+        loader="jmapkit.analytics._lang.en:load",
+    ),
+}
+
+_LANG_ALIASES = {
+    "eng": "en", "english": "en",
+    "deu": "de", "ger": "de", "german": "de", "deutsch": "de",
+    "jpn": "ja", "jp": "ja", "japanese": "ja",
+    "kor": "ko", "kr": "ko", "korean": "ko",
+    "zho": "zh", "chi": "zh", "cmn": "zh", "chinese": "zh",
+}  # fmt: skip
+# Below this detection confidence a short text ("Slow.", "Lecker") is ambiguous; then the best-ranked
+# language that has a method wins if it is among the top candidates (noted in `note`).
+_CONFIDENT = 0.5
+_CANDIDATES = 5
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
+_OUT_COLUMNS = ["id", "touchpoint", "stage", "lang", "lang_source", "method", "score", "note"]
+_BY = ("touchpoint", "stage", "lang", "method")
+
+
+def methods() -> pd.DataFrame:
+    """The registry as a table: language, method, package, installed version, install line, mapping rule."""
+    import importlib.metadata
+
+    import pandas as pd
+
+    rows = []
+    for m in METHODS.values():
+        try:
+            version: str | None = importlib.metadata.version(m.package)
+        except importlib.metadata.PackageNotFoundError:
+            version = None
+        rows.append(
+            {"language": m.language, "method": m.name, "package": m.package, "version": version,
+             "install": m.install, "rule": m.rule}
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=["language", "method", "package", "version", "install", "rule"])
+
+
+def score_texts(verbatims: Any, *, language: str | None = None) -> pd.DataFrame:
+    """One row per verbatim: id, touchpoint, stage, lang, lang_source, method, score (NaN if none), note."""
+    import numpy as np
+    import pandas as pd
+
+    frame = _frame(verbatims)
+    n = len(frame)
+    texts = ["" if _missing(t) else str(t) for t in frame["text"]]
+    langs: list[str | None] = [None] * n
+    sources: list[str | None] = [None] * n
+    notes: list[str | None] = [None] * n
+
+    if language is not None:
+        code = _normalize_lang(language)
+        if code is None:
+            raise JmapkitError(
+                f"language={language!r} is not a language code.",
+                fix=f"give an ISO 639-1 code; languages with a method: {', '.join(sorted(METHODS))}.",
+            )
+        langs, sources = [code] * n, ["given"] * n
+    elif "lang" in frame.columns:
+        for i, value in enumerate(frame["lang"]):
+            code = None if _missing(value) else _normalize_lang(str(value))
+            if code is not None:
+                langs[i], sources[i] = code, "given"
+            elif not _missing(value) and str(value).strip():
+                notes[i] = f"lang {str(value)!r} is not a language code; detected instead"
+
+    to_detect = [i for i in range(n) if langs[i] is None and texts[i].strip()]
+    for i, (code, note) in zip(to_detect, _detect([texts[i] for i in to_detect])):
+        langs[i], sources[i] = code, "detected"
+        notes[i] = "; ".join(x for x in (notes[i], note) if x) or None
+
+    scores = np.full(n, np.nan)
+    used: list[str | None] = [None] * n
+    by_lang: dict[str, list[int]] = {}
+    for i in range(n):
+        if not texts[i].strip():
+            notes[i] = "empty text"
+        elif langs[i] is not None:
+            by_lang.setdefault(langs[i], []).append(i)
+    unscored: Counter[str] = Counter()
+    for code, rows in by_lang.items():
+        method = METHODS.get(code)
+        if method is None:
+            unscored[code] = len(rows)
+            for i in rows:
+                notes[i] = "; ".join(x for x in (notes[i], f"no sentiment method for {code!r}") if x)
+            continue
+        values = _scorer(code)([texts[i] for i in rows])
+        for i, value in zip(rows, values):
+            scores[i], used[i] = value, method.name
+    if unscored:
+        listed = ", ".join(f"{c} ({k} text{'s' if k != 1 else ''})" for c, k in sorted(unscored.items()))
+        warnings.warn(
+            f"No sentiment method for {listed}: their score is NaN, not 0. Methods exist for "
+            f"{', '.join(sorted(METHODS))}; if a language was detected wrongly, give it in a 'lang' "
+            "column or with language=.",
+            SentimentWarning,
+            stacklevel=2,
+        )
+
+    out = pd.DataFrame(
+        {
+            "id": frame["id"].astype("string"),
+            "touchpoint": _optional(frame, "touchpoint"),
+            "stage": _optional(frame, "stage"),
+            "lang": pd.array(langs, dtype="string"),
+            "lang_source": pd.array(sources, dtype="string"),
+            "method": pd.array(used, dtype="string"),
+            "score": scores,
+            "note": pd.array(notes, dtype="string"),
+        },
+        columns=_OUT_COLUMNS,
+    )
+    return out.reset_index(drop=True)
+
+
+def sentiment(verbatims: Any, *, by: str = "touchpoint", language: str | None = None) -> pd.DataFrame:
+    """Per `by` group: n scored texts, mean score, 95 % t-interval, methods used, texts left unscored."""
+    import numpy as np
+    import pandas as pd
+
+    if by not in _BY:
+        raise JmapkitError(f"by={by!r} is not a column sentiment can group by.", fix=f"use one of {_BY}.")
+    scored = score_texts(verbatims, language=language)
+    columns = [by, "n", "mean", "ci_low", "ci_high", "methods", "unscored"]
+    if scored.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("mean", "ci_low", "ci_high") else
+                                          "int64" if c in ("n", "unscored") else "string")
+                             for c in columns})  # fmt: skip
+    if scored[by].isna().all():
+        raise JmapkitError(
+            f"the verbatims have no {by!r} values to group by.",
+            fix=f"add a {by!r} column to the verbatims file, or group by one of "
+            f"{[b for b in _BY if b != by and scored[b].notna().any()]}.",
+        )
+    rows = []
+    # dropna=False: texts without a touchpoint form their own group instead of vanishing.
+    for key, group in scored.groupby(by, dropna=False, sort=True):
+        values = group["score"].dropna().to_numpy(dtype=float)
+        n = len(values)
+        mean = float(values.mean()) if n else math.nan
+        low = high = math.nan
+        if n >= 2:
+            half = _t_quantile(0.975, n - 1) * float(values.std(ddof=1)) / math.sqrt(n)
+            low, high = mean - half, mean + half
+        rows.append(
+            {by: None if _missing(key) else key, "n": n, "mean": mean, "ci_low": low, "ci_high": high,
+             "methods": ", ".join(sorted(group["method"].dropna().unique())) or None,
+             "unscored": int(group["score"].isna().sum())}
+        )  # fmt: skip
+    out = pd.DataFrame(rows, columns=columns)
+    out[by] = out[by].astype("string")
+    out["methods"] = out["methods"].astype("string")
+    out["n"] = out["n"].astype(np.int64)
+    out["unscored"] = out["unscored"].astype(np.int64)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _scorer(code: str) -> Scorer:
+    # Lexicons and taggers take from milliseconds (VADER) to seconds (Kkma's JVM) to load: once per process.
+    return METHODS[code].load()
+
+
+def _frame(verbatims: Any) -> pd.DataFrame:
+    """The verbatims as pandas: a DataFrame is checked here, paths and Ibis tables go through as_table."""
+    import pandas as pd
+
+    if isinstance(verbatims, pd.DataFrame):
+        frame = verbatims
+    elif isinstance(verbatims, (str, os.PathLike)) or hasattr(verbatims, "to_pandas"):
+        from jmapkit.analytics.backend import as_table
+
+        frame = as_table(verbatims, "verbatims").to_pandas()
+    else:
+        raise TypeError(f"expected a file path, a pandas DataFrame or an Ibis table, got {type(verbatims)!r}")
+    problems = [
+        Problem(column=c, reason="required column is missing", allowed=f"present: {list(frame.columns)}")
+        for c in ("id", "text")
+        if c not in frame.columns
+    ]
+    if problems:
+        raise ValidationFailed("verbatims", problems, fix="the verbatims need an 'id' and a 'text' column.")
+    if "_row" in frame.columns:
+        frame = frame.sort_values("_row", kind="stable")
+    return frame
+
+
+def _optional(frame: pd.DataFrame, column: str) -> pd.Series:
+    import pandas as pd
+
+    if column in frame.columns:
+        return pd.array([None if _missing(v) else str(v) for v in frame[column]], dtype="string")
+    return pd.array([None] * len(frame), dtype="string")
+
+
+def _missing(value: object) -> bool:
+    import pandas as pd
+
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _normalize_lang(value: str) -> str | None:
+    """'en', 'EN', 'en-US', 'de_DE', 'kor', 'Japanese' → ISO 639-1; None if it does not look like a code."""
+    text = value.strip().lower()
+    if not text:
+        return None
+    if text in _LANG_ALIASES:
+        return _LANG_ALIASES[text]
+    head = re.split(r"[-_]", text)[0]
+    head = _LANG_ALIASES.get(head, head)
+    return head if re.fullmatch(r"[a-z]{2,3}", head) else None
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    try:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    except ImportError:
+        raise MissingDependency(
+            "py3langid", "Detecting the language of verbatims (no 'lang' column, no language=)"
+        ) from None
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _detect(texts: Sequence[str]) -> list[tuple[str, str | None]]:
+    """(language, note) per text: the script decides Korean and Japanese, py3langid the rest."""
+    out: list[tuple[str, str | None]] = []
+    for text in texts:
+        text = unicodedata.normalize("NFC", text)
+        # Hangul and kana belong to one language each; n-gram statistics on a short text can miss that.
+        if _HANGUL.search(text):
+            out.append(("ko", None))
+            continue
+        if _KANA.search(text):
+            out.append(("ja", None))
+            continue
+        ranked = _identifier().rank(text)
+        code, confidence = ranked[0]
+        if confidence < _CONFIDENT and code not in METHODS:
+            for candidate, p in ranked[:_CANDIDATES]:
+                if candidate in METHODS:
+                    out.append((candidate, f"uncertain detection: {candidate} p={p:.2f}, {code} p={confidence:.2f}"))
+                    break
+            else:
+                out.append((code, f"uncertain detection: {code} p={confidence:.2f}"))
+            continue
+        out.append((code, None))
+    return out
+
+
+def _t_quantile(p: float, df: int) -> float:
+    """Student-t quantile by bisection on its CDF (no scipy at run time); exact to ~1e-12."""
+    if not 0.5 <= p < 1:
+        raise ValueError("p must be in [0.5, 1)")
+    low, high = 0.0, 1.0
+    while _t_cdf(high, df) < p:
+        high *= 2
+    for _ in range(200):
+        mid = (low + high) / 2
+        if _t_cdf(mid, df) < p:
+            low = mid
+        else:
+            high = mid
+        if high - low < 1e-13 * max(1.0, high):
+            break
+    return (low + high) / 2
+
+
+def _t_cdf(t: float, df: int) -> float:
+    x = df / (df + t * t)
+    tail = 0.5 * _betainc(df / 2, 0.5, x)
+    return 1 - tail if t >= 0 else tail
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularized incomplete beta I_x(a, b) by Lentz's continued fraction (Numerical Recipes 6.4)."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    # The continued fraction converges fast only for x < (a+1)/(a+b+2); use the symmetry otherwise.
+    if x > (a + 1) / (a + b + 2):
+        return 1 - _betainc(b, a, 1 - x)
+    tiny = 1e-300
+    c, d = 1.0, 1 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 500):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1 + numerator * d
+            d = 1 / (d if abs(d) > tiny else tiny)
+            c = 1 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            result *= c * d
+        if abs(c * d - 1) < 1e-15:
+            break
+    return math.exp(log_front) * result / a

@@ -1,0 +1,319 @@
+"""Sentiment per verbatim and per touchpoint: methods per language, detection, warnings, aggregation."""
+
+from __future__ import annotations
+
+import io
+import math
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jmapkit.analytics import sentiment as sentiment_module
+from jmapkit.analytics.sentiment import (
+    METHODS,
+    Method,
+    SentimentWarning,
+    methods,
+    score_texts,
+    sentiment,
+)
+from jmapkit.errors import JmapkitError, MissingDependency, ValidationFailed
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / ".cache" / "sentiment"
+OUT_COLUMNS = ["id", "touchpoint", "stage", "lang", "lang_source", "method", "score", "note"]
+AGG_COLUMNS = ["touchpoint", "n", "mean", "ci_low", "ci_high", "methods", "unscored"]
+
+# Hand-labelled smoke sets (written for these tests, not a benchmark): +1 clearly positive, -1 clearly
+# negative. benchmarks/eval_sentiment.py reports each method's accuracy on them; docs/sentiment.md
+# quotes those numbers.
+SMOKE: dict[str, list[tuple[str, int]]] = {
+    "en": [
+        ("Best tacos in town, amazing salsa!", 1),
+        ("The staff was friendly and the food was great.", 1),
+        ("Paying by phone was quick and easy.", 1),
+        ("I love this place, we will definitely come back.", 1),
+        ("Delicious food, generous portions.", 1),
+        ("The cashier was very helpful and kind.", 1),
+        ("Wonderful lunch, everything was perfect.", 1),
+        ("The line to order was awful.", -1),
+        ("Terrible service, we waited forever.", -1),
+        ("The card machine failed twice, very frustrating.", -1),
+        ("The tacos were bland and disappointing.", -1),
+        ("Rude staff and a dirty table.", -1),
+        ("Worst lunch I have had in years.", -1),
+        ("Having to queue again to pay is annoying.", -1),
+        ("The food was not good at all.", -1),
+    ],
+}
+
+
+# ---------------------------------------------------------------- English, detection, warnings
+
+
+def test_english_clear_polarity() -> None:
+    out = score_texts(
+        pd.DataFrame({"id": ["a", "b"], "text": ["Great tacos, friendly staff!", "Awful, rude and slow service."]}),
+        language="en",
+    )
+    assert out["score"].iloc[0] > 0
+    assert out["score"].iloc[1] < 0
+    assert list(out["method"]) == ["vader", "vader"]
+
+
+def test_english_score_is_vader_compound() -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    texts = [t for t, _ in SMOKE["en"]]
+    expected = [SentimentIntensityAnalyzer().polarity_scores(t)["compound"] for t in texts]
+    out = score_texts(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts}), language="en")
+    assert out["score"].tolist() == expected
+
+
+def test_output_columns_and_row_order() -> None:
+    frame = pd.DataFrame(
+        {"id": ["x2", "x1"], "text": ["Good food.", "Bad food."], "touchpoint": ["menu", "pay"], "stage": ["s", None]}
+    )
+    out = score_texts(frame, language="en")
+    assert list(out.columns) == OUT_COLUMNS
+    assert out["id"].tolist() == ["x2", "x1"]
+    assert out["touchpoint"].tolist() == ["menu", "pay"]
+    assert out["stage"].iloc[0] == "s" and pd.isna(out["stage"].iloc[1])
+    assert out["lang_source"].tolist() == ["given", "given"]
+
+
+def test_given_column_detected_and_argument() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2", "3", "4"],
+            "text": [
+                "The staff was friendly and the food was great.",
+                "The staff was friendly and the food was great.",
+                "Ordering took forever and the line was awful.",
+                "Die Tacos waren wirklich hervorragend.",
+            ],
+            # 'EN-us' is normalised; a blank and a missing value are detected.
+            "lang": ["EN-us", "", None, "de"],
+        }
+    )
+    out = score_texts(frame)
+    assert out["lang"].tolist() == ["en", "en", "en", "de"]
+    assert out["lang_source"].tolist() == ["given", "detected", "detected", "given"]
+    forced = score_texts(frame.drop(columns="lang").iloc[:3], language="en")
+    assert forced["lang_source"].tolist() == ["given"] * 3
+
+
+def test_detection_by_script_and_statistics() -> None:
+    from jmapkit.analytics.sentiment import _detect
+
+    got = [code for code, _ in _detect(["타코가 최고예요!", "タコスが最高でした。", "服务员很友好，食物也很好吃。",
+                                        "The staff was friendly and the food was great."])]  # fmt: skip
+    assert got == ["ko", "ja", "zh", "en"]
+
+
+def test_chinese_warns_and_gets_nan() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["zh1", "zh2", "en1"],
+            "text": ["服务员很友好，食物也很好吃。", "排队太久了，付款也很慢，非常失望。", "Great tacos!"],
+            "lang": [None, None, "en"],
+        }
+    )
+    with pytest.warns(SentimentWarning, match=r"zh \(2 texts\)"):
+        out = score_texts(frame)
+    assert out["lang"].tolist() == ["zh", "zh", "en"]
+    assert out["score"].iloc[:2].isna().all()
+    assert out["method"].iloc[:2].isna().all()
+    assert out["note"].iloc[0] == "no sentiment method for 'zh'"
+    assert out["score"].iloc[2] > 0
+
+
+def test_language_argument_without_method_warns() -> None:
+    with pytest.warns(SentimentWarning, match=r"zh \(1 text\)"):
+        out = score_texts(pd.DataFrame({"id": ["1"], "text": ["很好"]}), language="zh")
+    assert math.isnan(out["score"].iloc[0])
+
+
+def test_bad_language_argument() -> None:
+    with pytest.raises(JmapkitError, match="not a language code"):
+        score_texts(pd.DataFrame({"id": ["1"], "text": ["ok"]}), language="en glish!")
+
+
+def test_empty_text_is_noted_not_scored() -> None:
+    out = score_texts(pd.DataFrame({"id": ["1", "2"], "text": ["", "Great!"]}), language="en")
+    assert math.isnan(out["score"].iloc[0])
+    assert out["note"].iloc[0] == "empty text"
+    assert out["score"].iloc[1] > 0
+
+
+def test_empty_input() -> None:
+    empty = pd.DataFrame({"id": pd.Series(dtype="string"), "text": pd.Series(dtype="string")})
+    out = score_texts(empty)
+    assert list(out.columns) == OUT_COLUMNS and len(out) == 0
+    agg = sentiment(empty)
+    assert list(agg.columns) == AGG_COLUMNS and len(agg) == 0
+
+
+def test_missing_columns_are_listed_together() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        score_texts(pd.DataFrame({"comment": ["x"]}))
+    assert [p.column for p in caught.value.problems] == ["id", "text"]
+    assert "present: ['comment']" in str(caught.value)
+
+
+# ---------------------------------------------------------------- registry and missing packages
+
+
+def test_methods_table_documents_every_language() -> None:
+    table = methods()
+    assert list(table.columns) == ["language", "method", "package", "version", "install", "rule"]
+    assert table["language"].tolist() == list(METHODS)
+    assert table["rule"].str.len().min() > 40
+    assert table["install"].str.startswith("pip install").all()
+    assert table.set_index("language").loc["en", "version"] == "3.3.2"
+
+
+@pytest.fixture
+def fake_missing(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Register a method for 'xx' whose package is not installed."""
+    install = "pip install --no-deps jmapkit-no-such-lexicon==1.0 && pip install helper==2"
+    monkeypatch.setitem(
+        METHODS,
+        "xx",
+        Method(language="xx", name="nothing", package="jmapkit-no-such-lexicon", modules=("jmapkit_no_such_lexicon",),
+               install=install, rule="none", loader="jmapkit_no_such_lexicon:load"),  # fmt: skip
+    )
+    sentiment_module._scorer.cache_clear()
+    yield install
+    sentiment_module._scorer.cache_clear()
+
+
+def test_missing_package_only_when_needed(fake_missing: str) -> None:
+    frame = pd.DataFrame({"id": ["1", "2"], "text": ["Great tacos!", "lorem"], "lang": ["en", "en"]})
+    assert score_texts(frame)["score"].notna().all()  # nobody needs 'xx': no error
+    with pytest.raises(MissingDependency) as caught:
+        score_texts(frame.assign(lang=["en", "xx"]))
+    assert "jmapkit-no-such-lexicon" in str(caught.value)
+    assert caught.value.fix == fake_missing
+    assert str(caught.value).endswith(f"Fix: {fake_missing}")
+
+
+# ---------------------------------------------------------------- aggregation
+
+
+def _independent_ci(values: list[float]) -> tuple[float, float, float]:
+    from scipy import stats
+
+    arr = np.asarray(values, dtype=float)
+    mean = arr.mean()
+    if len(arr) < 2:
+        return mean, math.nan, math.nan
+    half = stats.t.ppf(0.975, len(arr) - 1) * arr.std(ddof=1) / math.sqrt(len(arr))
+    return mean, mean - half, mean + half
+
+
+def test_aggregation_matches_independent_t_interval() -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    texts = [t for t, _ in SMOKE["en"]]
+    touchpoints = (["order", "pay", "food"] * 5)[: len(texts)]
+    touchpoints[-1] = "app"  # a group of one: no interval
+    frame = pd.DataFrame({"id": [f"v{i}" for i in range(len(texts))], "text": texts, "touchpoint": touchpoints,
+                          "lang": "en"})  # fmt: skip
+    vader = SentimentIntensityAnalyzer()
+    frame["expected"] = [vader.polarity_scores(t)["compound"] for t in texts]
+
+    got = sentiment(frame.drop(columns="expected"), by="touchpoint")
+    assert list(got.columns) == AGG_COLUMNS
+    assert got["touchpoint"].tolist() == sorted(set(touchpoints))
+    for _, row in got.iterrows():
+        values = frame.loc[frame["touchpoint"] == row["touchpoint"], "expected"].tolist()
+        mean, low, high = _independent_ci(values)
+        assert row["n"] == len(values)
+        assert row["mean"] == pytest.approx(mean, abs=1e-12)
+        if len(values) == 1:
+            assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"])
+        else:
+            assert row["ci_low"] == pytest.approx(low, abs=1e-9)
+            assert row["ci_high"] == pytest.approx(high, abs=1e-9)
+        assert row["methods"] == "vader"
+        assert row["unscored"] == 0
+
+
+def test_aggregation_by_stage_counts_unscored_and_keeps_missing_keys() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2", "3", "4"],
+            "text": ["Great tacos!", "Awful queue.", "排队太久了，非常失望。", "Lovely staff."],
+            "stage": ["purchase", "purchase", "purchase", None],
+            "lang": ["en", "en", "zh", "en"],
+        }
+    )
+    with pytest.warns(SentimentWarning):
+        got = sentiment(frame, by="stage")
+    assert list(got.columns) == ["stage", "n", "mean", "ci_low", "ci_high", "methods", "unscored"]
+    purchase = got[got["stage"] == "purchase"].iloc[0]
+    assert (purchase["n"], purchase["unscored"]) == (2, 1)
+    no_stage = got[got["stage"].isna()]
+    assert no_stage["n"].tolist() == [1]
+
+
+def test_group_column_missing_is_explained() -> None:
+    with pytest.raises(JmapkitError, match="no 'touchpoint' values"):
+        sentiment(pd.DataFrame({"id": ["1"], "text": ["Great!"]}), language="en")
+    with pytest.raises(JmapkitError, match="by='colour'"):
+        sentiment(pd.DataFrame({"id": ["1"], "text": ["Great!"]}), by="colour")
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 7, 12, 29, 30, 99, 1000])
+def test_t_quantile_matches_scipy(df: int) -> None:
+    from scipy import stats
+
+    from jmapkit.analytics.sentiment import _t_quantile
+
+    assert _t_quantile(0.975, df) == pytest.approx(stats.t.ppf(0.975, df), rel=1e-10)
+
+
+# ---------------------------------------------------------------- agreement with human ratings
+
+
+@pytest.fixture(scope="session")
+def icwsm_amazon() -> pd.DataFrame:
+    """The 3,708 Amazon review snippets with mean human ratings, from the vaderSentiment 3.3.2 sdist."""
+    sdist = CACHE / "vaderSentiment-3.3.2.tar.gz"
+    if not sdist.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--quiet",
+             "vaderSentiment==3.3.2", "-d", str(CACHE)],
+            check=True,
+        )  # fmt: skip
+    with tarfile.open(sdist) as outer:
+        inner_bytes = outer.extractfile("vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz").read()
+    with tarfile.open(fileobj=io.BytesIO(inner_bytes)) as inner:
+        raw = inner.extractfile("hutto_ICWSM_2014/amazonReviewSnippets_GroundTruth.txt").read().decode("utf-8")
+    rows = [line.split("\t", 2) for line in raw.splitlines() if line.strip()]
+    frame = pd.DataFrame(rows, columns=["id", "human", "text"])
+    frame["human"] = frame["human"].astype(float)
+    return frame
+
+
+def test_english_agreement_with_humans_at_least_vader(icwsm_amazon: pd.DataFrame) -> None:
+    from scipy import stats
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    assert len(icwsm_amazon) == 3708
+    vader = SentimentIntensityAnalyzer()
+    baseline = stats.spearmanr([vader.polarity_scores(t)["compound"] for t in icwsm_amazon["text"]],
+                               icwsm_amazon["human"]).statistic  # fmt: skip
+    ours = score_texts(icwsm_amazon[["id", "text"]], language="en")
+    assert ours["score"].notna().all()
+    rho = stats.spearmanr(ours["score"], icwsm_amazon["human"]).statistic
+    assert baseline > 0.55  # the published figure for VADER on this set is ≈ 0.59
+    assert rho >= baseline - 1e-12
