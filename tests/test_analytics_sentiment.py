@@ -51,6 +51,57 @@ SMOKE: dict[str, list[tuple[str, int]]] = {
         ("Having to queue again to pay is annoying.", -1),
         ("The food was not good at all.", -1),
     ],
+    "de": [
+        ("Die besten Tacos der Stadt, großartig!", 1),
+        ("Das Personal war sehr freundlich und hilfsbereit.", 1),
+        ("Bezahlen mit dem Handy war einfach und schnell.", 1),
+        ("Das Essen war wirklich hervorragend.", 1),
+        ("Wir kommen gerne wieder, alles war perfekt.", 1),
+        ("Tolle Beratung an der Theke.", 1),
+        ("Ein wunderbarer Abend, wir sind sehr zufrieden.", 1),
+        ("Die Schlange an der Theke war furchtbar langsam.", -1),
+        ("Wir mussten 20 Minuten warten, um zu bestellen. Schrecklich.", -1),
+        ("Zum Bezahlen mussten wir noch einmal anstehen. Ärgerlich.", -1),
+        ("Das Personal war unfreundlich und die Tische waren schmutzig.", -1),
+        ("Das Essen war leider kalt und enttäuschend.", -1),
+        ("Die Tacos waren nicht gut.", -1),
+        ("Der Kartenleser funktionierte nicht, eine Katastrophe.", -1),
+        ("Viel zu teuer für so kleine Portionen.", -1),
+    ],
+    "ja": [
+        ("タコスが最高でした。", 1),
+        ("店員さんがとても親切でした。", 1),
+        ("料理はとても美味しかったです。", 1),
+        ("スマホで簡単に支払いができて便利でした。", 1),
+        ("また来たいと思える素晴らしいお店です。", 1),
+        ("メニューの写真が分かりやすいです。", 1),
+        ("サルサが絶品で大満足です。", 1),
+        ("注文するまで20分も待たされて最悪でした。", -1),
+        ("店員の態度が悪くて不快でした。", -1),
+        ("料理が冷めていて残念でした。", -1),
+        ("支払いの列が長すぎてイライラした。", -1),
+        ("タコスは美味しくなかった。", -1),
+        ("テーブルが汚くて気持ち悪かった。", -1),
+        ("カードが使えなくて不便でした。", -1),
+        ("値段が高いのに量が少なくてがっかりした。", -1),
+    ],
+    "ko": [
+        ("타코가 정말 맛있어요!", 1),
+        ("직원들이 아주 친절했어요.", 1),
+        ("휴대폰으로 결제가 간편해서 좋았어요.", 1),
+        ("음식이 훌륭하고 가격도 적당해요.", 1),
+        ("분위기가 좋아서 또 오고 싶어요.", 1),
+        ("살사가 최고예요.", 1),
+        ("메뉴 사진이 있어서 주문하기 편했어요.", 1),
+        ("주문하는 데 너무 오래 걸려서 짜증났어요.", -1),
+        ("직원이 불친절하고 테이블이 더러웠어요.", -1),
+        ("음식이 식어서 실망했어요.", -1),
+        ("결제하려고 다시 줄을 서야 해서 불편했어요.", -1),
+        ("최악의 서비스였어요.", -1),
+        ("타코가 맛이 없었어요.", -1),
+        ("카드 결제가 안 돼서 너무 불편했어요.", -1),
+        ("가격에 비해 양이 너무 적어서 별로였어요.", -1),
+    ],
 }
 
 
@@ -317,3 +368,57 @@ def test_english_agreement_with_humans_at_least_vader(icwsm_amazon: pd.DataFrame
     rho = stats.spearmanr(ours["score"], icwsm_amazon["human"]).statistic
     assert baseline > 0.55  # the published figure for VADER on this set is ≈ 0.59
     assert rho >= baseline - 1e-12
+
+
+# ---------------------------------------------------------------- one clear pair and the smoke set per language
+
+CLEAR = {
+    "en": ("Great tacos, friendly staff!", "Awful, rude and slow service."),
+    "de": ("Die Tacos waren großartig und das Personal sehr freundlich.", "Das Essen war kalt und das Personal unfreundlich."),
+    "ja": ("タコスが最高でした。", "店員の態度が悪くて最悪でした。"),
+    "ko": ("타코가 정말 맛있어요!", "최악의 서비스였어요."),
+}
+# Floors on the hand-labelled smoke sets, a little under what benchmarks/eval_sentiment.py measured
+# (a guard against regressions, not a claim of accuracy: 15 sentences are no benchmark).
+SMOKE_FLOOR = {"en": 13, "de": 13, "ja": 12, "ko": 10}
+
+
+@pytest.mark.parametrize("code", list(CLEAR))
+def test_clear_pair_per_language(code: str) -> None:
+    positive, negative = CLEAR[code]
+    out = score_texts(pd.DataFrame({"id": ["p", "n"], "text": [positive, negative], "lang": [code, code]}))
+    assert out["method"].tolist() == [METHODS[code].name] * 2
+    assert out["score"].iloc[0] > 0
+    assert out["score"].iloc[1] < 0
+
+
+@pytest.mark.parametrize("code", list(SMOKE))
+def test_smoke_set_accuracy_floor(code: str) -> None:
+    texts, labels = zip(*SMOKE[code])
+    out = score_texts(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": list(texts)}))
+    assert (out["lang"] == code).all()  # detection gets every smoke sentence right
+    assert out["score"].between(-1, 1).all()
+    correct = sum(1 for score, label in zip(out["score"], labels) if np.sign(score) == label)
+    assert correct >= SMOKE_FLOOR[code]
+
+
+def test_german_uses_sentiws_lists_with_scoped_negation() -> None:
+    from jmapkit.analytics._lang.de import wordlists
+
+    weights = wordlists()
+    assert weights["gut"] == pytest.approx(0.3716) and weights["schlecht"] == pytest.approx(-0.7706)
+    out = score_texts(pd.DataFrame({"id": list("abcd"), "text": [
+        "Gut.",                                # 4·0.3716 → 1.4864/√(1.4864²+15)
+        "Das war nicht gut.",                  # flipped and damped: −0.74·0.3716
+        "Gut, aber nicht schlecht.",           # 0.5·0.3716 + 1.5·(−0.74·−0.7706)
+        "Das Essen schmeckte nicht.",          # 'nicht' after the verb negates 'schmeckte' if it is polar
+    ]}), language="de")  # fmt: skip
+
+    def mapped(s: float) -> float:
+        return 4 * s / math.sqrt((4 * s) ** 2 + 15)
+
+    assert out["score"].iloc[0] == pytest.approx(mapped(0.3716))
+    assert out["score"].iloc[1] == pytest.approx(mapped(-0.74 * 0.3716))
+    assert out["score"].iloc[2] == pytest.approx(mapped(0.5 * 0.3716 + 1.5 * 0.74 * 0.7706))
+    expected = mapped(-0.74 * weights["schmeckte"]) if "schmeckte" in weights else 0.0
+    assert out["score"].iloc[3] == pytest.approx(expected)

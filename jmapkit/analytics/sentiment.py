@@ -75,6 +75,17 @@ METHODS: dict[str, Method] = {
         "adjusted for negation, boosters, 'but', capitals, '!'), normalised by x/√(x²+15).",
         loader="jmapkit.analytics._lang.en:load",
     ),
+    "de": Method(
+        language="de",
+        name="sentiws",
+        package="gersent",
+        modules=("gersent",),
+        install="pip install 'gersent==0.0.6'",
+        rule="SentiWS weights (−1..1 per word form, from gersent's word lists; gersent's own scoring is "
+        "not used) summed per text with a negator flipping the nearest polar word of its clause (×−0.74), "
+        "intensifiers ×1.5, 'aber' halving what precedes it; the sum s maps to 4s/√((4s)²+15).",
+        loader="jmapkit.analytics._lang.de:load",
+    ),
 }
 
 _LANG_ALIASES = {
