@@ -376,11 +376,12 @@ CLEAR = {
     "en": ("Great tacos, friendly staff!", "Awful, rude and slow service."),
     "de": ("Die Tacos waren großartig und das Personal sehr freundlich.", "Das Essen war kalt und das Personal unfreundlich."),
     "ja": ("タコスが最高でした。", "店員の態度が悪くて最悪でした。"),
-    "ko": ("타코가 정말 맛있어요!", "최악의 서비스였어요."),
+    # Not "최악의 서비스였어요" (worst service): KOSAC saw 최악 once, so jmapkit drops it (docs/sentiment.md).
+    "ko": ("타코가 정말 맛있어요!", "주문하는 데 너무 오래 걸려서 짜증났어요."),
 }
 # Floors on the hand-labelled smoke sets, a little under what benchmarks/eval_sentiment.py measured
 # (a guard against regressions, not a claim of accuracy: 15 sentences are no benchmark).
-SMOKE_FLOOR = {"en": 13, "de": 13, "ja": 12, "ko": 10}
+SMOKE_FLOOR = {"en": 13, "de": 13, "ja": 12, "ko": 9}
 
 
 @pytest.mark.parametrize("code", list(CLEAR))
@@ -439,3 +440,22 @@ def test_german_uses_sentiws_lists_with_scoped_negation() -> None:
 def test_japanese_rule(text: str, expected: float) -> None:
     out = score_texts(pd.DataFrame({"id": ["1"], "text": [text]}), language="ja")
     assert out["score"].iloc[0] == pytest.approx(expected)
+
+
+def test_korean_rule() -> None:
+    from kiwipiepy import Kiwi
+
+    from jmapkit.analytics._lang.ko import lexicon, morphemes
+
+    entries = lexicon()
+    assert ("맛있/VA",) not in entries  # seen once in KOSAC, annotated NEG: dropped as noise
+    good = entries[("좋/VA",)]
+    assert good == pytest.approx(0.92 - 0.04)
+    assert morphemes(Kiwi(), "좋지 않아요.")[:3] == ["좋/VA", "지/EC", "않/VX"]
+
+    def mapped(s: float) -> float:
+        return 4 * s / math.sqrt((4 * s) ** 2 + 15)
+
+    out = score_texts(pd.DataFrame({"id": ["a", "b", "c"], "text": ["좋아요.", "좋지 않아요.", "안 좋아요."]}),
+                      language="ko")  # fmt: skip
+    assert out["score"].tolist() == pytest.approx([mapped(good), mapped(-0.74 * good), mapped(-0.74 * good)])

