@@ -42,18 +42,31 @@ def icwsm() -> dict[str, pd.DataFrame]:
     if not SDIST.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--quiet",
-             "vaderSentiment==3.3.2", "-d", str(CACHE)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--quiet",
+                "vaderSentiment==3.3.2",
+                "-d",
+                str(CACHE),
+            ],
             check=True,
-        )  # fmt: skip
+        )
     with tarfile.open(SDIST) as outer:
         inner = outer.extractfile("vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz").read()
     sets = {}
     with tarfile.open(fileobj=io.BytesIO(inner)) as tar:
         for name in ICWSM_SETS:
             raw = tar.extractfile(f"hutto_ICWSM_2014/{name}_GroundTruth.txt").read().decode("utf-8")
-            frame = pd.DataFrame([line.split("\t", 2) for line in raw.splitlines() if line.strip()],
-                                 columns=["id", "human", "text"])  # fmt: skip
+            frame = pd.DataFrame(
+                [line.split("\t", 2) for line in raw.splitlines() if line.strip()],
+                columns=["id", "human", "text"],
+            )
             frame["human"] = frame["human"].astype(float)
             sets[name] = frame
     return sets
@@ -84,7 +97,7 @@ def smoke_sets() -> dict[str, list[tuple[str, int]]]:
 
 
 def accuracy(scores: list[float], labels: list[int]) -> str:
-    right = sum(1 for s, label in zip(scores, labels) if np.sign(s) == label)
+    right = sum(1 for s, label in zip(scores, labels, strict=True) if np.sign(s) == label)
     return f"{right}/{len(labels)} ({right / len(labels):.2f})"
 
 
@@ -97,8 +110,10 @@ def package_baselines() -> dict[str, tuple[str, object]]:
             from gersent import GerSent
 
             german = GerSent()
-            out["de"] = ("gersent GerSent().sentiment()['composite']",
-                         lambda ts: [german.sentiment(t)["composite"] for t in ts])  # fmt: skip
+            out["de"] = (
+                "gersent GerSent().sentiment()['composite']",
+                lambda ts: [german.sentiment(t)["composite"] for t in ts],
+            )
         except ImportError:
             pass
         try:
@@ -127,9 +142,14 @@ def package_baselines() -> dict[str, tuple[str, object]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--skip-package-baselines", action="store_true",
-                        help="do not run the packages' own scorers (the Korean one needs Java and konlpy)")  # fmt: skip
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--skip-package-baselines",
+        action="store_true",
+        help="do not run the packages' own scorers (the Korean one needs Java and konlpy)",
+    )
     args = parser.parse_args()
     pd.set_option("display.width", 160)
 
@@ -148,10 +168,16 @@ def main() -> None:
         texts, labels = [t for t, _ in items], [label for _, label in items]
         with warnings.catch_warnings():
             warnings.simplefilter("error", SentimentWarning)
-            ours = score_texts(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts}),
-                               language=code)  # fmt: skip
-        rows.append({"lang": code, "scorer": f"jmapkit {METHODS[code].name}",
-                     "correct": accuracy(ours["score"].tolist(), labels)})  # fmt: skip
+            ours = score_texts(
+                pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts}), language=code
+            )
+        rows.append(
+            {
+                "lang": code,
+                "scorer": f"jmapkit {METHODS[code].name}",
+                "correct": accuracy(ours["score"].tolist(), labels),
+            }
+        )
         if code in baselines:
             label, scorer = baselines[code]
             rows.append({"lang": code, "scorer": label, "correct": accuracy(scorer(texts), labels)})
@@ -165,8 +191,13 @@ def main() -> None:
     example = pd.read_csv(REPO / "templates" / "restaurant" / "data" / "verbatims.csv", dtype=str)
     given = example[example["lang"].notna()]
     got = [c for c, _ in _detect(given["text"].tolist())]
-    rows.append({"data": "restaurant verbatims with lang", "n": len(got),
-                 "correct": sum(g == w for g, w in zip(got, given["lang"]))})  # fmt: skip
+    rows.append(
+        {
+            "data": "restaurant verbatims with lang",
+            "n": len(got),
+            "correct": sum(g == w for g, w in zip(got, given["lang"], strict=True)),
+        }
+    )
     print(pd.DataFrame(rows).to_string(index=False))
 
     print("\n== Throughput (texts/s, this machine, this run; loading the lexicon/tagger timed apart) ==")
@@ -179,8 +210,14 @@ def main() -> None:
         loaded = time.perf_counter() - started
         started = time.perf_counter()
         scorer(texts)
-        rows.append({"lang": code, "method": METHODS[code].name, "load_s": round(loaded, 2),
-                     "texts_per_s": round(len(texts) / (time.perf_counter() - started))})  # fmt: skip
+        rows.append(
+            {
+                "lang": code,
+                "method": METHODS[code].name,
+                "load_s": round(loaded, 2),
+                "texts_per_s": round(len(texts) / (time.perf_counter() - started)),
+            }
+        )
     print(pd.DataFrame(rows).to_string(index=False))
 
 

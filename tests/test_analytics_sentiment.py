@@ -105,12 +105,14 @@ SMOKE: dict[str, list[tuple[str, int]]] = {
 }
 
 
-# ---------------------------------------------------------------- English, detection, warnings
+# ------------------------------------------------ English, detection, warnings
 
 
 def test_english_clear_polarity() -> None:
     out = score_texts(
-        pd.DataFrame({"id": ["a", "b"], "text": ["Great tacos, friendly staff!", "Awful, rude and slow service."]}),
+        pd.DataFrame(
+            {"id": ["a", "b"], "text": ["Great tacos, friendly staff!", "Awful, rude and slow service."]}
+        ),
         language="en",
     )
     assert out["score"].iloc[0] > 0
@@ -129,7 +131,12 @@ def test_english_score_is_vader_compound() -> None:
 
 def test_output_columns_and_row_order() -> None:
     frame = pd.DataFrame(
-        {"id": ["x2", "x1"], "text": ["Good food.", "Bad food."], "touchpoint": ["menu", "pay"], "stage": ["s", None]}
+        {
+            "id": ["x2", "x1"],
+            "text": ["Good food.", "Bad food."],
+            "touchpoint": ["menu", "pay"],
+            "stage": ["s", None],
+        }
     )
     out = score_texts(frame, language="en")
     assert list(out.columns) == OUT_COLUMNS
@@ -163,8 +170,17 @@ def test_given_column_detected_and_argument() -> None:
 def test_detection_by_script_and_statistics() -> None:
     from jmapkit.analytics.sentiment import _detect
 
-    got = [code for code, _ in _detect(["타코가 최고예요!", "タコスが最高でした。", "服务员很友好，食物也很好吃。",
-                                        "The staff was friendly and the food was great."])]  # fmt: skip
+    got = [
+        code
+        for code, _ in _detect(
+            [
+                "타코가 최고예요!",
+                "タコスが最高でした。",
+                "服务员很友好，食物也很好吃。",
+                "The staff was friendly and the food was great.",
+            ]
+        )
+    ]
     assert got == ["ko", "ja", "zh", "en"]
 
 
@@ -218,7 +234,7 @@ def test_missing_columns_are_listed_together() -> None:
     assert "present: ['comment']" in str(caught.value)
 
 
-# ---------------------------------------------------------------- registry and missing packages
+# ------------------------------------------------ registry and missing packages
 
 
 def test_methods_table_documents_every_language() -> None:
@@ -237,8 +253,15 @@ def fake_missing(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setitem(
         METHODS,
         "xx",
-        Method(language="xx", name="nothing", package="jmapkit-no-such-lexicon", modules=("jmapkit_no_such_lexicon",),
-               install=install, rule="none", loader="jmapkit_no_such_lexicon:load"),  # fmt: skip
+        Method(
+            language="xx",
+            name="nothing",
+            package="jmapkit-no-such-lexicon",
+            modules=("jmapkit_no_such_lexicon",),
+            install=install,
+            rule="none",
+            loader="jmapkit_no_such_lexicon:load",
+        ),
     )
     sentiment_module._scorer.cache_clear()
     yield install
@@ -255,7 +278,7 @@ def test_missing_package_only_when_needed(fake_missing: str) -> None:
     assert str(caught.value).endswith(f"Fix: {fake_missing}")
 
 
-# ---------------------------------------------------------------- aggregation
+# ------------------------------------------------ aggregation
 
 
 def _independent_ci(values: list[float]) -> tuple[float, float, float]:
@@ -275,8 +298,9 @@ def test_aggregation_matches_independent_t_interval() -> None:
     texts = [t for t, _ in SMOKE["en"]]
     touchpoints = (["order", "pay", "food"] * 5)[: len(texts)]
     touchpoints[-1] = "app"  # a group of one: no interval
-    frame = pd.DataFrame({"id": [f"v{i}" for i in range(len(texts))], "text": texts, "touchpoint": touchpoints,
-                          "lang": "en"})  # fmt: skip
+    frame = pd.DataFrame(
+        {"id": [f"v{i}" for i in range(len(texts))], "text": texts, "touchpoint": touchpoints, "lang": "en"}
+    )
     vader = SentimentIntensityAnalyzer()
     frame["expected"] = [vader.polarity_scores(t)["compound"] for t in texts]
 
@@ -295,6 +319,19 @@ def test_aggregation_matches_independent_t_interval() -> None:
             assert row["ci_high"] == pytest.approx(high, abs=1e-9)
         assert row["methods"] == "vader"
         assert row["unscored"] == 0
+
+
+def test_aggregation_accepts_scored_texts() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "text": ["Great!", "Awful.", "Fine, lovely."],
+            "touchpoint": ["a", "a", "b"],
+            "lang": "en",
+        }
+    )
+    scored = score_texts(frame)
+    pd.testing.assert_frame_equal(sentiment(scored), sentiment(frame))
 
 
 def test_aggregation_by_stage_counts_unscored_and_keeps_missing_keys() -> None:
@@ -331,7 +368,7 @@ def test_t_quantile_matches_scipy(df: int) -> None:
     assert _t_quantile(0.975, df) == pytest.approx(stats.t.ppf(0.975, df), rel=1e-10)
 
 
-# ---------------------------------------------------------------- agreement with human ratings
+# ------------------------------------------------ agreement with human ratings
 
 
 @pytest.fixture(scope="session")
@@ -341,14 +378,29 @@ def icwsm_amazon() -> pd.DataFrame:
     if not sdist.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--quiet",
-             "vaderSentiment==3.3.2", "-d", str(CACHE)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--quiet",
+                "vaderSentiment==3.3.2",
+                "-d",
+                str(CACHE),
+            ],
             check=True,
-        )  # fmt: skip
+        )
     with tarfile.open(sdist) as outer:
-        inner_bytes = outer.extractfile("vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz").read()
+        inner_bytes = outer.extractfile(
+            "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz"
+        ).read()
     with tarfile.open(fileobj=io.BytesIO(inner_bytes)) as inner:
-        raw = inner.extractfile("hutto_ICWSM_2014/amazonReviewSnippets_GroundTruth.txt").read().decode("utf-8")
+        raw = (
+            inner.extractfile("hutto_ICWSM_2014/amazonReviewSnippets_GroundTruth.txt").read().decode("utf-8")
+        )
     rows = [line.split("\t", 2) for line in raw.splitlines() if line.strip()]
     frame = pd.DataFrame(rows, columns=["id", "human", "text"])
     frame["human"] = frame["human"].astype(float)
@@ -361,8 +413,9 @@ def test_english_agreement_with_humans_at_least_vader(icwsm_amazon: pd.DataFrame
 
     assert len(icwsm_amazon) == 3708
     vader = SentimentIntensityAnalyzer()
-    baseline = stats.spearmanr([vader.polarity_scores(t)["compound"] for t in icwsm_amazon["text"]],
-                               icwsm_amazon["human"]).statistic  # fmt: skip
+    baseline = stats.spearmanr(
+        [vader.polarity_scores(t)["compound"] for t in icwsm_amazon["text"]], icwsm_amazon["human"]
+    ).statistic
     ours = score_texts(icwsm_amazon[["id", "text"]], language="en")
     assert ours["score"].notna().all()
     rho = stats.spearmanr(ours["score"], icwsm_amazon["human"]).statistic
@@ -370,11 +423,14 @@ def test_english_agreement_with_humans_at_least_vader(icwsm_amazon: pd.DataFrame
     assert rho >= baseline - 1e-12
 
 
-# ---------------------------------------------------------------- one clear pair and the smoke set per language
+# ------------------------------------------------ a clear pair and the smoke set per language
 
 CLEAR = {
     "en": ("Great tacos, friendly staff!", "Awful, rude and slow service."),
-    "de": ("Die Tacos waren großartig und das Personal sehr freundlich.", "Das Essen war kalt und das Personal unfreundlich."),
+    "de": (
+        "Die Tacos waren großartig und das Personal sehr freundlich.",
+        "Das Essen war kalt und das Personal unfreundlich.",
+    ),
     "ja": ("タコスが最高でした。", "店員の態度が悪くて最悪でした。"),
     # Not "최악의 서비스였어요" (worst service): KOSAC saw 최악 once, so jmapkit drops it (docs/sentiment.md).
     "ko": ("타코가 정말 맛있어요!", "주문하는 데 너무 오래 걸려서 짜증났어요."),
@@ -395,11 +451,11 @@ def test_clear_pair_per_language(code: str) -> None:
 
 @pytest.mark.parametrize("code", list(SMOKE))
 def test_smoke_set_accuracy_floor(code: str) -> None:
-    texts, labels = zip(*SMOKE[code])
+    texts, labels = zip(*SMOKE[code], strict=True)
     out = score_texts(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": list(texts)}))
     assert (out["lang"] == code).all()  # detection gets every smoke sentence right
     assert out["score"].between(-1, 1).all()
-    correct = sum(1 for score, label in zip(out["score"], labels) if np.sign(score) == label)
+    correct = sum(1 for score, label in zip(out["score"], labels, strict=True) if np.sign(score) == label)
     assert correct >= SMOKE_FLOOR[code]
 
 
@@ -408,12 +464,20 @@ def test_german_uses_sentiws_lists_with_scoped_negation() -> None:
 
     weights = wordlists()
     assert weights["gut"] == pytest.approx(0.3716) and weights["schlecht"] == pytest.approx(-0.7706)
-    out = score_texts(pd.DataFrame({"id": list("abcd"), "text": [
-        "Gut.",                                # 4·0.3716 → 1.4864/√(1.4864²+15)
-        "Das war nicht gut.",                  # flipped and damped: −0.74·0.3716
-        "Gut, aber nicht schlecht.",           # 0.5·0.3716 + 1.5·(−0.74·−0.7706)
-        "Das Essen schmeckte nicht.",          # 'nicht' after the verb negates 'schmeckte' if it is polar
-    ]}), language="de")  # fmt: skip
+    out = score_texts(
+        pd.DataFrame(
+            {
+                "id": list("abcd"),
+                "text": [
+                    "Gut.",  # 4·0.3716 → 1.4864/√(1.4864²+15)
+                    "Das war nicht gut.",  # flipped and damped: −0.74·0.3716
+                    "Gut, aber nicht schlecht.",  # 0.5·0.3716 + 1.5·(−0.74·−0.7706)
+                    "Das Essen schmeckte nicht.",  # 'nicht' after the verb negates 'schmeckte' if it is polar
+                ],
+            }
+        ),
+        language="de",
+    )
 
     def mapped(s: float) -> float:
         return 4 * s / math.sqrt((4 * s) ** 2 + 15)
@@ -456,6 +520,8 @@ def test_korean_rule() -> None:
     def mapped(s: float) -> float:
         return 4 * s / math.sqrt((4 * s) ** 2 + 15)
 
-    out = score_texts(pd.DataFrame({"id": ["a", "b", "c"], "text": ["좋아요.", "좋지 않아요.", "안 좋아요."]}),
-                      language="ko")  # fmt: skip
+    out = score_texts(
+        pd.DataFrame({"id": ["a", "b", "c"], "text": ["좋아요.", "좋지 않아요.", "안 좋아요."]}),
+        language="ko",
+    )
     assert out["score"].tolist() == pytest.approx([mapped(good), mapped(-0.74 * good), mapped(-0.74 * good)])

@@ -22,7 +22,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.errors import JmapkitError, MissingDependency, Problem, ValidationFailed
@@ -113,12 +113,23 @@ METHODS: dict[str, Method] = {
 }
 
 _LANG_ALIASES = {
-    "eng": "en", "english": "en",
-    "deu": "de", "ger": "de", "german": "de", "deutsch": "de",
-    "jpn": "ja", "jp": "ja", "japanese": "ja",
-    "kor": "ko", "kr": "ko", "korean": "ko",
-    "zho": "zh", "chi": "zh", "cmn": "zh", "chinese": "zh",
-}  # fmt: skip
+    "eng": "en",
+    "english": "en",
+    "deu": "de",
+    "ger": "de",
+    "german": "de",
+    "deutsch": "de",
+    "jpn": "ja",
+    "jp": "ja",
+    "japanese": "ja",
+    "kor": "ko",
+    "kr": "ko",
+    "korean": "ko",
+    "zho": "zh",
+    "chi": "zh",
+    "cmn": "zh",
+    "chinese": "zh",
+}
 # Below this detection confidence a short text ("Slow.", "Lecker") is ambiguous; then the best-ranked
 # language that has a method wins if it is among the top candidates (noted in `note`).
 _CONFIDENT = 0.5
@@ -142,9 +153,15 @@ def methods() -> pd.DataFrame:
         except importlib.metadata.PackageNotFoundError:
             version = None
         rows.append(
-            {"language": m.language, "method": m.name, "package": m.package, "version": version,
-             "install": m.install, "rule": m.rule}
-        )  # fmt: skip
+            {
+                "language": m.language,
+                "method": m.name,
+                "package": m.package,
+                "version": version,
+                "install": m.install,
+                "rule": m.rule,
+            }
+        )
     return pd.DataFrame(rows, columns=["language", "method", "package", "version", "install", "rule"])
 
 
@@ -177,7 +194,7 @@ def score_texts(verbatims: Any, *, language: str | None = None) -> pd.DataFrame:
                 notes[i] = f"lang {str(value)!r} is not a language code; detected instead"
 
     to_detect = [i for i in range(n) if langs[i] is None and texts[i].strip()]
-    for i, (code, note) in zip(to_detect, _detect([texts[i] for i in to_detect])):
+    for i, (code, note) in zip(to_detect, _detect([texts[i] for i in to_detect]), strict=True):
         langs[i], sources[i] = code, "detected"
         notes[i] = "; ".join(x for x in (notes[i], note) if x) or None
 
@@ -198,7 +215,7 @@ def score_texts(verbatims: Any, *, language: str | None = None) -> pd.DataFrame:
                 notes[i] = "; ".join(x for x in (notes[i], f"no sentiment method for {code!r}") if x)
             continue
         values = _scorer(code)([texts[i] for i in rows])
-        for i, value in zip(rows, values):
+        for i, value in zip(rows, values, strict=True):
             scores[i], used[i] = value, method.name
     if unscored:
         listed = ", ".join(f"{c} ({k} text{'s' if k != 1 else ''})" for c, k in sorted(unscored.items()))
@@ -227,18 +244,33 @@ def score_texts(verbatims: Any, *, language: str | None = None) -> pd.DataFrame:
 
 
 def sentiment(verbatims: Any, *, by: str = "touchpoint", language: str | None = None) -> pd.DataFrame:
-    """Per `by` group: n scored texts, mean score, 95 % t-interval, methods used, texts left unscored."""
+    """Per `by` group: n scored texts, mean score, 95 % t-interval, methods used, texts left unscored.
+
+    `verbatims` may also be what `score_texts` returned, so a caller that needs both tables scores once.
+    """
     import numpy as np
     import pandas as pd
 
     if by not in _BY:
         raise JmapkitError(f"by={by!r} is not a column sentiment can group by.", fix=f"use one of {_BY}.")
-    scored = score_texts(verbatims, language=language)
+    if isinstance(verbatims, pd.DataFrame) and list(verbatims.columns) == _OUT_COLUMNS:
+        scored = verbatims
+    else:
+        scored = score_texts(verbatims, language=language)
     columns = [by, "n", "mean", "ci_low", "ci_high", "methods", "unscored"]
     if scored.empty:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("mean", "ci_low", "ci_high") else
-                                          "int64" if c in ("n", "unscored") else "string")
-                             for c in columns})  # fmt: skip
+        return pd.DataFrame(
+            {
+                c: pd.Series(
+                    dtype="float64"
+                    if c in ("mean", "ci_low", "ci_high")
+                    else "int64"
+                    if c in ("n", "unscored")
+                    else "string"
+                )
+                for c in columns
+            }
+        )
     if scored[by].isna().all():
         raise JmapkitError(
             f"the verbatims have no {by!r} values to group by.",
@@ -256,10 +288,16 @@ def sentiment(verbatims: Any, *, by: str = "touchpoint", language: str | None = 
             half = _t_quantile(0.975, n - 1) * float(values.std(ddof=1)) / math.sqrt(n)
             low, high = mean - half, mean + half
         rows.append(
-            {by: None if _missing(key) else key, "n": n, "mean": mean, "ci_low": low, "ci_high": high,
-             "methods": ", ".join(sorted(group["method"].dropna().unique())) or None,
-             "unscored": int(group["score"].isna().sum())}
-        )  # fmt: skip
+            {
+                by: None if _missing(key) else key,
+                "n": n,
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "methods": ", ".join(sorted(group["method"].dropna().unique())) or None,
+                "unscored": int(group["score"].isna().sum()),
+            }
+        )
     out = pd.DataFrame(rows, columns=columns)
     out[by] = out[by].astype("string")
     out["methods"] = out["methods"].astype("string")
@@ -268,7 +306,7 @@ def sentiment(verbatims: Any, *, by: str = "touchpoint", language: str | None = 
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _scorer(code: str) -> Scorer:
     # Lexicons and taggers take from milliseconds (VADER) to seconds (Kkma's JVM) to load: once per process.
     return METHODS[code].load()
@@ -352,7 +390,9 @@ def _detect(texts: Sequence[str]) -> list[tuple[str, str | None]]:
         if confidence < _CONFIDENT and code not in METHODS:
             for candidate, p in ranked[:_CANDIDATES]:
                 if candidate in METHODS:
-                    out.append((candidate, f"uncertain detection: {candidate} p={p:.2f}, {code} p={confidence:.2f}"))
+                    out.append(
+                        (candidate, f"uncertain detection: {candidate} p={p:.2f}, {code} p={confidence:.2f}")
+                    )
                     break
             else:
                 out.append((code, f"uncertain detection: {code} p={confidence:.2f}"))

@@ -27,9 +27,21 @@ NEGATORS = frozenset(
     {"nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nichts", "ohne"}
 )
 INTENSIFIERS = frozenset(
-    {"sehr", "wirklich", "total", "extrem", "echt", "richtig", "absolut", "besonders", "äußerst", "ziemlich",
-     "unglaublich", "voll"}
-)  # fmt: skip
+    {
+        "sehr",
+        "wirklich",
+        "total",
+        "extrem",
+        "echt",
+        "richtig",
+        "absolut",
+        "besonders",
+        "äußerst",
+        "ziemlich",
+        "unglaublich",
+        "voll",
+    }
+)
 CONTRAST = frozenset({"aber", "doch", "jedoch"})
 NEGATION_SCOPE = 3
 _TOKEN = re.compile(r"\w+|[.,;:!?]", re.UNICODE)
