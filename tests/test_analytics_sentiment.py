@@ -525,3 +525,13 @@ def test_korean_rule() -> None:
         language="ko",
     )
     assert out["score"].tolist() == pytest.approx([mapped(good), mapped(-0.74 * good), mapped(-0.74 * good)])
+
+
+def test_package_level_names_survive_module_import() -> None:
+    import jmapkit.analytics as analytics
+
+    frame = pd.DataFrame({"id": ["1"], "text": ["Great!"], "touchpoint": ["a"], "lang": ["en"]})
+    # The submodule `jmapkit.analytics.sentiment` is imported by now and bound on the package.
+    scored = analytics.score_texts(frame)
+    pd.testing.assert_frame_equal(analytics.sentiment(frame), sentiment(scored))
+    assert analytics.sentiment.SentimentWarning is SentimentWarning
