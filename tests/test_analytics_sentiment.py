@@ -535,3 +535,23 @@ def test_package_level_names_survive_module_import() -> None:
     scored = analytics.score_texts(frame)
     pd.testing.assert_frame_equal(analytics.sentiment(frame), sentiment(scored))
     assert analytics.sentiment.SentimentWarning is SentimentWarning
+
+
+def test_lang_cells_are_normalised_or_detected_with_a_note() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["1", "2", "3", "4"],
+            "text": [
+                "タコスが最高でした。",
+                "타코가 정말 맛있어요!",
+                "Die Tacos waren toll.",
+                "Great tacos!",
+            ],
+            "lang": ["Japanese", "kor", "de_DE", "??"],
+        }
+    )
+    out = score_texts(frame)
+    assert out["lang"].tolist() == ["ja", "ko", "de", "en"]
+    assert out["lang_source"].tolist() == ["given", "given", "given", "detected"]
+    assert out["note"].iloc[3].startswith("lang '??' is not a language code; detected instead")
+    assert (out["score"] > 0).all()

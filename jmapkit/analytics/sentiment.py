@@ -466,7 +466,7 @@ class _CallableModule(types.ModuleType):
     `jmapkit.analytics.sentiment.SentimentWarning`.
     """
 
-    def __call__(self, verbatims: Any, *, by: str = "touchpoint", language: str | None = None) -> pd.DataFrame:
+    def __call__(self, verbatims: Any, *, by: str = "touchpoint", language: str | None = None) -> Any:
         return sentiment(verbatims, by=by, language=language)
 
 
