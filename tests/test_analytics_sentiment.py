@@ -555,3 +555,14 @@ def test_lang_cells_are_normalised_or_detected_with_a_note() -> None:
     assert out["lang_source"].tolist() == ["given", "given", "given", "detected"]
     assert out["note"].iloc[3].startswith("lang '??' is not a language code; detected instead")
     assert (out["score"] > 0).all()
+
+
+def test_input_index_and_row_order_do_not_matter() -> None:
+    frame = pd.DataFrame(
+        {"id": ["b", "a"], "text": ["Awful queue.", "Great tacos!"], "_row": [3, 2]},
+        index=[10, 5],
+    )
+    out = score_texts(frame, language="en")
+    assert out["id"].tolist() == ["a", "b"]  # sorted by the reader's _row
+    assert out["score"].iloc[0] > 0 > out["score"].iloc[1]
+    assert out.index.tolist() == [0, 1]

@@ -231,7 +231,7 @@ def score_texts(verbatims: Any, *, language: str | None = None) -> pd.DataFrame:
 
     out = pd.DataFrame(
         {
-            "id": frame["id"].astype("string"),
+            "id": frame["id"].astype("string").reset_index(drop=True),
             "touchpoint": _optional(frame, "touchpoint"),
             "stage": _optional(frame, "stage"),
             "lang": pd.array(langs, dtype="string"),
