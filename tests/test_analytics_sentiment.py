@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jmapkit.analytics import sentiment as sentiment_module
-from jmapkit.analytics.sentiment import (
+from jmapkit.analytics import verbatims as sentiment_module
+from jmapkit.analytics.verbatims import (
     METHODS,
     Method,
     SentimentWarning,
@@ -168,7 +168,7 @@ def test_given_column_detected_and_argument() -> None:
 
 
 def test_detection_by_script_and_statistics() -> None:
-    from jmapkit.analytics.sentiment import _detect
+    from jmapkit.analytics.verbatims import _detect
 
     got = [
         code
@@ -363,7 +363,7 @@ def test_group_column_missing_is_explained() -> None:
 def test_t_quantile_matches_scipy(df: int) -> None:
     from scipy import stats
 
-    from jmapkit.analytics.sentiment import _t_quantile
+    from jmapkit.analytics.verbatims import _t_quantile
 
     assert _t_quantile(0.975, df) == pytest.approx(stats.t.ppf(0.975, df), rel=1e-10)
 
@@ -531,10 +531,10 @@ def test_package_level_names_survive_module_import() -> None:
     import jmapkit.analytics as analytics
 
     frame = pd.DataFrame({"id": ["1"], "text": ["Great!"], "touchpoint": ["a"], "lang": ["en"]})
-    # The submodule `jmapkit.analytics.sentiment` is imported by now and bound on the package.
+    # The submodule `jmapkit.analytics.verbatims` is imported by now; it must not shadow a function.
     scored = analytics.score_texts(frame)
     pd.testing.assert_frame_equal(analytics.sentiment(frame), sentiment(scored))
-    assert analytics.sentiment.SentimentWarning is SentimentWarning
+    assert analytics.SentimentWarning is SentimentWarning
 
 
 def test_lang_cells_are_normalised_or_detected_with_a_note() -> None:

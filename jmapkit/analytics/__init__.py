@@ -21,8 +21,9 @@ _EXPORTS = {
     "map_events": "behaviour",
     "survey_scores": "survey",
     "emotion_comparison": "emotion",
-    "sentiment": "sentiment",
-    "score_texts": "sentiment",
+    "sentiment": "verbatims",
+    "score_texts": "verbatims",
+    "SentimentWarning": "verbatims",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -91,7 +91,7 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | No
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             tables["verbatims"] = analytics.score_texts(loaded["verbatims"])
-            tables["sentiment"] = analytics.sentiment(loaded["verbatims"], by="touchpoint")
+            tables["sentiment"] = analytics.sentiment(tables["verbatims"], by="touchpoint")
         notes += [str(w.message) for w in caught]
     tables["emotion"] = analytics.emotion_comparison(
         _votes(ws, saved),

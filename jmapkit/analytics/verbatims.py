@@ -17,8 +17,6 @@ import importlib.util
 import math
 import os
 import re
-import sys
-import types
 import unicodedata
 import warnings
 from collections import Counter
@@ -454,20 +452,3 @@ def _betainc(a: float, b: float, x: float) -> float:
         if abs(c * d - 1) < 1e-15:
             break
     return math.exp(log_front) * result / a
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as its main function `sentiment()`.
-
-    `jmapkit.analytics` exports the function `sentiment` lazily, but once this module is imported
-    Python binds the package attribute `sentiment` to the module, shadowing the function
-    (`analytics.score_texts(...)` then `analytics.sentiment(...)` would call a module). Making the
-    module callable keeps both spellings working: `analytics.sentiment(verbatims)` and
-    `jmapkit.analytics.sentiment.SentimentWarning`.
-    """
-
-    def __call__(self, verbatims: Any, *, by: str = "touchpoint", language: str | None = None) -> Any:
-        return sentiment(verbatims, by=by, language=language)
-
-
-sys.modules[__name__].__class__ = _CallableModule
