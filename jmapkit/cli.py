@@ -143,7 +143,8 @@ def serve(directory: str, port: int, ip: str, token: str | None) -> None:
     ws = _workshop(directory)
     page = ws.path("notebooks", "vote.ipynb")
     if not page.is_file():
-        raise JmapkitError("the voting page is missing.", where=str(page), fix="copy notebooks/vote.ipynb from jmapkit.")
+        raise JmapkitError("the voting page is missing.", where=str(page),
+                           fix="copy notebooks/vote.ipynb from jmapkit.")
     ws.load(3)  # votes are per touchpoint: step 3 must exist before anyone can vote
     token = token or secrets.token_urlsafe(6)
     host = socket.gethostname() if ip == "0.0.0.0" else ip

@@ -107,7 +107,8 @@ def kpis(s: Steps) -> Iterator[Finding]:
     covered = {k.stage for k in s.journey.kpis}
     for k in s.journey.kpis:
         if k.stage not in stage_ids:
-            yield Finding("kpi-stage", "error", 5, f"KPI {k.name!r} is on stage {k.stage!r}, which step 3 does not have.")
+            yield Finding("kpi-stage", "error", 5,
+                          f"KPI {k.name!r} is on stage {k.stage!r}, which step 3 does not have.")
         if k.target is None or not k.owner.strip():
             yield Finding("kpi-incomplete", "warning", 5, f"KPI {k.name!r} needs a target and an owner.")
     for st in s.touchpoints.stages:
@@ -117,7 +118,7 @@ def kpis(s: Steps) -> Iterator[Finding]:
 
 @rule
 def reviewed(s: Steps) -> Iterator[Finding]:
-    for info, model in zip(STEPS, (s.goals, s.personas, s.touchpoints, s.behaviour, s.journey)):
+    for info, model in zip(STEPS, (s.goals, s.personas, s.touchpoints, s.behaviour, s.journey), strict=True):
         count = _template_records(model)
         if count:
             yield Finding("template-content", "warning", info.number,

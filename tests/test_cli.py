@@ -24,7 +24,8 @@ def test_version() -> None:
 def test_new_creates_a_workshop(tmp_path: Path) -> None:
     code, out, _ = invoke("new", tmp_path / "w", "--template", "restaurant", "--lang", "de")
     assert code == 0
-    assert out == f"Created workshop 'Vivan los Tacos — lunch visit' in {tmp_path / 'w'}\nNext: jmapkit lab {tmp_path / 'w'}\n"
+    target = tmp_path / "w"
+    assert out == f"Created workshop 'Vivan los Tacos — lunch visit' in {target}\nNext: jmapkit lab {target}\n"
     assert Workshop(tmp_path / "w").meta.language == "de"
 
 

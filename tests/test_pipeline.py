@@ -68,7 +68,7 @@ def test_saved_funnel_matches_an_independent_calculation(done: tuple[Workshop, P
     saved = ws.load(4)
     assert [r.stage for r in saved.funnel] == order
     assert [r.reached for r in saved.funnel] == expected["reached"].tolist()
-    for row, (_, exp) in zip(saved.funnel, expected.iterrows()):
+    for row, (_, exp) in zip(saved.funnel, expected.iterrows(), strict=True):
         assert row.conversion_from_first == pytest.approx(exp["conversion_from_first"])
         if exp["median_hours"] is not None and not pd.isna(exp["median_hours"]):
             assert row.median_hours == pytest.approx(exp["median_hours"])

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from jmapkit import __version__
-from jmapkit.errors import SchemaTooNew, StepInvalid, StepMissing, TemplateNotFound, WorkshopExists, WorkshopNotFound
+from jmapkit.errors import (
+    SchemaTooNew,
+    StepInvalid,
+    StepMissing,
+    TemplateNotFound,
+    WorkshopExists,
+    WorkshopNotFound,
+)
 from jmapkit.model import Goals, Persona, Personas
 from jmapkit.store import FOLDERS, MIGRATIONS, Workshop, new_workshop, open_workshop
 
@@ -165,5 +172,6 @@ def test_concurrent_writers_do_not_corrupt(restaurant: Workshop) -> None:
         json.loads(old.read_text())
     votes = restaurant.votes("emotion")
     assert len(votes) == 60
-    assert sorted((v["participant"], v["i"]) for v in votes) == sorted((f"p{w}", i) for w in range(4) for i in range(15))
+    expected = sorted((f"p{w}", i) for w in range(4) for i in range(15))
+    assert sorted((v["participant"], v["i"]) for v in votes) == expected
     assert not list(restaurant.path("steps").glob(".*.tmp"))

@@ -132,7 +132,7 @@ def _behaviour_tables(
         events, unmapped = analytics.map_events(events, tps.event_map, stages)
         tables["unmapped_events"] = unmapped
         if len(unmapped):
-            listed = ", ".join(f"{e} ({n})" for e, n in zip(unmapped["event"], unmapped["events"]))
+            listed = ", ".join(f"{e} ({n})" for e, n in zip(unmapped["event"], unmapped["events"], strict=True))
             notes.append(f"{len(unmapped)} event names are not mapped to a touchpoint in step 3: {listed}.")
     tables["funnel"] = analytics.funnel(events, stages=stages)
     if "segment" in events.columns:
