@@ -56,7 +56,7 @@ def survey_scores(
         question=table.question.cast("string").strip().lower(),
         score=table.score.cast("float64"),
     )
-    counts = table.group_by("question").aggregate(rows=table.count()).to_pandas()
+    counts = _fetch(table.group_by("question").aggregate(rows=table.count()))
     present = [q for q in counts["question"].tolist() if q is not None and not _blank(q)]
     metric_of = _metrics(present, kinds)
     table = table.mutate(kind=_case(table.question, {q: kinds.get(q, "custom") for q in present}, "custom"))
@@ -153,7 +153,7 @@ def _validate(table: ir.Table, metric_of: dict[str, str], kinds: dict[str, str])
     window = ibis.window(group_by=[bad.question, bad.reason], order_by=[bad._row] if has_row else [])
     bad = bad.mutate(_rank=ibis.row_number().over(window), _count=bad.reason.count().over(window))
     keep = ["question", "kind", "reason", "score", "_count"] + (["_row"] if has_row else [])
-    found = bad.filter(bad._rank < _ROWS_SHOWN).select(*keep).to_pandas()
+    found = _fetch(bad.filter(bad._rank < _ROWS_SHOWN).select(*keep))
     if found.empty:
         return
     problems = []
@@ -192,6 +192,11 @@ def _allowed(kind: str, reason: str) -> str:
     return "a finite number"
 
 
+def _fetch(expr: ir.Table) -> pd.DataFrame:
+    # Through Arrow: ibis 12's own to_pandas reads a deprecated pandas 3 option (Pandas4Warning).
+    return expr.to_pyarrow().to_pandas()
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value)
 
@@ -221,12 +226,19 @@ def _aggregate(table: ir.Table, groupings: list[str]) -> pd.DataFrame:
             .mutate(group_by=ibis.literal(grouping, type="string"))
         )
     stacked = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    raw = stacked.to_pandas()
+    raw = _fetch(stacked)
     rows = [_score(r) for r in raw.itertuples(index=False)]
     out = pd.DataFrame(rows, columns=COLUMNS)
     out = out.astype(
-        {"group_by": "string", "group": "string", "metric": "string", "n": "int64", "value": "float64",
-         "ci_low": "float64", "ci_high": "float64"}
+        {
+            "group_by": "string",
+            "group": "string",
+            "metric": "string",
+            "n": "int64",
+            "value": "float64",
+            "ci_low": "float64",
+            "ci_high": "float64",
+        }
     )
     standard = {m: i for i, m in enumerate(SCALES)}
     out["_g"] = out["group_by"].map({g: i for i, g in enumerate(groupings)}).astype("int64")
@@ -260,8 +272,15 @@ def _score(r: Any) -> dict[str, Any]:
             low, high = value - half, value + half
             if r.kind in SCALES:  # a mean cannot leave its scale; a custom question's scale is unknown
                 low, high = max(low, SCALES[r.kind][0]), min(high, SCALES[r.kind][1])
-    return {"group_by": r.group_by, "group": r.group, "metric": r.metric, "n": n, "value": value,
-            "ci_low": low, "ci_high": high}
+    return {
+        "group_by": r.group_by,
+        "group": r.group,
+        "metric": r.metric,
+        "n": n,
+        "value": value,
+        "ci_low": low,
+        "ci_high": high,
+    }
 
 
 def _wilson(k: int, n: int) -> tuple[float, float]:
