@@ -1,0 +1,615 @@
+"""Altair charts of the workshop, drawn from aggregated tables only (never raw events).
+
+Every chart keeps the step-3 stage order (Altair sorts a nominal axis alphabetically unless told),
+copes with an empty or missing table by saying what is missing, and wraps long German, Korean or
+Japanese text itself, because Vega does not wrap.
+
+>>> from jmapkit import charts, journey
+>>> charts.setup_renderer()          # svg via vl-convert: offline, and valid under papermill
+>>> charts.journey_map(journey.lanes(ws))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jmapkit.errors import JmapkitError, MissingDependency
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import altair as alt
+    import pandas as pd
+
+# A font list, not one name: vl-convert drops all text for an unknown single family, and falls back
+# through a list. DejaVu for Latin (incl. German), Noto CJK for Korean and Japanese (fonts-noto-cjk).
+FONT = "DejaVu Sans, Noto Sans, Noto Sans CJK KR, Noto Sans CJK JP, sans-serif"
+THEME = "jmapkit"
+RENDERERS = ("svg", "png", "html")
+SAVE_FORMATS = (".png", ".svg", ".html", ".json", ".pdf")
+BLUE, ORANGE, RED, GREY, INK = "#1f5fa8", "#d9730d", "#b3261e", "#8a8a8a", "#222222"
+
+__all__ = [
+    "emotion_curve",
+    "funnel",
+    "image",
+    "journey_map",
+    "save",
+    "scores",
+    "setup_renderer",
+    "text_width",
+    "time_between_stages",
+    "transitions",
+    "wrap",
+]
+
+
+# --- rendering ----------------------------------------------------------------------------------------
+
+
+def setup_renderer(renderer: str = "svg") -> None:
+    """Render charts as static SVG through vl-convert: shown offline, and valid nbformat under papermill.
+
+    The default html renderer loads vega from a CDN (no chart offline) and the mimetype renderer writes
+    a MIME type nbformat rejects (papermill fails), so jmapkit picks svg (or png) deliberately; "html"
+    embeds vega inline (self-contained, interactive tooltips, ≈ 1 MB per chart).
+    """
+    alt = _altair()
+    if renderer not in RENDERERS:
+        raise JmapkitError(f"unknown renderer {renderer!r}.", fix=f"use one of: {', '.join(RENDERERS)}.")
+    _vl_convert()
+    _register_theme()
+    alt.theme.enable(THEME)
+    if renderer == "html":
+        alt.renderers.enable("html", template="inline")
+    else:
+        alt.renderers.enable(renderer)
+
+
+def save(chart: alt.TopLevelMixin, path: str | Path, *, scale: float = 2.0) -> Path:
+    """Write a chart to png, svg, pdf, json or self-contained html (no CDN), chosen by the file suffix."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SAVE_FORMATS:
+        raise JmapkitError(
+            f"cannot save a chart as {suffix or 'a file without a suffix'!r}.",
+            where=str(path),
+            fix=f"name the file with one of: {', '.join(SAVE_FORMATS)}.",
+        )
+    if suffix in (".png", ".svg", ".pdf"):
+        _vl_convert()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _themed():
+        if suffix == ".html":
+            chart.save(str(path), inline=True)  # plain save() would load vega from a CDN
+        elif suffix == ".png":
+            chart.save(str(path), scale_factor=scale)
+        else:
+            chart.save(str(path))
+    return path
+
+
+def image(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
+    """PNG bytes of a chart (for slides and pages), rendered offline by vl-convert."""
+    vlc = _vl_convert()
+    with _themed():
+        spec = chart.to_dict()
+    return vlc.vegalite_to_png(spec, scale=scale)
+
+
+# --- text ----------------------------------------------------------------------------------------------
+
+
+def text_width(text: str) -> float:
+    """Width in 'Latin character' units: wide (CJK) characters count about twice."""
+    return sum(1.9 if unicodedata.east_asian_width(ch) in "WF" else 1.0 for ch in text)
+
+
+def wrap(text: str, width: float) -> list[str]:
+    """Wrap to lines of at most `width` units: at spaces, anywhere in CJK, and inside over-long German words."""
+    lines: list[str] = []
+    for paragraph in str(text).splitlines() or [""]:
+        line = ""
+        for token in _tokens(paragraph):
+            candidate = line + token
+            if text_width(candidate.rstrip()) <= width or not line.strip():
+                line = candidate
+            else:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+            while text_width(line.rstrip()) > width:  # one token longer than a line (e.g. "Kundenzufriedenheitsumfrage")
+                cut = _cut(line, width - 1)
+                lines.append(line[:cut] + ("-" if _latin(line[cut - 1]) and _latin(line[cut]) else ""))
+                line = line[cut:]
+        lines.append(line.rstrip())
+    return lines
+
+
+def _tokens(text: str) -> list[str]:
+    # A token is a word with its trailing space, or a single wide character (CJK breaks between characters).
+    tokens: list[str] = []
+    word = ""
+    for ch in text:
+        if unicodedata.east_asian_width(ch) in "WF":
+            if word:
+                tokens.append(word)
+                word = ""
+            tokens.append(ch)
+        else:
+            word += ch
+            if ch == " ":
+                tokens.append(word)
+                word = ""
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+def _cut(text: str, width: float) -> int:
+    used = 0.0
+    for i, ch in enumerate(text):
+        used += text_width(ch)
+        if used > width:
+            return max(i, 1)
+    return len(text)
+
+
+def _latin(ch: str) -> bool:
+    return ch.isalpha() and unicodedata.east_asian_width(ch) not in "WF"
+
+
+# --- charts of step 4 ----------------------------------------------------------------------------------
+
+
+def funnel(df: pd.DataFrame | None) -> alt.Chart:
+    """Customers reaching each stage, in stage order, labelled with conversion from the first stage."""
+    alt = _altair()
+    if df is None or not len(df):
+        return _empty("No funnel: step 4 has no events file (choose one in step 4 and run it).")
+    data = df.copy()
+    order = [str(s) for s in data["stage"]]
+    data["stage"] = order
+    data["label"] = [
+        f"{int(r)} · {_pct(c)} of first" + (f" · {_pct(p)} from previous" if i and _ok(p) else "")
+        for i, (r, c, p) in enumerate(
+            zip(data["reached"], data["conversion_from_first"], data["conversion_from_previous"], strict=True)
+        )
+    ]
+    keep = [c for c in ("stage", "reached", "label", "conversion_from_first", "entered_here", "dropped") if c in data]
+    base = alt.Chart(data[keep]).encode(
+        y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+    )
+    bars = base.mark_bar(color=BLUE).encode(
+        # Room on the right for the labels, which Vega would otherwise clip at the plot's edge.
+        x=alt.X("reached:Q", title="customers reaching the stage",
+                scale=alt.Scale(domain=[0, max(float(data["reached"].max()), 1.0) * 1.7], nice=False)),
+        tooltip=[c for c in keep if c != "label"],
+    )
+    text = base.mark_text(align="left", dx=4, font=FONT, fontSize=11, color=INK).encode(
+        x="reached:Q", text="label:N"
+    )
+    return (bars + text).properties(width=460, height=max(26 * len(data), 80), title="Funnel by stage")
+
+
+def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
+    """Median (bar) and p90 (tick) hours from reaching the previous stage to reaching each stage."""
+    alt = _altair()
+    if df is None or not len(df) or "median_hours" not in df:
+        return _empty("No time between stages: step 4 has no funnel (no events file).")
+    stages = [str(s) for s in df["stage"]]
+    rows = [
+        {"step": f"{a} → {b}", "median_hours": m, "p90_hours": p}
+        for a, b, m, p in zip(stages[:-1], stages[1:], list(df["median_hours"])[1:], list(df["p90_hours"])[1:],
+                              strict=True)
+        if _ok(m)
+    ]
+    if not rows:
+        return _empty("No time between stages: nobody went on from the first stage.")
+    import pandas as pd
+
+    data = pd.DataFrame(rows)
+    order = list(data["step"])
+    base = alt.Chart(data).encode(y=alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)))
+    bars = base.mark_bar(color=BLUE).encode(
+        x=alt.X("median_hours:Q", title="hours (bar: median, tick: 90th percentile)"),
+        tooltip=["step", alt.Tooltip("median_hours:Q", format=".1f"), alt.Tooltip("p90_hours:Q", format=".1f")],
+    )
+    ticks = base.mark_tick(color=ORANGE, thickness=3, size=18).encode(x="p90_hours:Q")
+    return (bars + ticks).properties(width=420, height=max(28 * len(data), 80), title="Time between stages")
+
+
+def scores(
+    df: pd.DataFrame | None, metric: str = "nps", *, group_by: str = "touchpoint", order: Sequence[str] | None = None
+) -> alt.Chart:
+    """One survey metric per touchpoint (or stage, segment) with its 95 % CI as an error bar and n in the label."""
+    alt = _altair()
+    if df is None or not len(df):
+        return _empty(f"No {metric.upper()}: step 4 has no survey file (choose one in step 4 and run it).")
+    data = df[(df["metric"] == metric) & (df["group_by"] == group_by)].copy()
+    if not len(data):
+        have = sorted(set(df.loc[df["group_by"] == group_by, "metric"].astype(str)))
+        return _empty(f"No {metric.upper()} per {group_by} in the survey (it has: {', '.join(have) or 'nothing'}).")
+    data["group"] = data["group"].astype(str)
+    groups = list(dict.fromkeys(list(order or []) + list(data["group"])))
+    groups = [g for g in groups if g in set(data["group"])]
+    data["label"] = [f"{g} (n={int(n)})" for g, n in zip(data["group"], data["n"], strict=True)]
+    labels = [data.loc[data["group"] == g, "label"].iloc[0] for g in groups]
+    data["ci_low"] = data["ci_low"].where(data["ci_low"].notna(), data["value"])
+    data["ci_high"] = data["ci_high"].where(data["ci_high"].notna(), data["value"])
+    domain = {"nps": [-100, 100], "csat": [0, 100], "ces": [1, 7]}.get(metric)
+    scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=False)
+    title = {"nps": "NPS (−100..100)", "csat": "CSAT (% scoring 4–5)", "ces": "CES (mean, 1–7)"}.get(metric, metric)
+    data = data[["label", "group", "n", "value", "ci_low", "ci_high"]]
+    base = alt.Chart(data).encode(y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=260)))
+    bars = base.mark_rule(color=GREY, strokeWidth=2).encode(
+        x=alt.X("ci_low:Q", scale=scale, title=f"{title} with 95 % CI"), x2="ci_high:Q"
+    )
+    dots = base.mark_point(filled=True, size=70, color=BLUE).encode(
+        x="value:Q",
+        tooltip=["group", "n", alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("ci_low:Q", format=".1f"),
+                 alt.Tooltip("ci_high:Q", format=".1f")],
+    )
+    text = base.mark_text(align="left", dx=8, dy=-8, font=FONT, fontSize=10, color=INK).encode(
+        x="value:Q", text=alt.Text("value:Q", format=".0f" if metric in ("nps", "csat") else ".2f")
+    )
+    layers = [bars, dots, text]
+    if metric == "nps":
+        layers.insert(0, alt.Chart().mark_rule(color="#cccccc").encode(x=alt.datum(0)))
+    return alt.layer(*layers, data=data).properties(
+        width=420, height=max(26 * len(groups), 80), title=f"{title} per {group_by}"
+    )
+
+
+def emotion_curve(
+    df: pd.DataFrame | None, stage_order: Sequence[str] = (), touchpoint_order: Sequence[str] = ()
+) -> alt.Chart:
+    """Voted vs measured emotion (−2..+2) per touchpoint in journey order, each with its 95 % CI."""
+    alt = _altair()
+    import pandas as pd
+
+    if df is None or not len(df):
+        return _empty("No emotions yet: vote in step 4, or add a survey or verbatims file.")
+    tps = [str(t) for t in df["touchpoint"]]
+    rank = {t: i for i, t in enumerate(touchpoint_order)}
+    if "stage" in df and stage_order:
+        stage_rank = {s: i for i, s in enumerate(stage_order)}
+        stage_of = dict(zip(tps, df["stage"].astype(str), strict=True))
+        key = lambda t: (stage_rank.get(stage_of[t], len(stage_rank)), rank.get(t, len(rank)))  # noqa: E731
+    else:
+        key = lambda t: rank.get(t, len(rank))  # noqa: E731
+    order = sorted(dict.fromkeys(tps), key=key)
+    rows = []
+    for r in df.to_dict("records"):
+        for kind in ("voted", "measured"):
+            v = r.get(kind)
+            if _ok(v):
+                low, high = r.get(f"{kind}_ci_low"), r.get(f"{kind}_ci_high")
+                n = r.get(f"{kind}_n")
+                rows.append({"touchpoint": str(r["touchpoint"]), "kind": kind, "emotion": float(v),
+                             "ci_low": float(low) if _ok(low) else float(v),
+                             "ci_high": float(high) if _ok(high) else float(v),
+                             "n": int(n) if _ok(n) else None,
+                             "from": str(r.get("measured_from") or "") if kind == "measured" else "votes"})
+    if not rows:
+        return _empty("No emotions yet: vote in step 4, or add a survey or verbatims file.")
+    data = pd.DataFrame(rows)
+    order = [t for t in order if t in set(data["touchpoint"])]
+    colour = alt.Color("kind:N", scale=alt.Scale(domain=["voted", "measured"], range=[BLUE, ORANGE]),
+                       legend=alt.Legend(title=None, orient="top"))
+    x = alt.X("touchpoint:N", sort=order, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=160))
+    y_scale = alt.Scale(domain=[-2, 2])
+    base = alt.Chart(data).encode(x=x, color=colour)
+    zero = alt.Chart(data).mark_rule(color="#cccccc").encode(y=alt.datum(0))
+    band = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
+        y=alt.Y("ci_low:Q", scale=y_scale, title="emotion (−2..+2)"), y2="ci_high:Q",
+    )
+    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60)).encode(
+        y=alt.Y("emotion:Q", scale=y_scale),
+        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=["voted", "measured"], range=[[1, 0], [5, 3]]),
+                                  legend=None),
+        tooltip=["touchpoint", "kind", alt.Tooltip("emotion:Q", format="+.2f"), "n", "from"],
+    )
+    return alt.layer(zero, band, line).properties(
+        width=max(40 * len(order), 360), height=220, title="Emotion per touchpoint: voted vs measured (95 % CI)"
+    )
+
+
+def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
+    """Directly-follows heatmap: how many moves go from each touchpoint to the next (top touchpoints only)."""
+    alt = _altair()
+    if df is None or not len(df):
+        return _empty("No transitions: step 4 has no events file.")
+    data = df[["source", "target", "count"]].copy()
+    data[["source", "target"]] = data[["source", "target"]].astype(str)
+    volume = data.groupby("source")["count"].sum().add(data.groupby("target")["count"].sum(), fill_value=0)
+    keep = list(volume.sort_values(ascending=False, kind="stable").index[:top])
+    data = data[data["source"].isin(keep) & data["target"].isin(keep)]
+    # Order the axes as the journey flows: by first appearance as a source in the table's own order.
+    order = list(dict.fromkeys([s for s in df["source"].astype(str) if s in keep] + keep))
+    base = alt.Chart(data).encode(
+        x=alt.X("target:N", sort=order, title="to", axis=alt.Axis(labelAngle=-40, labelLimit=140)),
+        y=alt.Y("source:N", sort=order, title="from", axis=alt.Axis(labelLimit=160)),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), title="moves"),
+        tooltip=["source", "target", "count"],
+    )
+    text = base.mark_text(font=FONT, fontSize=9).encode(
+        text="count:Q",
+        color=alt.condition(alt.datum["count"] > float(data["count"].max()) / 2, alt.value("white"), alt.value(INK)),
+    )
+    size = max(24 * len(order), 160)
+    return (cells + text).properties(width=size, height=size, title="Transitions between touchpoints")
+
+
+# --- the journey map -------------------------------------------------------------------------------------
+
+
+def journey_map(
+    lanes: pd.DataFrame, *, width: int = 1240, font_size: int = 11, max_lines: int | None = 10, title: str | None = None
+) -> alt.LayerChart:
+    """The journey map: stages as columns (step-3 order), lanes as rows, text wrapped to fit a 16:9 slide.
+
+    `lanes` is `jmapkit.journey.lanes(...)`. Each cell shows at most `max_lines` lines (None: all) and
+    says how many items it left out. Grey italic text is template content nobody has reviewed yet.
+    """
+    alt = _altair()
+    import pandas as pd
+
+    if lanes is None or not len(lanes):
+        return _empty("No journey map yet: step 3 has no stages.", width=width)
+    layout = _MapLayout(lanes, width, font_size, max_lines)
+    texts = pd.DataFrame(layout.texts)
+    rects = pd.DataFrame(layout.rects)
+    x = alt.X("x:Q", scale=alt.Scale(domain=[0, layout.width], nice=False, zero=False), axis=None)
+    y = alt.Y("y:Q", scale=alt.Scale(domain=[0, layout.height], nice=False, zero=False, reverse=True), axis=None)
+    x2, y2 = alt.X2("x2:Q"), alt.Y2("y2:Q")
+    colour = alt.Color("color:N", scale=None)
+    layers: list[Any] = [
+        alt.Chart(rects).mark_rect(strokeWidth=0).encode(x=x, x2=x2, y=y, y2=y2, color=colour),
+    ]
+    if layout.rules:
+        rules = pd.DataFrame(layout.rules)
+        layers.append(alt.Chart(rules).mark_rule().encode(
+            x=x, x2=x2, y=y, y2=y2, color=colour,
+            strokeDash=alt.StrokeDash("dash:N", scale=None), strokeWidth=alt.StrokeWidth("stroke:Q", scale=None),
+        ))
+    for kind, style in (("voted", [1, 0]), ("measured", [5, 3])):
+        pts = pd.DataFrame([p for p in layout.points if p["kind"] == kind])
+        if not len(pts):
+            continue
+        hue = BLUE if kind == "voted" else ORANGE
+        ci = pts[pts["y_low"] != pts["y_high"]]
+        if len(ci):
+            layers.append(alt.Chart(ci).mark_rule(color=hue, opacity=0.45, strokeWidth=2).encode(
+                x=x, y=alt.Y("y_low:Q", scale=y.scale, axis=None), y2="y_high:Q"))
+        layers.append(alt.Chart(pts).mark_line(color=hue, strokeDash=style, strokeWidth=2).encode(
+            x=x, y=y, order="x:Q", detail="segment:N"))
+        layers.append(alt.Chart(pts).mark_point(
+            color=hue, filled=True, size=45, shape="circle" if kind == "voted" else "diamond"
+        ).encode(x=x, y=y, tooltip=["touchpoint:N", alt.Tooltip("emotion:Q", format="+.2f"), "n:N"]))
+    for weight, style in (("bold", "normal"), ("normal", "normal"), ("normal", "italic")):
+        part = texts[(texts["weight"] == weight) & (texts["style"] == style)]
+        if not len(part):
+            continue
+        layers.append(alt.Chart(part).mark_text(
+            align="left", baseline="top", font=FONT, fontWeight=weight, fontStyle=style
+        ).encode(x=x, y=y, text="line:N", color=colour, size=alt.Size("size:Q", scale=None)))
+    chart = alt.layer(*layers).properties(width=layout.width, height=layout.height, view=alt.ViewConfig(stroke=None))
+    if title:
+        chart = chart.properties(title=alt.Title(title, font=FONT, fontSize=font_size + 5, anchor="start"))
+    return chart
+
+
+class _MapLayout:
+    """Pixel positions of every rectangle, rule, line of text and emotion point of the journey map."""
+
+    LABEL_WIDTH = 112
+    PAD = 6
+    EMOTION_HEIGHT = 120
+
+    def __init__(self, lanes: pd.DataFrame, width: int, font_size: int, max_lines: int | None) -> None:
+        self.width = width
+        self.fs = font_size
+        self.lh = round(font_size * 1.3)
+        self.max_lines = max_lines
+        self.texts: list[dict[str, Any]] = []
+        self.rects: list[dict[str, Any]] = []
+        self.rules: list[dict[str, Any]] = []
+        self.points: list[dict[str, Any]] = []
+        stages = lanes.drop_duplicates("stage").sort_values("stage_index", kind="stable")
+        self.n = len(stages)
+        self.col = (width - self.LABEL_WIDTH) / self.n
+        self.chars = (self.col - 2 * self.PAD) / (font_size * 0.6)
+        y = self._header(stages)
+        for _, lane in lanes.drop_duplicates("lane").sort_values("lane_index", kind="stable").iterrows():
+            cells = lanes[lanes["lane"] == lane["lane"]].sort_values("stage_index", kind="stable")
+            top = y
+            if lane["lane"] == "emotion":
+                y = self._emotion(cells, y)
+            else:
+                y = self._lane(cells, y)
+            if int(lane["lane_index"]) % 2 == 0:
+                self.rects.insert(0, {"x": 0, "x2": width, "y": top, "y2": y, "color": "#f4f6f8"})
+            self._text(self.PAD, top + self.PAD, wrap(str(lane["lane_label"]), (self.LABEL_WIDTH - 2 * self.PAD)
+                                                      / (font_size * 0.62)), "bold", colour=INK)
+        for i in range(1, self.n):
+            xi = self.LABEL_WIDTH + i * self.col
+            self.rules.append({"x": xi, "x2": xi, "y": 0, "y2": y, "color": "#d0d4d9", "dash": [1, 0], "stroke": 1})
+        self.height = y + self._legend(y + self.PAD) + self.PAD
+
+    def _header(self, stages: pd.DataFrame) -> float:
+        fs = self.fs + 2
+        wrapped = [wrap(str(s), (self.col - 2 * self.PAD) / (fs * 0.62))[:2] for s in stages["stage_label"]]
+        height = max(len(w) for w in wrapped) * round(fs * 1.3) + 2 * self.PAD
+        for i, lines in enumerate(wrapped):
+            x0 = self.LABEL_WIDTH + i * self.col
+            self.rects.append({"x": x0 + 1, "x2": x0 + self.col - 1, "y": 0, "y2": height, "color": BLUE})
+            self._text(x0 + self.PAD, self.PAD, lines, "bold", colour="white", size=fs)
+        return height
+
+    def _lane(self, cells: pd.DataFrame, top: float) -> float:
+        bottom = top + self.lh + 2 * self.PAD
+        for _, cell in cells.iterrows():
+            x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col + self.PAD
+            y = top + self.PAD
+            template = int(cell["template"]) == len(cell["items"]) and len(cell["items"]) > 0
+            lines = self._cell_lines(list(cell["items"]), str(cell["lane"]))
+            for text, indent, colour in lines:
+                style = "italic" if template else "normal"
+                self._text(x0 + indent, y, [text], "normal", colour=GREY if template and colour == INK else colour,
+                           style=style)
+                y += self.lh
+            bottom = max(bottom, y + self.PAD)
+        return bottom
+
+    def _cell_lines(self, items: list[str], lane: str) -> list[tuple[str, float, str]]:
+        # Whole items only: a cut-off pain point would read as a different one. What does not fit is counted.
+        lines: list[tuple[str, float, str]] = []
+        bullet = lane not in ("touchpoints", "owners")
+        blocks = []
+        for item in items:
+            colour = RED if lane == "pain_points" and _priority(item) >= 20 else INK
+            wrapped = wrap(item, self.chars - (2 if bullet else 0))
+            blocks.append([(("• " if bullet and j == 0 else "") + line, self.fs * 0.75 if bullet and j else 0, colour)
+                           for j, line in enumerate(wrapped)])
+        total = sum(len(b) for b in blocks)
+        limit = total if self.max_lines is None or total <= self.max_lines else self.max_lines - 1
+        shown = 0
+        for block in blocks:
+            if len(lines) + len(block) > limit and shown:
+                break
+            lines.extend(block[: max(limit - len(lines), 1)] if not shown else block)
+            shown += 1
+        if shown < len(items):
+            lines.append((f"… +{len(items) - shown} more", 0, GREY))
+        return lines
+
+    def _emotion(self, cells: pd.DataFrame, top: float) -> float:
+        h = self.EMOTION_HEIGHT
+        inner_top, inner_bottom = top + self.PAD + 4, top + h - self.PAD - 4
+
+        def ypos(e: float) -> float:
+            return inner_top + (2 - e) / 4 * (inner_bottom - inner_top)
+
+        for e, label in ((2, "+2"), (0, "0"), (-2, "−2")):
+            self.rules.append({"x": self.LABEL_WIDTH, "x2": self.width, "y": ypos(e), "y2": ypos(e),
+                               "color": "#b9c0c8" if e == 0 else "#e1e4e8", "dash": [3, 3] if e else [1, 0],
+                               "stroke": 1})
+            self._text(self.LABEL_WIDTH - 22, ypos(e) - self.fs / 2, [label], "normal", colour=GREY, size=self.fs - 1)
+        self._text(self.PAD, top + self.PAD + 2 * self.lh, ["● voted"], "normal", colour=BLUE, size=self.fs - 1)
+        self._text(self.PAD, top + self.PAD + 3 * self.lh, ["◆ measured"], "normal", colour=ORANGE, size=self.fs - 1)
+        for _, cell in cells.iterrows():
+            x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col
+            for p in cell["points"]:
+                for kind in ("voted", "measured"):
+                    v = p.get(kind)
+                    if v is None:
+                        continue
+                    low, high = p.get(f"{kind}_ci_low"), p.get(f"{kind}_ci_high")
+                    self.points.append({
+                        "kind": kind, "touchpoint": p["label"], "emotion": float(v), "n": p.get(f"{kind}_n"),
+                        "segment": 0, "x": x0 + float(p["position"]) * self.col, "y": ypos(float(v)),
+                        "y_low": ypos(float(high)) if high is not None else ypos(float(v)),
+                        "y_high": ypos(float(low)) if low is not None else ypos(float(v)),
+                    })
+        if not self.points:
+            self._text(self.LABEL_WIDTH + self.PAD, top + h / 2 - self.lh / 2,
+                       ["no emotions yet: vote in step 4, or add a survey or verbatims file"], "normal", colour=GREY)
+        return top + h
+
+    def _legend(self, y: float) -> float:
+        text = ("★ moment of truth · ⇄ handoff · P = priority: severity × frequency, ×2 at a moment of truth · "
+                "grey italic = template, not yet reviewed by the team · emotion: ● voted, ◆ measured, bars = 95 % CI")
+        lines = wrap(text, self.width / ((self.fs - 1) * 0.6))
+        self._text(0, y, lines, "normal", colour=GREY, size=self.fs - 1)
+        return len(lines) * self.lh + self.PAD
+
+    def _text(self, x: float, y: float, lines: list[str], weight: str, *, colour: str = INK, size: float | None = None,
+              style: str = "normal") -> None:
+        for i, line in enumerate(lines):
+            self.texts.append({"x": x, "y": y + i * self.lh, "line": line, "weight": weight, "style": style,
+                               "color": colour, "size": size or self.fs})
+
+
+def _priority(item: str) -> int:
+    head = item.split(" ", 1)[0]
+    return int(head[1:]) if head.startswith("P") and head[1:].isdigit() else 0
+
+
+# --- helpers --------------------------------------------------------------------------------------------
+
+
+def _empty(message: str, *, width: int = 420) -> alt.Chart:
+    """A chart that says what is missing, so a notebook or a deck shows the reason instead of nothing."""
+    alt = _altair()
+    import pandas as pd
+
+    lines = wrap(message, width / 7)
+    data = pd.DataFrame({"line": lines, "y": range(len(lines))})
+    return alt.Chart(data).mark_text(align="left", baseline="top", font=FONT, fontSize=13, color=GREY).encode(
+        x=alt.value(0), y=alt.Y("y:O", axis=None), text="line:N"
+    ).properties(width=width, height=22 * len(lines), view=alt.ViewConfig(stroke=None))
+
+
+def _ok(value: Any) -> bool:
+    if value is None:
+        return False
+    try:
+        import math
+
+        return not math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _pct(value: Any) -> str:
+    return f"{100 * float(value):.0f} %" if _ok(value) else "–"
+
+
+def _altair() -> Any:
+    try:
+        import altair as alt
+    except ImportError:
+        raise MissingDependency("altair", "charts") from None
+    return alt
+
+
+def _vl_convert() -> Any:
+    try:
+        import vl_convert
+    except ImportError:
+        raise MissingDependency("vl-convert-python", "static charts (svg, png)") from None
+    return vl_convert
+
+
+def _register_theme() -> None:
+    alt = _altair()
+    if THEME in alt.theme.names():
+        return
+
+    @alt.theme.register(THEME, enable=False)
+    def _theme() -> alt.theme.ThemeConfig:
+        return alt.theme.ThemeConfig(config={
+            "font": FONT,
+            "title": {"font": FONT, "fontSize": 14, "anchor": "start"},
+            "axis": {"labelFont": FONT, "titleFont": FONT},
+            "legend": {"labelFont": FONT, "titleFont": FONT},
+            "header": {"labelFont": FONT, "titleFont": FONT},
+        })
+
+
+@contextmanager
+def _themed() -> Iterator[None]:
+    """Apply jmapkit's fonts while a chart is serialised, then restore whatever theme was active."""
+    alt = _altair()
+    _register_theme()
+    if alt.theme.active == THEME:
+        yield
+        return
+    with alt.theme.enable(THEME):
+        yield
