@@ -25,10 +25,10 @@ def summary(goals: Goals) -> pd.DataFrame:
         ("Scope", "customer journey map (one persona, one product)" if goals.scope == "journey"
          else "customer experience map (whole brand, all channels)"),
         ("Customer goal", goals.customer_goal),
-        ("Business objectives", "\n".join(goals.business_objectives)),
+        ("Business objectives", "; ".join(goals.business_objectives)),
         ("Time period", goals.time_period),
-        ("Success metrics", "\n".join(goals.success_metrics)),
-        ("Out of scope", "\n".join(goals.out_of_scope)),
+        ("Success metrics", "; ".join(goals.success_metrics)),
+        ("Out of scope", "; ".join(goals.out_of_scope)),
         ("Source", goals.source.kind),
     ]
     return pd.DataFrame(rows, columns=["field", "value"])

@@ -27,8 +27,8 @@ def summary(personas: Personas) -> pd.DataFrame:
                 "name": p.name,
                 "role": p.role,
                 "segment": p.segment or "",
-                "goals": "\n".join(p.goals),
-                "frustrations": "\n".join(p.frustrations),
+                "goals": "; ".join(p.goals),
+                "frustrations": "; ".join(p.frustrations),
                 "quote": p.quote,
                 "source": p.source.kind,
             }

@@ -35,7 +35,7 @@ class StepEditor:
         self.form = ModelEditor(model, _choices(ws, self.info.number), self._changed)
         save = w.Button(description="Save", icon="save", button_style="primary")
         save.on_click(lambda _b: self.save())
-        confirm = w.Button(description="Confirm all as reviewed", icon="check",
+        confirm = w.Button(description="Confirm all as reviewed", icon="check", layout=w.Layout(width="auto"),
                            tooltip="Mark pre-filled template content as reviewed by the team")
         confirm.on_click(lambda _b: self.save(confirm=True))
         self.status = w.HTML(self._status_text("loaded"))

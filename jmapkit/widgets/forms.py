@@ -83,13 +83,13 @@ class FieldEditor:
             self.child = ModelListEditor(typing.get_args(annotation)[0], value, choices, on_change, label)
             self.widget = self.child.widget
         elif origin is list:
-            self.widget = w.Textarea(value="\n".join(map(str, value)), description=f"{label} (one per line)",
+            self.widget = w.Textarea(value="\n".join(map(str, value)), description=label, placeholder="one per line",
                                      style=style, layout=layout, rows=max(2, len(value) + 1))
             self.to_value = lambda v: [line.strip() for line in v.splitlines() if line.strip()]
         elif origin is dict:
             text = "\n".join(f"{k} = {v}" for k, v in value.items())
-            self.widget = w.Textarea(value=text, description=f"{label} (key = value)", style=style, layout=layout,
-                                     rows=max(3, min(12, len(value) + 1)))
+            self.widget = w.Textarea(value=text, description=label, placeholder="key = value, one per line",
+                                     style=style, layout=layout, rows=max(3, min(12, len(value) + 1)))
             self.to_value = _pairs
         else:
             cls = w.Textarea if name in LONG_TEXT else w.Text
