@@ -121,7 +121,7 @@ def wrap(text: str, width: float) -> list[str]:
             else:
                 lines.append(line.rstrip())
                 line = token.lstrip()
-            while text_width(line.rstrip()) > width:  # one token longer than a line (e.g. "Kundenzufriedenheitsumfrage")
+            while text_width(line.rstrip()) > width:  # a word longer than a line (German compounds)
                 cut = _cut(line, width - 1)
                 lines.append(line[:cut] + ("-" if _latin(line[cut - 1]) and _latin(line[cut]) else ""))
                 line = line[cut:]

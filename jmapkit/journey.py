@@ -46,8 +46,8 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 LANE_COLUMNS = ["stage", "stage_label", "stage_index", "lane", "lane_label", "lane_index", "items", "text", "n",
                 "template", "sources", "evidence", "points"]
-POINT_KEYS = ("touchpoint", "label", "position", "voted", "voted_kind", "voted_n", "voted_ci_low", "voted_ci_high", "measured",
-              "measured_n", "measured_ci_low", "measured_ci_high", "measured_from", "moment_of_truth")
+POINT_KEYS = ("touchpoint", "label", "position", "voted", "voted_kind", "voted_n", "voted_ci_low", "voted_ci_high",
+              "measured", "measured_n", "measured_ci_low", "measured_ci_high", "measured_from", "moment_of_truth")
 
 
 @dataclass
