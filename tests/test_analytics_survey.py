@@ -436,3 +436,59 @@ def test_mobi_satisfaction_on_1_to_10_is_refused_as_csat(mobi: pd.DataFrame) -> 
     (problem,) = info.value.problems
     bad = long[(long["question"] == "cusa1") & (long["score"] > 5)]
     assert problem.count == len(bad) and problem.rows == tuple(bad["_row"].head(20))
+
+
+# --- the same expressions on PySpark ----------------------------------------------------------
+
+# PySpark 4.x has not caught up with pandas 3: it warns so, and its Arrow toPandas passes a deprecated copy=.
+SPARK_ON_PANDAS_3 = "ignore:PySpark does not yet fully support pandas >= 3.0.0:FutureWarning"
+SPARK_COPY_KEYWORD = "ignore:The copy keyword is deprecated"
+
+
+@pytest.fixture(scope="module")
+def spark_con(tmp_path_factory: pytest.TempPathFactory) -> ibis.BaseBackend:
+    """An Ibis PySpark backend on a local one-core Spark (needs Java, as installed by `make system-deps`)."""
+    import warnings
+
+    from pyspark.sql import SparkSession
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+        session = (
+            SparkSession.builder.master("local[1]")
+            .appName("jmapkit-survey-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            # Spark's default warehouse is ./spark-warehouse: keep it out of the checkout.
+            .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
+            .getOrCreate()
+        )
+    yield ibis.pyspark.connect(session)
+    session.stop()
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@pytest.mark.filterwarnings(SPARK_ON_PANDAS_3)
+@pytest.mark.filterwarnings(SPARK_COPY_KEYWORD)
+def test_pyspark_gives_the_same_scores_and_problems(spark_con: ibis.BaseBackend) -> None:
+    frame = _random_survey(seed=11, n=300)
+    spark_con.create_table("survey_ok", pa.Table.from_pandas(frame, preserve_index=False), overwrite=True)
+    by = ["touchpoint", "segment", "all"]
+    got = survey_scores(spark_con.table("survey_ok"), by=by)
+    expected = pd.concat([_expected(frame, b) for b in by])
+    merged = got.merge(expected, on=["group_by", "group", "metric"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all() and (merged["n_x"] == merged["n_y"]).all()
+    for column in ("value", "ci_low", "ci_high"):
+        np.testing.assert_allclose(merged[f"{column}_x"], merged[f"{column}_y"], rtol=1e-9)
+
+    bad = frame.copy()
+    bad.loc[[4, 9], "score"] = [11.0, 2.5]
+    bad.loc[[4, 9], "question"] = ["nps", "csat"]
+    spark_con.create_table("survey_bad", pa.Table.from_pandas(bad, preserve_index=False), overwrite=True)
+    with pytest.raises(ValidationFailed) as info:
+        survey_scores(spark_con.table("survey_bad"), by="all")
+    assert [(p.reason, p.rows) for p in info.value.problems] == [
+        ("question 'csat': score is not a whole number", (11,)),
+        ("question 'nps': score is out of range", (6,)),
+    ]

@@ -193,8 +193,14 @@ def _allowed(kind: str, reason: str) -> str:
 
 
 def _fetch(expr: ir.Table) -> pd.DataFrame:
-    # Through Arrow: ibis 12's own to_pandas reads a deprecated pandas 3 option (Pandas4Warning).
-    return expr.to_pyarrow().to_pandas()
+    import warnings
+
+    # ibis 12 reads pandas 3's deprecated option future.infer_string when it builds a DataFrame
+    # (DuckDB's to_pandas, and PySpark's execute under to_pyarrow): a Pandas4Warning about ibis, not
+    # about the user's data. Arrow skips it on DuckDB; the filter covers PySpark.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The 'future.infer_string' option is deprecated")
+        return expr.to_pyarrow().to_pandas()
 
 
 def _blank(value: Any) -> bool:
