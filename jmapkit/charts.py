@@ -223,7 +223,12 @@ def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
 
 
 def scores(
-    df: pd.DataFrame | None, metric: str = "nps", *, group_by: str = "touchpoint", order: Sequence[str] | None = None
+    df: pd.DataFrame | None,
+    metric: str = "nps",
+    *,
+    group_by: str = "touchpoint",
+    order: Sequence[str] | None = None,
+    width: int = 420,
 ) -> alt.Chart:
     """One survey metric per touchpoint (or stage, segment) with its 95 % CI as an error bar and n in the label."""
     alt = _altair()
@@ -260,7 +265,7 @@ def scores(
     if metric == "nps":
         layers.insert(0, alt.Chart().mark_rule(color="#cccccc").encode(x=alt.datum(0)))
     return alt.layer(*layers, data=data).properties(
-        width=420, height=max(26 * len(groups), 80), title=f"{title} per {group_by}"
+        width=width, height=max(26 * len(groups), 80), title=f"{title} per {group_by}"
     )
 
 
@@ -366,7 +371,8 @@ def journey_map(
     texts = pd.DataFrame(layout.texts)
     rects = pd.DataFrame(layout.rects)
     x = alt.X("x:Q", scale=alt.Scale(domain=[0, layout.width], nice=False, zero=False), axis=None)
-    y = alt.Y("y:Q", scale=alt.Scale(domain=[0, layout.height], nice=False, zero=False, reverse=True), axis=None)
+    y_scale = alt.Scale(domain=[0, layout.height], nice=False, zero=False, reverse=True)
+    y = alt.Y("y:Q", scale=y_scale, axis=None)
     x2, y2 = alt.X2("x2:Q"), alt.Y2("y2:Q")
     colour = alt.Color("color:N", scale=None)
     layers: list[Any] = [
@@ -386,7 +392,7 @@ def journey_map(
         ci = pts[pts["y_low"] != pts["y_high"]]
         if len(ci):
             layers.append(alt.Chart(ci).mark_rule(color=hue, opacity=0.45, strokeWidth=2).encode(
-                x=x, y=alt.Y("y_low:Q", scale=y.scale, axis=None), y2="y_high:Q"))
+                x=x, y=alt.Y("y_low:Q", scale=y_scale, axis=None), y2="y_high:Q"))
         layers.append(alt.Chart(pts).mark_line(color=hue, strokeDash=style, strokeWidth=2).encode(
             x=x, y=y, order="x:Q", detail="segment:N"))
         layers.append(alt.Chart(pts).mark_point(

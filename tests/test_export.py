@@ -1,0 +1,275 @@
+"""Exports: the registry, the 16:9 deck (slides, titles, notes citing sources, the map), and the other formats."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jmapkit.errors import JmapkitError
+from jmapkit.export import FORMATS, default_output, export
+from jmapkit.model import DataRef
+from jmapkit.store import Workshop, new_workshop
+
+EVENTS_SHA = "3f2a9c0d1e4b" + "7" * 52
+SURVEY_SHA = "9b81c2aa00ff" + "1" * 52
+RUN = "20261123T070000Z"
+TITLES = [
+    None,  # the title slide has the workshop name instead
+    "Step 1 · Goals",
+    "Step 2 · Personas (1/2)",
+    "Step 2 · Personas (2/2)",
+    "Step 3 · Stages & touchpoints",
+    "Step 4 · Behaviour: funnel",
+    "Step 4 · Behaviour: NPS & CSAT",
+    "Step 5 · Journey map",
+    "Step 5 · Pain points: owner & fix",
+    "Step 5 · KPIs: baseline → target",
+]
+FUNNEL = pd.DataFrame({
+    "stage": ["awareness", "consideration", "purchase", "onboarding", "retention", "advocacy"],
+    "reached": [1000, 620, 410, 395, 160, 48],
+    "conversion_from_previous": [1.0, 0.62, 410 / 620, 395 / 410, 160 / 395, 48 / 160],
+    "conversion_from_first": [1.0, 0.62, 0.41, 0.395, 0.16, 0.048],
+    "median_hours": [None, 26.0, 3.5, 0.25, 240.0, 30.0],
+    "p90_hours": [None, 120.0, 20.0, 0.6, 600.0, 90.0],
+    "entered_here": [0, 35, 80, 0, 0, 0],
+    "dropped": [380, 210, 15, 235, 112, 0],
+})
+SCORES = pd.DataFrame({
+    "group_by": ["touchpoint"] * 4 + ["all", "all"],
+    "group": ["order_counter", "payment", "order_counter", "payment", "all", "all"],
+    "metric": ["nps", "nps", "csat", "csat", "nps", "csat"],
+    "n": [120, 110, 120, 110, 230, 230],
+    "value": [-12.5, 3.6, 48.3, 55.5, -4.8, 51.7],
+    "ci_low": [-28.0, -12.0, 39.6, 46.2, -16.0, 45.2],
+    "ci_high": [3.0, 19.2, 57.2, 64.5, 6.4, 58.1],
+})
+
+
+def add_step4(ws: Workshop, *, survey: bool = True) -> Workshop:
+    """Step 4 as the lead's behaviour step leaves it: CSVs under steps/4-behaviour/ and hashes of the inputs."""
+    folder = ws.tables_dir(4)
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {"funnel": FUNNEL, **({"scores": SCORES} if survey else {})}
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    b = ws.load(4)
+    b.inputs = {"events": DataRef(path="data/events.csv", sha256=EVENTS_SHA, rows=48210)}
+    if survey:
+        b.inputs["survey"] = DataRef(path="data/survey.csv", sha256=SURVEY_SHA, rows=2160)
+    b.tables = {name: f"steps/4-behaviour/{name}.csv" for name in tables}
+    b.run = RUN
+    ws.save(b)
+    return ws
+
+
+def add_persona(ws: Workshop, name: str, quote: str) -> None:
+    personas = ws.load(2)
+    first = personas.personas[0].model_copy(update={"name": name, "quote": quote})
+    personas.personas.append(first)
+    ws.save(personas)
+
+
+@pytest.fixture
+def tacos(restaurant: Workshop) -> Workshop:
+    add_persona(restaurant, "Student Sam", "Cheap, fast, and good.")  # four personas: two persona slides
+    return add_step4(restaurant)
+
+
+def deck(path: Path):
+    from pptx import Presentation
+
+    return Presentation(str(path))
+
+
+def shape(slide, name: str):
+    found = [s for s in slide.shapes if s.name == name]
+    assert found, f"no shape {name!r} on the slide; shapes: {[s.name for s in slide.shapes]}"
+    return found[0]
+
+
+def all_text(slide) -> str:
+    parts = []
+    for s in slide.shapes:
+        if s.has_text_frame:
+            parts.append(s.text_frame.text)
+        if getattr(s, "has_table", False) and s.has_table:
+            parts += [c.text for row in s.table.rows for c in row.cells]
+    return "\n".join(parts)
+
+
+def table_rows(slide) -> list[list[str]]:
+    table = next(s for s in slide.shapes if getattr(s, "has_table", False) and s.has_table).table
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+# --- registry ----------------------------------------------------------------------------------------
+
+
+def test_unknown_format_lists_the_allowed_ones(restaurant: Workshop) -> None:
+    with pytest.raises(JmapkitError) as err:
+        export(restaurant, "docx")
+    assert str(err.value) == "unknown export format 'docx'. Fix: use one of: pptx, html, xlsx, png, slides."
+
+
+def test_default_output_is_in_exports_named_after_the_folder(restaurant: Workshop) -> None:
+    assert default_output(restaurant, "pptx") == restaurant.root / "exports" / "tacos.pptx"
+    assert default_output(restaurant, "XLSX") == restaurant.root / "exports" / "tacos.xlsx"
+    assert set(FORMATS) == {"pptx", "html", "xlsx", "png", "slides"}
+
+
+# --- pptx --------------------------------------------------------------------------------------------
+
+
+def test_deck_is_16_9_with_one_slide_per_step(tacos: Workshop) -> None:
+    from pptx.util import Inches
+
+    path = export(tacos, "pptx")
+    assert path == tacos.root / "exports" / "tacos.pptx"
+    prs = deck(path)
+    assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))
+    titles = [shape(s, "title").text_frame.text if i else None for i, s in enumerate(prs.slides)]
+    assert titles == TITLES
+    for slide in prs.slides:  # every shape inside the slide: nothing left at 4:3 placeholder positions
+        assert not list(slide.placeholders)
+        for s in slide.shapes:
+            assert s.left >= 0 and s.top >= 0
+            assert s.left + s.width <= prs.slide_width and s.top + s.height <= prs.slide_height, s.name
+
+
+def test_title_slide_has_name_goal_period_and_date(tacos: Workshop) -> None:
+    from datetime import date
+
+    text = all_text(deck(export(tacos, "pptx")).slides[0])
+    assert "Vivan los Tacos — lunch visit" in text
+    assert "Customer goal: Get a great lunch in under 30 minutes, without queueing twice." in text
+    assert "Period: 2026 Q3 (July–September), weekday lunch service" in text
+    assert f"Date: {date.today().isoformat()}" in text
+
+
+def test_every_slide_has_notes_and_data_slides_cite_hash_and_run(tacos: Workshop) -> None:
+    prs = deck(export(tacos, "pptx"))
+    notes = [s.notes_slide.notes_text_frame.text for s in prs.slides]
+    assert all(n.strip() for n in notes)
+    funnel, scores = notes[5], notes[6]
+    assert f"events.csv (sha256 {EVENTS_SHA[:12]}, 48 210 rows), run {RUN}" in funnel
+    assert f"survey.csv (sha256 {SURVEY_SHA[:12]}, 2 160 rows), run {RUN}" in scores
+    assert "All respondents: NPS -4.8 (n=230, 95 % CI -16…6.4)." in scores
+    assert "Office lunch Olivia: template — not yet reviewed by the team; data segment 'office_lunch'" in notes[2]
+    assert "P40 at Order at the counter: template — not yet reviewed by the team" in notes[8]
+    assert "Customers who entered the journey at a later stage (counted apart): Choose 35, Order & pay 80." in funnel
+    # The footer says the same in one line on the slide itself.
+    assert shape(prs.slides[5], "footer").text_frame.text.startswith(f"Source: events.csv (sha256 {EVENTS_SHA[:12]}")
+
+
+def test_behaviour_slide_shows_charts_and_the_funnel_numbers(tacos: Workshop) -> None:
+    slide = deck(export(tacos, "pptx")).slides[5]
+    pictures = [s for s in slide.shapes if s.shape_type == 13]
+    assert len(pictures) == 2 and all(p.image.blob[:4] == b"\x89PNG" for p in pictures)
+    rows = table_rows(slide)
+    expected = [["stage", "reached", "of first", "from previous", "median hours"]] + [
+        [label, reached, first, prev, hours]
+        for label, reached, first, prev, hours in zip(
+            ["Discover", "Choose", "Order & pay", "Eat", "Come back", "Recommend"],
+            ["1 000", "620", "410", "395", "160", "48"],
+            [f"{round(100 * c)} %" for c in FUNNEL["conversion_from_first"]],
+            ["–"] + [f"{round(100 * c)} %" for c in FUNNEL["conversion_from_previous"][1:]],
+            ["–", "26", "3.5", "0.2", "240", "30"],
+            strict=True,
+        )
+    ]
+    assert rows == expected
+    scores = deck(export(tacos, "pptx")).slides[6]
+    assert len([s for s in scores.shapes if s.shape_type == 13]) == 2
+
+
+def test_map_slide_has_the_map_picture(tacos: Workshop) -> None:
+    import io
+
+    from PIL import Image
+
+    slide = deck(export(tacos, "pptx")).slides[7]
+    picture = shape(slide, "journey map")
+    image = Image.open(io.BytesIO(picture.image.blob))
+    # The picture keeps the chart's aspect ratio.
+    assert picture.width / picture.height == pytest.approx(image.width / image.height, rel=0.01)
+
+
+def test_pain_points_and_kpis_tables(tacos: Workshop) -> None:
+    prs = deck(export(tacos, "pptx"))
+    pains = table_rows(prs.slides[8])
+    assert pains[0] == ["priority", "touchpoint", "pain point", "owner", "fix"]
+    assert [r[:2] + r[3:4] for r in pains[1:]] == [
+        ["P40 ★", "Order at the counter", "Store manager"], ["P32 ★", "Pay at the till", "Store manager"],
+        ["P4", "Online menu", "Marketing"]]
+    assert pains[1][4] == "Order-at-table QR code; a second order point from 12:00 to 13:30."
+    kpis = table_rows(prs.slides[9])
+    assert kpis[0] == ["stage", "kpi", "baseline", "target", "owner", "data source"]
+    assert kpis[2] == ["Order & pay", "Median minutes queue to payment", "14 min", "8 min", "Store manager", "events"]
+
+
+def test_missing_survey_is_said_on_the_slide_and_in_the_notes(restaurant: Workshop) -> None:
+    add_step4(restaurant, survey=False)
+    slide = deck(export(restaurant, "pptx")).slides[5]
+    assert shape(slide, "title").text_frame.text == "Step 4 · Behaviour: NPS & CSAT"
+    assert shape(slide, "missing").text_frame.text == "No NPS or CSAT: no survey file was chosen in step 4."
+    assert slide.notes_slide.notes_text_frame.text == "No NPS or CSAT: no survey file was chosen in step 4."
+
+
+def test_cjk_runs_get_an_east_asian_font(tmp_path: Path) -> None:
+    ws = new_workshop(tmp_path / "ko", template="restaurant", language="ko", name="비바 타코스 점심 방문")
+    prs = deck(export(ws, "pptx"))
+    title_run = shape(prs.slides[0], "title").text_frame.paragraphs[0].runs[0]
+    assert title_run.text == "비바 타코스 점심 방문"
+    rpr = title_run._r.rPr
+    ns = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+    assert rpr.find(f"{ns}latin").get("typeface") == "Arial"
+    assert rpr.find(f"{ns}ea").get("typeface") == "Malgun Gothic"
+
+
+def test_long_titles_are_sized_to_fit(tmp_path: Path) -> None:
+    from jmapkit.charts import wrap
+    from jmapkit.export.powerpoint import CHAR_EM, MARGIN, WIDTH_IN
+
+    name = "Kundenreise der Mittagsgäste von Vivan los Tacos: Bestellung, Bezahlung und Wiederkehr " * 2
+    ws = new_workshop(tmp_path / "de", template="restaurant", language="de", name=name.strip())
+    prs = deck(export(ws, "pptx"))
+    box = shape(prs.slides[0], "title")
+    size = box.text_frame.paragraphs[0].runs[0].font.size.pt
+    assert 24 <= size < 44
+    # At that size the wrapped title fits the box height (1.2 line spacing).
+    lines = wrap(name.strip(), (box.width.inches - 0.2) * 72 / (size * CHAR_EM))
+    assert len(lines) * size * 1.2 / 72 <= box.height.inches - 0.1
+    assert box.width.inches == pytest.approx(WIDTH_IN - 2 * MARGIN)
+
+
+@pytest.mark.slow
+def test_deck_renders_through_libreoffice_with_korean_text(tmp_path: Path) -> None:
+    missing = [tool for tool in ("soffice", "pdftotext", "pdfinfo") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not found: apt-get install -y --no-install-recommends "
+                    "libreoffice-impress fonts-noto-cjk poppler-utils")
+    ws = new_workshop(tmp_path / "ko", template="restaurant", language="ko", name="비바 타코스 점심 방문")
+    personas = ws.load(2)
+    personas.personas[0].quote = "타코는 맛있지만 줄이 너무 길어요."
+    ws.save(personas)
+    add_step4(ws)
+    path = export(ws, "pptx")
+    out = tmp_path / "pdf"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(out), str(path)],
+        check=True, capture_output=True, timeout=180, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    pdf = out / "ko.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages == len(deck(path).slides) == 9
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    flat = "".join(text.split())  # the PDF wraps lines where the slide did
+    assert "비바타코스점심방문" in flat
+    assert "타코는맛있지만줄이너무길어요." in flat
