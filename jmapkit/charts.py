@@ -26,8 +26,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # A font list, not one name: vl-convert drops all text for an unknown single family, and falls back
-# through a list. DejaVu for Latin (incl. German), Noto CJK for Korean and Japanese (fonts-noto-cjk).
-FONT = "DejaVu Sans, Noto Sans, Noto Sans CJK KR, Noto Sans CJK JP, sans-serif"
+# through a list. Noto Sans CJK first (fonts-noto-cjk): it covers Latin, German, Korean, Japanese and the
+# map's symbols (★ ⇄ ● ◆) in one face; when a string needs a glyph the first font lacks, vl-convert
+# re-renders the whole string in whatever font has it (a serif CJK face, here), which looks broken.
+FONT = "Noto Sans CJK JP, Noto Sans CJK KR, DejaVu Sans, sans-serif"
 THEME = "jmapkit"
 RENDERERS = ("svg", "png", "html")
 SAVE_FORMATS = (".png", ".svg", ".html", ".json", ".pdf")
@@ -360,7 +362,7 @@ def journey_map(
     """The journey map: stages as columns (step-3 order), lanes as rows, text wrapped to fit a 16:9 slide.
 
     `lanes` is `jmapkit.journey.lanes(...)`. Each cell shows at most `max_lines` lines (None: all) and
-    says how many items it left out. Grey italic text is template content nobody has reviewed yet.
+    says how many items it left out. Grey text (italic where the font has it) is template content nobody has reviewed yet.
     """
     alt = _altair()
     import pandas as pd
@@ -530,7 +532,7 @@ class _MapLayout:
 
     def _legend(self, y: float) -> float:
         text = ("★ moment of truth · ⇄ handoff · P = priority: severity × frequency, ×2 at a moment of truth · "
-                "grey italic = template, not yet reviewed by the team · emotion: ● voted, ◆ measured, bars = 95 % CI")
+                "grey = template, not yet reviewed by the team · emotion: ● voted, ◆ measured, bars = 95 % CI")
         lines = wrap(text, self.width / ((self.fs - 1) * 0.6))
         self._text(0, y, lines, "normal", colour=GREY, size=self.fs - 1)
         return len(lines) * self.lh + self.PAD

@@ -265,7 +265,7 @@ class Report:
         cells = lanes[lanes["n"] > 0]
         template = int((cells["template"] > 0).sum())
         lines = [f"Journey map of {len(self.touchpoints.stages)} stages; {len(cells)} filled cells, {template} of them "
-                 f"with template content ({TEMPLATE_NOTE}; shown grey and italic)."]
+                 f"with template content ({TEMPLATE_NOTE}; shown in grey)."]
         for r in lanes[lanes["lane"] == "emotion"].to_dict("records"):
             if r["evidence"]:
                 lines.append(f"Emotion in {r['stage_label']}: {r['evidence']}.")
@@ -302,7 +302,7 @@ class Report:
         for value in self.lanes["sources"]:
             kinds |= {k for k in str(value).split(", ") if k}
         text = ", ".join(sorted(kinds)) or "nothing entered yet"
-        return text.replace("template", "template (grey italic, not yet reviewed)")
+        return text.replace("template", "template (grey, not yet reviewed)")
 
 
 def build(ws: Workshop) -> Report:
