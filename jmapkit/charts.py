@@ -362,7 +362,7 @@ def journey_map(
     """The journey map: stages as columns (step-3 order), lanes as rows, text wrapped to fit a 16:9 slide.
 
     `lanes` is `jmapkit.journey.lanes(...)`. Each cell shows at most `max_lines` lines (None: all) and
-    says how many items it left out. Grey text (italic where the font has it) is template content nobody has reviewed yet.
+    says how many items it left out. Grey text is template content nobody has reviewed yet.
     """
     alt = _altair()
     import pandas as pd

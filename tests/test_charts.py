@@ -150,10 +150,11 @@ def test_journey_map_columns_follow_the_stage_order(restaurant: Workshop) -> Non
     assert list(headers["line"]) == ["Discover", "Choose", "Order & pay", "Eat", "Come back", "Recommend"]
     labels = texts[(texts["x"] == 6) & (texts["weight"] == "bold")].sort_values("y")["line"].tolist()
     assert labels == ["Actions", "Touchpoints", "Emotion", "Pain points", "Opportunities", "Owners", "KPIs"]
-    # The highest-priority pain point (P40, over 20) is red; template text is italic grey elsewhere.
+    # The highest-priority pain point (P40, over 20) is red; template text is grey.
     p40 = texts[texts["line"].str.startswith("• P40")]
     assert list(p40["color"]) == [charts.RED]
-    assert set(texts.loc[texts["line"] == "Joins the queue".join(["• ", ""]), "style"]) == {"italic"}
+    assert set(texts.loc[texts["line"] == "• Joins the queue", "style"]) == {"italic"}
+    assert set(texts.loc[texts["line"] == "• Joins the queue", "color"]) == {charts.GREY}
 
 
 def test_journey_map_text_stays_inside_its_column(restaurant: Workshop) -> None:
