@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pandas as pd
     from ibis.backends import BaseBackend
 
 Kind = Literal["events", "survey", "verbatims"]
@@ -20,6 +21,8 @@ def default_backend() -> BaseBackend:
         import ibis
 
         _DEFAULT = ibis.duckdb.connect()
+        # Zone-aware inputs are converted to UTC; every timestamp jmapkit keeps is UTC without a zone.
+        _DEFAULT.raw_sql("SET TimeZone = 'UTC'")
     return _DEFAULT
 
 
@@ -32,11 +35,19 @@ def as_table(source: Any, kind: Kind, *, con: BaseBackend | None = None) -> ir.T
     if isinstance(source, ir.Table):
         return source
     if isinstance(source, pd.DataFrame):
+        import pyarrow as pa
+
         from jmapkit.io import normalize_frame
 
-        return ibis.memtable(normalize_frame(source, kind))
+        # Through Arrow: ibis' pandas path warns about pandas 3's string option on every call.
+        return ibis.memtable(pa.Table.from_pandas(normalize_frame(source, kind), preserve_index=False))
     if isinstance(source, (str, os.PathLike)):
         from jmapkit.io import read
 
         return read(source, kind, con=con).table
     raise TypeError(f"expected a file path, a pandas DataFrame or an Ibis table for {kind}, got {type(source)!r}")
+
+
+def fetch(expr: Any) -> pd.DataFrame:
+    """An aggregated Ibis result as pandas, through Arrow (ibis' pandas path warns under pandas 3)."""
+    return expr.to_pyarrow().to_pandas()

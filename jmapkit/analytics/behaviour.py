@@ -1,0 +1,232 @@
+"""What customers do: the ordered stage funnel, reach per touchpoint, paths and transitions.
+
+Written once as Ibis expressions, so the same code runs on DuckDB (default) and PySpark; only
+aggregated rows come back to pandas.
+
+Ordering of events within a customer is by timestamp, then stage order, then touchpoint id, so
+ties in timestamps are broken the same way on every backend and in every run.
+
+>>> from jmapkit import analytics
+>>> analytics.funnel("events.parquet", stages={"ad": "awareness", "menu": "consideration"})  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from jmapkit.analytics.backend import as_table, fetch
+from jmapkit.errors import JmapkitError
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
+
+Stages = Sequence[str] | Mapping[str, str] | None
+ARROW = " → "
+FUNNEL_COLUMNS = ["stage", "reached", "conversion_from_previous", "conversion_from_first", "median_hours",
+                  "p90_hours", "entered_here", "dropped"]
+
+
+def map_events(
+    events: Any, event_map: Mapping[str, str], stages: Mapping[str, str] | None = None
+) -> tuple[ir.Table, pd.DataFrame]:
+    """Fill `touchpoint` (and `stage`) from raw `event` names; list the unmapped events with counts."""
+    t = as_table(events, "events")
+    if "event" not in t.columns:
+        raise JmapkitError("the events have no 'event' column to map.", where="events",
+                           fix="map raw event names only when the file has an 'event' column.")
+    mapped = t.mutate(touchpoint=_lookup(t.event, event_map))
+    unmapped = fetch(
+        mapped.filter(mapped.touchpoint.isnull())
+        .group_by("event")
+        .agg(events=mapped.count(), customers=mapped.customer_id.nunique())
+        .order_by([_desc("events"), "event"])
+    )
+    mapped = mapped.filter(mapped.touchpoint.notnull())
+    if stages is not None and "stage" not in mapped.columns:
+        mapped = mapped.mutate(stage=_lookup(mapped.touchpoint, stages))
+    return mapped, unmapped.reset_index(drop=True)
+
+
+def funnel(events: Any, stages: Stages = None, *, by: str | None = None) -> pd.DataFrame:
+    """The ordered stage funnel of DESIGN.md: reached, conversions, time between stages, drop-off.
+
+    `stages` is the stage order (a list, for events with a `stage` column) or a touchpoint → stage
+    mapping whose values, in order of first appearance, give the order.
+    """
+    import pandas as pd
+
+    t, order = _staged(as_table(events, "events"), stages)
+    keys = ["customer_id", *([by] if by else [])]
+    if by:
+        t = t.mutate(**{by: t[by].fill_null("")})
+    t = t.select(*keys, "timestamp", k=_lookup(t.stage, {s: i for i, s in enumerate(order)}))
+    ts = t.timestamp
+    level = t.filter(t.k == 0).group_by(keys).agg(anchor=ts.min())
+    per_stage = [level.group_by(by).agg(reached=level.count()) if by else level.agg(reached=level.count())]
+    for i in range(1, len(order)):
+        step = t.filter(t.k == i).select(*keys, "timestamp")
+        joined = step.join(level, keys).filter(lambda x: x.timestamp >= x.anchor)
+        level = joined.group_by(keys).agg(anchor=joined.timestamp.min(), previous=joined.anchor.min())
+        hours = (level.anchor.epoch_seconds().cast("float64") - level.previous.epoch_seconds().cast("float64")) / 3600
+        level_h = level.mutate(hours=hours)
+        metrics = {"reached": level_h.count(), "median_hours": level_h.hours.quantile(0.5),
+                   "p90_hours": level_h.hours.quantile(0.9)}
+        per_stage.append(level_h.group_by(by).agg(**metrics) if by else level_h.agg(**metrics))
+    entered = _entered(t, keys, by, order)
+    frames = []
+    for i, expr in enumerate(per_stage):
+        frame = fetch(expr)
+        frame.insert(0, "stage", order[i])
+        frames.append(frame)
+    result = pd.concat(frames, ignore_index=True)
+    groups = [by] if by else []
+    if by:
+        # Every group gets every stage, with 0 where nobody reached it.
+        groups_seen = sorted(set(result[by]) | set(entered[by]))
+        full = pd.MultiIndex.from_product([groups_seen, order], names=[by, "stage"])
+        result = result.set_index([by, "stage"]).reindex(full).reset_index()
+    result["reached"] = result["reached"].fillna(0).astype("int64")
+    result = result.merge(entered, on=[*groups, "stage"], how="left")
+    result["entered_here"] = result["entered_here"].fillna(0).astype("int64")
+    result["stage_index"] = result["stage"].map({s: i for i, s in enumerate(order)})
+    result = result.sort_values([*groups, "stage_index"], kind="stable").reset_index(drop=True)
+    grouped = result.groupby(groups, sort=False)["reached"] if by else None
+    previous = grouped.shift(1) if by else result["reached"].shift(1)
+    first = grouped.transform("first") if by else pd.Series(result["reached"].iloc[0], index=result.index)
+    following = grouped.shift(-1) if by else result["reached"].shift(-1)
+    result["conversion_from_previous"] = (result["reached"] / previous).where(previous > 0)
+    result["conversion_from_first"] = (result["reached"] / first).where(first > 0)
+    result["dropped"] = (result["reached"] - following).astype("Int64")
+    for col in ("median_hours", "p90_hours"):
+        if col not in result.columns:
+            result[col] = float("nan")
+        result[col] = result[col].astype("float64")
+    return result[[*groups, *FUNNEL_COLUMNS]]
+
+
+def touchpoints(events: Any, stages: Stages = None) -> pd.DataFrame:
+    """Per touchpoint: events, unique customers, share of all customers, and drop-off after it."""
+    t = as_table(events, "events")
+    if stages is not None and "stage" not in t.columns:
+        t, _ = _staged(t, stages)
+    ordered = _ordered(t, stages)
+    total = t.customer_id.nunique()
+    last = ordered.filter(ordered.position == ordered.last_position)
+    ended = last.group_by("touchpoint").agg(ended=last.customer_id.nunique())
+    per = t.group_by("touchpoint").agg(events=t.count(), customers=t.customer_id.nunique())
+    per = per.left_join(ended, "touchpoint").drop("touchpoint_right")
+    per = per.mutate(
+        share_of_customers=per.customers.cast("float64") / total.as_scalar().cast("float64"),
+        dropoff_after=per.ended.fill_null(0).cast("float64") / per.customers.cast("float64"),
+    )
+    frame = fetch(per.order_by([_desc("customers"), "touchpoint"]))
+    frame.insert(1, "stage", frame["touchpoint"].map(_stage_lookup(stages)).fillna("") if stages else "")
+    return frame[["touchpoint", "stage", "events", "customers", "share_of_customers", "dropoff_after"]]
+
+
+def paths(events: Any, top: int = 10) -> pd.DataFrame:
+    """The `top` most frequent touchpoint sequences (consecutive repeats collapsed), joined by ' → '."""
+    t = as_table(events, "events")
+    steps = _collapsed(t)
+    per_customer = steps.group_by("customer_id").agg(
+        path=steps.touchpoint.collect(order_by=steps.position), steps=steps.count()
+    )
+    total = per_customer.count()
+    counted = per_customer.group_by(["path", "steps"]).agg(customers=per_customer.count())
+    counted = counted.mutate(share=counted.customers.cast("float64") / total.as_scalar().cast("float64"))
+    frame = fetch(counted.mutate(path=counted.path.join(ARROW)).order_by([_desc("customers"), "path"]).limit(top))
+    return frame[["path", "steps", "customers", "share"]]
+
+
+def transitions(events: Any) -> pd.DataFrame:
+    """The directly-follows graph: how often one touchpoint is followed by another (repeats collapsed)."""
+    import ibis
+
+    t = as_table(events, "events")
+    steps = _collapsed(t)
+    window = ibis.window(group_by="customer_id", order_by="position")
+    pairs = steps.mutate(target=steps.touchpoint.lead().over(window)).filter(lambda x: x.target.notnull())
+    counted = pairs.group_by([pairs.touchpoint.name("source"), "target"]).agg(
+        count=pairs.count(), customers=pairs.customer_id.nunique()
+    )
+    frame = fetch(counted.order_by([_desc("count"), "source", "target"]))
+    frame["share_of_source"] = frame["count"] / frame.groupby("source")["count"].transform("sum")
+    return frame[["source", "target", "count", "customers", "share_of_source"]].reset_index(drop=True)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _staged(t: ir.Table, stages: Stages) -> tuple[ir.Table, list[str]]:
+    """The events with a `stage` column, and the stage order."""
+    if isinstance(stages, Mapping):
+        order = list(dict.fromkeys(stages.values()))
+        if "stage" not in t.columns:
+            if "touchpoint" not in t.columns:
+                raise JmapkitError("the events have neither 'stage' nor 'touchpoint'.", where="events",
+                                   fix="add a touchpoint column, or map raw events in step 3.")
+            t = t.mutate(stage=_lookup(t.touchpoint, stages))
+        return t, order
+    if "stage" not in t.columns:
+        raise JmapkitError("the events have no 'stage' column.", where="events",
+                           fix="pass stages as a touchpoint → stage mapping (e.g. from step 3).")
+    if not stages:
+        raise JmapkitError("the funnel needs the stage order.", where="funnel",
+                           fix="pass stages=[first, second, ...] (the order of step 3).")
+    return t, list(stages)
+
+
+def _stage_lookup(stages: Stages) -> dict[str, str]:
+    return dict(stages) if isinstance(stages, Mapping) else {}
+
+
+def _ordered(t: ir.Table, stages: Stages = None) -> ir.Table:
+    """Each event's position in its customer's sequence (timestamp, stage order, touchpoint id)."""
+    import ibis
+
+    rank = None
+    if isinstance(stages, Mapping):
+        order = {s: i for i, s in enumerate(dict.fromkeys(stages.values()))}
+        rank = _lookup(t.touchpoint, {tp: order[s] for tp, s in stages.items()}).fill_null(len(order))
+    keys = [t.timestamp, *([rank] if rank is not None else []), t.touchpoint]
+    window = ibis.window(group_by="customer_id", order_by=keys)
+    ordered = t.mutate(position=ibis.row_number().over(window))
+    last = ibis.window(group_by="customer_id")
+    return ordered.mutate(last_position=ordered.position.max().over(last))
+
+
+def _collapsed(t: ir.Table) -> ir.Table:
+    """Each customer's touchpoints in order, consecutive repeats removed."""
+    import ibis
+
+    ordered = _ordered(t).select("customer_id", "touchpoint", "position")
+    window = ibis.window(group_by="customer_id", order_by="position")
+    previous = ordered.touchpoint.lag().over(window)
+    return ordered.filter(previous.isnull() | (previous != ordered.touchpoint))
+
+
+def _entered(t: ir.Table, keys: list[str], by: str | None, order: list[str]) -> pd.DataFrame:
+    """Customers per stage whose first event of all is in that stage (ties: the earlier stage)."""
+    first = t.group_by(keys).agg(first=t.timestamp.min())
+    at_first = t.join(first, keys).filter(lambda x: x.timestamp == x.first)
+    entry = at_first.group_by(keys).agg(k=at_first.k.min())
+    frame = fetch(entry.group_by(["k", *([by] if by else [])]).agg(entered_here=entry.count()))
+    frame["stage"] = [order[int(k)] for k in frame.pop("k")]
+    return frame
+
+
+def _lookup(column: ir.Value, mapping: Mapping[Any, Any]) -> ir.Value:
+    """`mapping[value]` per row, NULL where the value is not a key (ibis' substitute keeps it instead)."""
+    import ibis
+
+    if not mapping:
+        return ibis.null().cast(column.type())
+    return column.cases(*mapping.items(), else_=None)
+
+
+def _desc(column: str) -> Any:
+    import ibis
+
+    return ibis.desc(column)
