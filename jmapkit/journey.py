@@ -98,7 +98,7 @@ def load_tables(ws: Workshop, behaviour: Behaviour | None) -> tuple[dict[str, pd
         if path.is_file():
             tables[name] = pd.read_csv(path, keep_default_na=True)
         elif name in TABLES:
-            missing[name] = _why_missing(name, behaviour, path)
+            missing[name] = _why_missing(name, behaviour, ws.relative(path))
     return tables, missing
 
 
@@ -280,7 +280,7 @@ def _why_missing(name: str, behaviour: Behaviour | None, path: Any) -> str:
              "scores": "survey", "sentiment": "verbatims"}.get(name)
     if needs and needs not in behaviour.inputs:
         return f"no {needs} file was chosen in step 4"
-    return f"{path} is missing" if path else "not computed"
+    return f"step 4 wrote no {path}" if path else "not computed"
 
 
 def _emotion_by_touchpoint(s: Steps) -> dict[str, dict[str, Any]]:

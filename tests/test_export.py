@@ -273,3 +273,78 @@ def test_deck_renders_through_libreoffice_with_korean_text(tmp_path: Path) -> No
     flat = "".join(text.split())  # the PDF wraps lines where the slide did
     assert "비바타코스점심방문" in flat
     assert "타코는맛있지만줄이너무길어요." in flat
+
+
+# --- png, xlsx, html ---------------------------------------------------------------------------------
+
+
+def test_png_is_the_journey_map(tacos: Workshop) -> None:
+    from PIL import Image
+
+    path = export(tacos, "png")
+    assert path == tacos.root / "exports" / "tacos.png"
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        # The 1240 px wide map (plus Vega's few pixels of padding) at scale 2, landscape like a slide.
+        assert 2 * 1240 <= image.width <= 2 * 1260 and image.height < image.width
+
+
+def test_xlsx_has_one_sheet_per_table_and_the_sources(tacos: Workshop) -> None:
+    path = export(tacos, "xlsx")
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert list(sheets) == ["goals", "personas", "touchpoints", "funnel", "scores", "emotion", "pain points", "kpis",
+                            "map", "sources"]
+    funnel = sheets["funnel"]
+    assert list(funnel["stage"]) == ["Discover", "Choose", "Order & pay", "Eat", "Come back", "Recommend"]
+    assert list(funnel["reached"]) == list(FUNNEL["reached"])
+    assert list(funnel["conversion_from_first"]) == pytest.approx(list(FUNNEL["conversion_from_first"]))
+    scores = sheets["scores"]
+    assert list(scores.loc[scores["metric"] == "nps", "value"]) == [-12.5, 3.6, -4.8]
+    assert list(scores.loc[scores["metric"] == "nps", "group"]) == ["Order at the counter", "Pay at the till", "all"]
+    assert sheets["emotion"].iloc[0, 0] == "No emotion table: step 4 wrote no steps/4-behaviour/emotion.csv."
+    pains = sheets["pain points"]
+    assert list(pains["priority"]) == [40, 32, 4] and list(pains["owner"]) == ["Store manager", "Store manager",
+                                                                              "Marketing"]
+    assert list(sheets["kpis"]["baseline"]) == [1200, 14, 48, 90, 25, 10]
+    sources = sheets["sources"]
+    assert list(sources.loc[sources["what"] == "input: events", "sha256"]) == [EVENTS_SHA]
+    assert list(sources.loc[sources["what"] == "input: survey", "run"]) == [RUN]
+    assert len(sheets["map"]) == 6 * 7
+
+
+def test_xlsx_without_step_4_says_what_is_missing(restaurant: Workshop) -> None:
+    sheets = pd.read_excel(export(restaurant, "xlsx"), sheet_name=None)
+    assert sheets["funnel"].iloc[0, 0] == "No funnel table: step 4 has not been run on data yet."
+    assert "missing table: scores" in set(sheets["sources"]["what"])
+
+
+def test_html_is_self_contained(tacos: Workshop) -> None:
+    import re
+
+    page = export(tacos, "html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "url(" not in page and "@import" not in page
+    assert page.count('src="data:image/png;base64,') == 5  # map, funnel, time between stages, NPS, CSAT
+    for title in ("Step 1 · Goals", "Step 2 · Personas", "Step 3 · Stages &amp; touchpoints",
+                  "Step 4 · Behaviour: funnel", "Step 5 · Journey map", "Step 5 · KPIs: baseline → target"):
+        assert f"<h2>{title}</h2>" in page
+    assert f"events.csv (sha256 {EVENTS_SHA[:12]}, 48 210 rows), run {RUN}" in page
+    assert "Vivan los Tacos — lunch visit" in page
+
+
+def test_html_escapes_team_text(restaurant: Workshop) -> None:
+    goals = restaurant.load(1)
+    goals.customer_goal = "<script>alert(1)</script> & more"
+    restaurant.save(goals)
+    page = export(restaurant, "html").read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert '<p class="missing">No funnel: step 4 has not been run on data yet.</p>' in page
+
+
+def test_output_may_be_given_and_must_be_a_file(restaurant: Workshop, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "deck.pptx"
+    assert export(restaurant, "pptx", target) == target and target.is_file()
+    with pytest.raises(JmapkitError, match="is a folder"):
+        export(restaurant, "pptx", tmp_path)

@@ -140,7 +140,7 @@ def test_missing_tables_name_the_input_that_was_not_chosen(restaurant: Workshop)
     _, missing = journey.load_tables(restaurant, b)
     assert missing["scores"] == "no survey file was chosen in step 4"
     assert missing["sentiment"] == "no verbatims file was chosen in step 4"
-    assert missing["funnel"].endswith("funnel.csv is missing")
+    assert missing["funnel"] == "step 4 wrote no steps/4-behaviour/funnel.csv"
 
 
 @pytest.mark.parametrize(

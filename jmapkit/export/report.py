@@ -110,11 +110,14 @@ class Report:
         if frame is None:
             return pd.DataFrame()
         frame = frame.copy()
-        for column in ("stage", "touchpoint", "group"):
-            if column in frame and column == "stage":
-                frame[column] = frame[column].astype(str).map(self.stage_label)
-            elif column in frame and column == "touchpoint":
-                frame[column] = frame[column].astype(str).map(self.touchpoint_label)
+        if "stage" in frame:
+            frame["stage"] = frame["stage"].astype(str).map(self.stage_label)
+        if "touchpoint" in frame:
+            frame["touchpoint"] = frame["touchpoint"].astype(str).map(self.touchpoint_label)
+        if "group" in frame and "group_by" in frame:
+            label = {"touchpoint": self.touchpoint_label, "stage": self.stage_label}
+            pairs = zip(frame["group_by"], frame["group"], strict=True)
+            frame["group"] = [label.get(by, str)(str(g)) for by, g in pairs]
         return frame
 
     def funnel_summary(self) -> pd.DataFrame:
