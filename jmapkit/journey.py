@@ -239,10 +239,13 @@ def emotion_evidence(s: Steps, points: list[dict[str, Any]]) -> str:
     voted = [p["voted_n"] for p in points if p["voted"] is not None and p["voted_n"] is not None]
     if voted:
         out.append(f"votes (n={min(voted)}–{max(voted)})" if min(voted) != max(voted) else f"votes (n={voted[0]})")
-    sources = sorted({str(p["measured_from"]) for p in points if p["measured"] is not None and p["measured_from"]})
-    if sources:
-        names = [n for n in ("survey", "verbatims") if any(n in m or _SOURCE_ALIASES[n] in m for m in sources)]
-        out.append(f"measured from {', '.join(sources)}: " + data_evidence(s, *(names or ("survey", "verbatims"))))
+    signals = sorted({part.strip() for p in points if p["measured"] is not None and p["measured_from"]
+                      for part in str(p["measured_from"]).split(",") if part.strip()})
+    if signals:
+        # Sentiment comes from the verbatims file; every other signal (nps, csat, ces, custom) from the survey.
+        files = (["survey"] if any(sig != "sentiment" for sig in signals) else []) + (
+            ["verbatims"] if "sentiment" in signals else [])
+        out.append(f"measured from {', '.join(signals)}: " + data_evidence(s, *files))
     return "; ".join(out)
 
 
@@ -250,7 +253,6 @@ def emotion_evidence(s: Steps, points: list[dict[str, Any]]) -> str:
 
 _ATTR = {"goals": "goals", "personas": "personas", "touchpoints": "touchpoints", "behaviour": "behaviour",
          "map": "journey"}
-_SOURCE_ALIASES = {"survey": "csat", "verbatims": "sentiment"}
 
 
 def _from_workshop(ws: Workshop) -> Steps:

@@ -36,7 +36,7 @@ FUNNEL = pd.DataFrame({
     "conversion_from_first": [1.0, 0.62, 0.41, 0.395, 0.16, 0.048],
     "median_hours": [None, 26.0, 3.5, 0.25, 240.0, 30.0],
     "p90_hours": [None, 120.0, 20.0, 0.6, 600.0, 90.0],
-    "entered_here": [0, 35, 80, 0, 0, 0],
+    "entered_here": [1000, 35, 80, 0, 0, 0],  # everyone in the first stage entered there
     "dropped": [380, 210, 15, 235, 112, 0],
 })
 SCORES = pd.DataFrame({

@@ -82,7 +82,7 @@ def test_emotion_lane_from_the_step_4_table_with_evidence(restaurant: Workshop) 
         "measured_n": [None, 40, 35],
         "measured_ci_low": [None, -1.2, 0.0],
         "measured_ci_high": [None, -0.4, 0.8],
-        "measured_from": [None, "csat", "csat"],
+        "measured_from": [None, "csat, sentiment", "csat"],
         "gap": [None, 0.7, None],
     })
     folder = restaurant.tables_dir(4)
@@ -104,11 +104,12 @@ def test_emotion_lane_from_the_step_4_table_with_evidence(restaurant: Workshop) 
     assert points[1]["voted_n"] == 4 and points[1]["measured_ci_low"] == -1.2
     assert row["items"] == [
         "Queue at the door: voted -1.0 (n=4)",
-        "Order at the counter: voted -1.5 (n=4) measured -0.8 (csat)",
+        "Order at the counter: voted -1.5 (n=4) measured -0.8 (csat, sentiment)",
         "Pay at the till: measured +0.4 (csat)",
     ]
-    assert row["evidence"] == ("votes (n=4); measured from csat: survey.csv (sha256 ab12cd34ef56, 1 200 rows), "
-                               "run 20260901T120000Z")
+    # Sentiment would cite the verbatims file, which this run did not read; the survey is cited once.
+    assert row["evidence"] == ("votes (n=4); measured from csat, sentiment: survey.csv (sha256 ab12cd34ef56, "
+                               "1 200 rows), run 20260901T120000Z")
     assert row["sources"] == "data, vote"
     # Emotions are only on the emotion lane.
     assert cell(journey.lanes(restaurant), "purchase", "pain_points")["points"] == []

@@ -241,13 +241,17 @@ class Report:
                  "Ordered funnel: a customer reaches a stage after reaching the previous one; median and p90 hours "
                  "are from the first event of the previous stage to the first qualifying event of this one."]
         f = self.steps.tables["funnel"]
-        if "entered_here" in f and f["entered_here"].fillna(0).sum():
-            entered = ", ".join(f"{self.stage_label(str(s))} {number(n)}" for s, n in zip(
-                f["stage"], f["entered_here"], strict=True) if n)
-            lines.append(f"Customers who entered the journey at a later stage (counted apart): {entered}.")
+        if "entered_here" in f:
+            later = list(zip(f["stage"], f["entered_here"].fillna(0), strict=True))[1:]  # the first stage is the entry
+            entered = ", ".join(f"{self.stage_label(str(s))} {number(n)}" for s, n in later if n)
+            if entered:
+                lines.append(f"Customers who entered the journey at a later stage (counted apart): {entered}.")
         b = self.steps.behaviour
         if b and b.warnings:
-            lines += ["Data warnings: " + w for w in b.warnings[:5]]
+            unique = list(dict.fromkeys(b.warnings))
+            lines += ["Data warning: " + w for w in unique[:5]]
+            if len(unique) > 5:
+                lines.append(f"… and {len(unique) - 5} more warnings (see step 4).")
         return lines
 
     def _notes_scores(self) -> list[str]:
@@ -297,7 +301,7 @@ class Report:
             if b and k.data_source in b.inputs:
                 where = f"{k.data_source}: {data_evidence(self.steps, k.data_source)}"
             lines.append(f"{k.name} ({self.stage_label(k.stage)}): {describe_source(k.source)}; "
-                         f"baseline and target from {where}.")
+                         f"measured in {where}.")
         return lines
 
     def _map_sources(self) -> str:
