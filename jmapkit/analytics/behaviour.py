@@ -37,10 +37,10 @@ def map_events(
         raise JmapkitError("the events have no 'event' column to map.", where="events",
                            fix="map raw event names only when the file has an 'event' column.")
     mapped = t.mutate(touchpoint=_lookup(t.event, event_map))
+    missing = mapped.filter(mapped.touchpoint.isnull())
     unmapped = fetch(
-        mapped.filter(mapped.touchpoint.isnull())
-        .group_by("event")
-        .agg(events=mapped.count(), customers=mapped.customer_id.nunique())
+        missing.group_by("event")
+        .agg(events=missing.count(), customers=missing.customer_id.nunique())
         .order_by([_desc("events"), "event"])
     )
     mapped = mapped.filter(mapped.touchpoint.notnull())
