@@ -348,3 +348,40 @@ def test_output_may_be_given_and_must_be_a_file(restaurant: Workshop, tmp_path: 
     assert export(restaurant, "pptx", target) == target and target.is_file()
     with pytest.raises(JmapkitError, match="is a folder"):
         export(restaurant, "pptx", tmp_path)
+
+
+def test_slides_are_reveal_js_inlined_and_offline(tacos: Workshop) -> None:
+    import re
+
+    path = export(tacos, "slides")
+    assert path == tacos.root / "exports" / "tacos.slides.html"
+    page = path.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "@import" not in page and "sourceMappingURL" not in page
+    assert "Reveal.initialize({hash: true, width: 1280, height: 720" in page
+    assert page.count("<section>") == 9  # title + the same eight sections as the deck
+    assert page.count('<aside class="notes">') == 9
+    assert f"events.csv (sha256 {EVENTS_SHA[:12]}, 48 210 rows), run {RUN}" in page
+
+
+@pytest.mark.slow
+def test_slides_show_in_chromium_without_network(tacos: Workshop, tmp_path: Path) -> None:
+    from PIL import Image
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium not found: apt-get install -y chromium")
+    path = export(tacos, "slides")
+    shot = tmp_path / "slide.png"
+    subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", '--host-resolver-rules=MAP * ~NOTFOUND',
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,720", "--virtual-time-budget=3000",
+         f"--screenshot={shot}", f"file://{path}#/6"],
+        check=True, capture_output=True, timeout=120,
+    )
+    with Image.open(shot) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+    # Reveal laid the map slide out: a real picture, not a blank page or raw unstyled HTML.
+    assert colours is not None and len(colours) > 200
+    blue = sum(n for n, rgb in colours if rgb == (0x1F, 0x5F, 0xA8))
+    assert blue > 1000  # the map's stage headers
