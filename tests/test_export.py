@@ -80,6 +80,15 @@ def tacos(restaurant: Workshop) -> Workshop:
     return add_step4(restaurant)
 
 
+@pytest.fixture(scope="module")
+def tacos_deck(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workshop, Path]:
+    """One exported deck shared by the tests that only read it (rendering the charts takes seconds)."""
+    ws = new_workshop(tmp_path_factory.mktemp("deck") / "tacos", template="restaurant")
+    add_persona(ws, "Student Sam", "Cheap, fast, and good.")
+    add_step4(ws)
+    return ws, export(ws, "pptx")
+
+
 def deck(path: Path):
     from pptx import Presentation
 
@@ -125,10 +134,10 @@ def test_default_output_is_in_exports_named_after_the_folder(restaurant: Worksho
 # --- pptx --------------------------------------------------------------------------------------------
 
 
-def test_deck_is_16_9_with_one_slide_per_step(tacos: Workshop) -> None:
+def test_deck_is_16_9_with_one_slide_per_step(tacos_deck: tuple[Workshop, Path]) -> None:
     from pptx.util import Inches
 
-    path = export(tacos, "pptx")
+    tacos, path = tacos_deck
     assert path == tacos.root / "exports" / "tacos.pptx"
     prs = deck(path)
     assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))
@@ -141,18 +150,20 @@ def test_deck_is_16_9_with_one_slide_per_step(tacos: Workshop) -> None:
             assert s.left + s.width <= prs.slide_width and s.top + s.height <= prs.slide_height, s.name
 
 
-def test_title_slide_has_name_goal_period_and_date(tacos: Workshop) -> None:
+def test_title_slide_has_name_goal_period_and_date(tacos_deck: tuple[Workshop, Path]) -> None:
     from datetime import date
 
-    text = all_text(deck(export(tacos, "pptx")).slides[0])
+    _, path = tacos_deck
+    text = all_text(deck(path).slides[0])
     assert "Vivan los Tacos — lunch visit" in text
     assert "Customer goal: Get a great lunch in under 30 minutes, without queueing twice." in text
     assert "Period: 2026 Q3 (July–September), weekday lunch service" in text
     assert f"Date: {date.today().isoformat()}" in text
 
 
-def test_every_slide_has_notes_and_data_slides_cite_hash_and_run(tacos: Workshop) -> None:
-    prs = deck(export(tacos, "pptx"))
+def test_every_slide_has_notes_and_data_slides_cite_hash_and_run(tacos_deck: tuple[Workshop, Path]) -> None:
+    _, path = tacos_deck
+    prs = deck(path)
     notes = [s.notes_slide.notes_text_frame.text for s in prs.slides]
     assert all(n.strip() for n in notes)
     funnel, scores = notes[5], notes[6]
@@ -166,8 +177,9 @@ def test_every_slide_has_notes_and_data_slides_cite_hash_and_run(tacos: Workshop
     assert shape(prs.slides[5], "footer").text_frame.text.startswith(f"Source: events.csv (sha256 {EVENTS_SHA[:12]}")
 
 
-def test_behaviour_slide_shows_charts_and_the_funnel_numbers(tacos: Workshop) -> None:
-    slide = deck(export(tacos, "pptx")).slides[5]
+def test_behaviour_slide_shows_charts_and_the_funnel_numbers(tacos_deck: tuple[Workshop, Path]) -> None:
+    _, path = tacos_deck
+    slide = deck(path).slides[5]
     pictures = [s for s in slide.shapes if s.shape_type == 13]
     assert len(pictures) == 2 and all(p.image.blob[:4] == b"\x89PNG" for p in pictures)
     rows = table_rows(slide)
@@ -183,24 +195,27 @@ def test_behaviour_slide_shows_charts_and_the_funnel_numbers(tacos: Workshop) ->
         )
     ]
     assert rows == expected
-    scores = deck(export(tacos, "pptx")).slides[6]
+    scores = deck(path).slides[6]
     assert len([s for s in scores.shapes if s.shape_type == 13]) == 2
 
 
-def test_map_slide_has_the_map_picture(tacos: Workshop) -> None:
+def test_map_slide_has_the_map_picture(tacos_deck: tuple[Workshop, Path]) -> None:
     import io
 
     from PIL import Image
 
-    slide = deck(export(tacos, "pptx")).slides[7]
+    _, path = tacos_deck
+
+    slide = deck(path).slides[7]
     picture = shape(slide, "journey map")
     image = Image.open(io.BytesIO(picture.image.blob))
     # The picture keeps the chart's aspect ratio.
     assert picture.width / picture.height == pytest.approx(image.width / image.height, rel=0.01)
 
 
-def test_pain_points_and_kpis_tables(tacos: Workshop) -> None:
-    prs = deck(export(tacos, "pptx"))
+def test_pain_points_and_kpis_tables(tacos_deck: tuple[Workshop, Path]) -> None:
+    _, path = tacos_deck
+    prs = deck(path)
     pains = table_rows(prs.slides[8])
     assert pains[0] == ["priority", "touchpoint", "pain point", "owner", "fix"]
     assert [r[:2] + r[3:4] for r in pains[1:]] == [
