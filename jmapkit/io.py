@@ -116,9 +116,10 @@ def read(
             csv_path, used_encoding, detected = _utf8_copy(path, digest, encoding)
             if detected and used_encoding not in ("utf-8", "utf-8-sig"):
                 warnings.append(f"read as {used_encoding} (detected); pass encoding=... if any text looks wrong.")
-            blank_lines = _blank_lines(csv_path)
+            blank_lines, multiline = _blank_lines(csv_path)
             tsv = path.suffix.lower() == ".tsv"
-            source_view = _csv_source(raw, csv_path, delimiter or ("\t" if tsv else None), blank_lines, digest)
+            source_view = _csv_source(raw, csv_path, delimiter or ("\t" if tsv else None), blank_lines, multiline,
+                                      digest)
         elif fmt == "parquet":
             source_view = _parquet_source(raw, path, digest)
         else:
@@ -127,7 +128,8 @@ def read(
     except JmapkitError:
         raise
     except Exception as exc:  # DuckDB's own parse errors: say which file, keep DuckDB's words
-        raise DataFileError(f"could not be read as {fmt.upper()}: {str(exc).splitlines()[0]}", where=str(path),
+        said = " ".join(line.strip() for line in str(exc).splitlines()[:2] if line.strip())
+        raise DataFileError(f"could not be read as {fmt.upper()}: {said}", where=str(path),
                             fix="check the delimiter/encoding (read(..., delimiter=';', encoding='cp1252')).") from None
     if rows == 0:
         warnings.append("the file has a header but no data rows.")
@@ -170,6 +172,12 @@ def _utf8_copy(path: Path, digest: str, encoding: str | None) -> tuple[Path, str
                             fix="use a Python codec name such as 'utf-8', 'cp949', 'cp932' or 'cp1252'.") from None
     bom = sample.startswith(codecs.BOM_UTF8)
     if codec == "utf-8" and not bom:
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if not (exc.start > len(sample) - 4 and len(sample) == 1 << 20):  # not just a character cut in half
+                raise DataFileError(f"is not valid utf-8 text ({exc.reason} at byte {exc.start}).", where=str(path),
+                                    fix="pass the file's encoding, e.g. encoding='cp949' or 'cp1252'.") from None
         return path, "utf-8", detected
     cache = Path(tempfile.gettempdir()) / "jmapkit-utf8"
     cache.mkdir(exist_ok=True)
@@ -213,9 +221,11 @@ def _detect_encoding(sample: bytes) -> str:
 _EMPTY_LINE = re.compile(rb"(?<=\n)\r?\n")
 
 
-def _blank_lines(path: Path) -> list[int]:
-    """Row numbers (1 = first line) of empty lines outside quotes: DuckDB skips them without a word."""
+def _blank_lines(path: Path) -> tuple[list[int], bool]:
+    """Row numbers (1 = first line) of empty lines outside quotes (DuckDB skips them without a word),
+    and whether any newline sits inside quotes."""
     blanks: list[int] = []
+    newline_in_quotes = False
     row = 1  # the row the scan is in; a newline inside quotes does not start a new row
     quoted = False
     line_empty = True  # nothing but '\r' seen on the current row so far
@@ -223,7 +233,9 @@ def _blank_lines(path: Path) -> list[int]:
         for chunk in iter(lambda: f.read(1 << 23), b""):
             parts = chunk.split(b'"')
             for i, part in enumerate(parts):
-                if not quoted:
+                if quoted:
+                    newline_in_quotes = newline_in_quotes or b"\n" in part
+                else:
                     if line_empty and re.match(rb"\r?\n", part):
                         blanks.append(row)
                     counted, at = 0, 0
@@ -237,21 +249,29 @@ def _blank_lines(path: Path) -> list[int]:
                 if i < len(parts) - 1:  # a quote character follows this part
                     quoted = not quoted
                     line_empty = False
-    return blanks
+    return blanks, newline_in_quotes
 
 
-def _csv_source(raw: _Raw, path: Path, delimiter: str | None, blank_lines: list[int], digest: str) -> str:
+def _csv_source(raw: _Raw, path: Path, delimiter: str | None, blank_lines: list[int], multiline: bool,
+                digest: str) -> str:
     import pyarrow as pa
 
     leading = 0
     while leading < len(blank_lines) and blank_lines[leading] == leading + 1:
         leading += 1  # DuckDB takes a blank first line for the header: skip them
-    options = ["header = true", "all_varchar = true", "strict_mode = false", "null_padding = true"]
+    # Quotes as RFC 4180 and every spreadsheet write them ("" inside quotes); DuckDB's sniffer may miss it.
+    options = ["header = true", "all_varchar = true", "strict_mode = false", "null_padding = true",
+               "quote = '\"'", "escape = '\"'"]
     if delimiter:
         options.append(f"delim = {_quote(delimiter)}")
     if leading:
         options.append(f"skip = {leading}")
+    if multiline:
+        options.append("parallel = false")  # DuckDB's parallel reader refuses quoted newlines with null_padding
     relation = f"read_csv({_quote(str(path))}, {', '.join(options)})"
+    # DuckDB renames a repeated header ('text', 'text_1'): check the header as written instead.
+    header = raw.rows(f"SELECT * FROM {relation.replace('header = true', 'header = false')} LIMIT 1")
+    _canonical_names([str(v) for v in header[0]] if header else [], str(path))
     renamed = _renamed([name for name, _ in raw.columns(relation)], str(path))
     # __jm_n: the n-th non-blank row (header = 1). Row n sits below every blank line j (0-based, at row b_j)
     # with b_j - j <= n, so its spreadsheet row is n plus how many such lines there are.

@@ -1,0 +1,425 @@
+"""jmapkit.io: real-world CSV/TSV/XLSX/Parquet inputs, and every problem reported together.
+
+Each expected value below is written by hand from the file the test builds, never taken from a run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jmapkit import io
+from jmapkit.errors import DataFileError, Problem, ValidationFailed
+
+
+def fetch(loaded: io.Loaded) -> list[dict[str, Any]]:
+    """The loaded rows in file order, as plain Python values."""
+    return loaded.table.order_by("_row").to_pyarrow().to_pylist()
+
+
+def column(loaded: io.Loaded, name: str) -> list[Any]:
+    return [r[name] for r in fetch(loaded)]
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def problems(exc: pytest.ExceptionInfo[ValidationFailed]) -> set[tuple[str | None, str, tuple[int, ...]]]:
+    return {(p.column, p.reason, p.rows) for p in exc.value.problems}
+
+
+# --- encodings -------------------------------------------------------------------------------------
+
+KOREAN = ["주문 대기 시간이 너무 길었어요.", "직원분들이 정말 친절했습니다!", "메뉴판을 이해하기 어려웠어요.",
+          "음식이 따뜻하고 맛있었어요.", "결제가 빠르고 편했습니다."]
+JAPANESE = ["注文の待ち時間が長すぎました。", "店員さんがとても親切でした！", "メニューが分かりにくかったです。",
+            "料理は温かくて美味しかった。", "支払いが早くて便利でした。"]
+GERMAN = ["Die Schlange an der Theke war furchtbar langsam.", "Sehr freundliches Personal, großartig!",
+          "Das Menü ist schwer zu verstehen, für Touristen ärgerlich.", "Die Größe der Portionen war übertrieben.",
+          "Bezahlung ging schnell, schöne Atmosphäre."]
+ENGLISH = ["Way too slow at the counter.", "Lovely staff — quick service.", "Menu hard to read."]
+
+
+def verbatims_csv(texts: list[str]) -> str:
+    return "id,text\r\n" + "".join(f'V{i},"{t}"\r\n' for i, t in enumerate(texts, start=1))
+
+
+@pytest.mark.parametrize(
+    ("write_as", "texts", "given"),
+    [
+        ("cp949", KOREAN, None),
+        ("euc-kr", KOREAN, None),
+        ("shift_jis", JAPANESE, None),
+        ("cp1252", GERMAN, None),
+        ("latin-1", GERMAN, None),
+        ("utf-8-sig", KOREAN + JAPANESE + GERMAN, None),
+        ("utf-8", ENGLISH + GERMAN, None),
+        ("cp949", KOREAN, "cp949"),
+        ("cp1252", GERMAN, "cp1252"),
+    ],
+)
+def test_encodings_round_trip_exact_strings(tmp_path: Path, write_as: str, texts: list[str], given: str | None) -> None:
+    path = write(tmp_path, "verbatims.csv", verbatims_csv(texts), write_as)
+    loaded = io.read(path, "verbatims", encoding=given)
+    # A BOM must not become part of the first column's name.
+    assert loaded.table.columns == ("id", "text", "_row")
+    assert column(loaded, "text") == texts
+    assert column(loaded, "id") == [f"V{i}" for i in range(1, len(texts) + 1)]
+    assert column(loaded, "_row") == list(range(2, len(texts) + 2))
+    assert loaded.rows == len(texts)
+
+
+def test_wrong_encoding_given_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path, "verbatims.csv", verbatims_csv(KOREAN), "cp949")
+    expected = r"is not valid utf-8 text \(invalid start byte at byte \d+\)\. Fix: pass the file's encoding"
+    with pytest.raises(DataFileError, match=expected):
+        io.read(path, "verbatims", encoding="utf-8")
+
+
+# --- delimiters, decimal comma, quoted newlines ----------------------------------------------------
+
+
+def test_semicolon_and_decimal_comma(tmp_path: Path) -> None:
+    path = write(tmp_path, "survey.csv",
+                 "respondent_id;touchpoint;question;score\nR1;menu;CSAT;4,5\nR2;menu;csat;3\nR3;payment;NPS;10\n")
+    loaded = io.read(path, "survey")
+    assert column(loaded, "score") == [4.5, 3.0, 10.0]
+    assert column(loaded, "question") == ["csat", "csat", "nps"]  # questions compare case-insensitively
+
+
+def test_decimal_given_explicitly(tmp_path: Path) -> None:
+    path = write(tmp_path, "survey.csv", "respondent_id;stage;question;score\nR1;use;effort;5,25\nR2;use;effort;6\n")
+    assert column(io.read(path, "survey", decimal=","), "score") == [5.25, 6.0]
+
+
+def test_tab_separated(tmp_path: Path) -> None:
+    path = write(tmp_path, "events.tsv",
+                 "customer_id\ttimestamp\ttouchpoint\tvalue\nC1\t2026-01-31 14:05:00\tmenu\t12.5\n"
+                 "C2\t2026-02-01 09:00:00\tpayment\t\n")
+    rows = fetch(io.read(path, "events"))
+    assert [(r["customer_id"], r["timestamp"], r["touchpoint"], r["value"], r["_row"]) for r in rows] == [
+        ("C1", datetime(2026, 1, 31, 14, 5), "menu", 12.5, 2),
+        ("C2", datetime(2026, 2, 1, 9, 0), "payment", None, 3),
+    ]
+
+
+def test_delimiter_given_for_txt(tmp_path: Path) -> None:
+    path = write(tmp_path, "verbatims.txt", "id|text\nV1|Gut, aber laut.\n")
+    assert column(io.read(path, "verbatims", delimiter="|"), "text") == ["Gut, aber laut."]
+
+
+def test_quoted_newlines_stay_inside_the_text(tmp_path: Path) -> None:
+    text = ('id,text,lang\r\nV1,"First line,\r\nsecond line\r\n\r\nafter an empty line",en\r\n'
+            'V2,"He said ""slow""",en\r\n')
+    loaded = io.read(write(tmp_path, "verbatims.csv", text), "verbatims")
+    assert column(loaded, "text") == ["First line,\r\nsecond line\r\n\r\nafter an empty line", 'He said "slow"']
+    # One record is one spreadsheet row, however many lines its text has; the empty line inside
+    # the quotes is text, not a dropped row.
+    assert column(loaded, "_row") == [2, 3]
+    assert loaded.dropped == []
+
+
+def test_column_names_are_canonical(tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", " Customer ID ,TimeStamp,Touchpoint\nC1,2026-01-31,menu\n")
+    assert io.read(path, "events").table.columns == ("customer_id", "timestamp", "touchpoint", "_row")
+
+
+# --- blank rows -------------------------------------------------------------------------------------
+
+
+def test_blank_lines_are_counted_and_row_numbers_stay_true(tmp_path: Path) -> None:
+    text = ("customer_id,timestamp,touchpoint\r\n"  # row 1
+            "C1,2026-01-31T10:00:00,menu\r\n"  # row 2
+            "\r\n"  # row 3: empty line (DuckDB itself would skip it silently)
+            " , ,\r\n"  # row 4: only blanks and delimiters
+            "C2,2026-01-31T11:00:00,payment\r\n"  # row 5
+            "\r\n"  # row 6
+            "\r\n"  # row 7
+            "C3,2026-01-31T12:00:00,menu\r\n")  # row 8
+    loaded = io.read(write(tmp_path, "events.csv", text), "events")
+    assert column(loaded, "customer_id") == ["C1", "C2", "C3"]
+    assert column(loaded, "_row") == [2, 5, 8]
+    assert loaded.rows == 3
+    assert loaded.dropped == [Problem(None, "blank rows dropped", (3, 4, 6, 7), count=4)]
+
+
+def test_blank_lines_before_the_header(tmp_path: Path) -> None:
+    text = "\n\nid,text\nV1,ok\n\nV2,fine\n"
+    loaded = io.read(write(tmp_path, "verbatims.csv", text), "verbatims")
+    assert column(loaded, "id") == ["V1", "V2"]
+    assert column(loaded, "_row") == [4, 6]
+    assert loaded.dropped == [Problem(None, "blank rows dropped", (1, 2, 5), count=3)]
+
+
+def test_header_only_file_warns(tmp_path: Path) -> None:
+    loaded = io.read(write(tmp_path, "verbatims.csv", "id,text\n"), "verbatims")
+    assert loaded.rows == 0
+    assert loaded.warnings == ["the file has a header but no data rows."]
+
+
+# --- XLSX and Parquet -------------------------------------------------------------------------------
+
+
+def test_xlsx_with_dates_numbers_and_a_blank_row(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Umfrage"
+    sheet.append(["Respondent ID", "Touchpoint", "Question", "Score", "Timestamp"])
+    sheet.append(["R1", "Speisekarte", "CSAT", 4, datetime(2026, 1, 31, 14, 5)])
+    sheet.append([None, None, None, None, None])
+    sheet.append([1002, "Bezahlung", "nps", 9.5, datetime(2026, 2, 1, 9, 30, 15)])
+    path = tmp_path / "survey.xlsx"
+    book.save(path)
+    for sheet_arg in (None, "Umfrage", 0):
+        loaded = io.read(path, "survey", sheet=sheet_arg)
+        assert [(r["respondent_id"], r["touchpoint"], r["question"], r["score"], r["timestamp"], r["_row"])
+                for r in fetch(loaded)] == [
+            ("R1", "Speisekarte", "csat", 4.0, datetime(2026, 1, 31, 14, 5), 2),
+            ("1002", "Bezahlung", "nps", 9.5, datetime(2026, 2, 1, 9, 30, 15), 4),
+        ]
+        assert loaded.dropped == [Problem(None, "blank row dropped", (3,), count=1)]
+
+
+def test_xlsx_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Data"
+    book.active.append(["id", "text"])
+    path = tmp_path / "verbatims.xlsx"
+    book.save(path)
+    with pytest.raises(DataFileError, match=r"has no sheet 'Results'; its sheets are 'Data'\."):
+        io.read(path, "verbatims", sheet="Results")
+
+
+def test_parquet_with_timestamp_columns(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    local = [datetime(2026, 1, 31, 14, 5), datetime(2026, 7, 1, 9, 0)]
+    naive = pa.table({"customer_id": ["C1", "C2"], "timestamp": pa.array(local, pa.timestamp("us")),
+                      "touchpoint": ["menu", "payment"], "value": pa.array([3, None], pa.int64())})
+    pq.write_table(naive, tmp_path / "naive.parquet")
+    loaded = io.read(tmp_path / "naive.parquet", "events")
+    assert column(loaded, "timestamp") == local
+    assert column(loaded, "value") == [3.0, None]
+    assert column(loaded, "_row") == [2, 3]
+
+    # Berlin wall-clock 14:05 in winter (UTC+1) and 09:00 in summer (UTC+2).
+    zoned = naive.set_column(1, "timestamp", pa.array(local, pa.timestamp("us")).cast(
+        pa.timestamp("us", tz="UTC")))
+    berlin = pa.array([datetime(2026, 1, 31, 13, 5), datetime(2026, 7, 1, 7, 0)], pa.timestamp("us", tz="UTC")).cast(
+        pa.timestamp("us", tz="Europe/Berlin"))
+    zoned = zoned.set_column(1, "timestamp", berlin)
+    pq.write_table(zoned, tmp_path / "zoned.parquet")
+    assert column(io.read(tmp_path / "zoned.parquet", "events"), "timestamp") == [
+        datetime(2026, 1, 31, 13, 5), datetime(2026, 7, 1, 7, 0)]
+
+
+# --- timestamps -------------------------------------------------------------------------------------
+
+
+def events_csv(stamps: list[str]) -> str:
+    return "customer_id,timestamp,touchpoint\n" + "".join(f"C{i},{s},menu\n" for i, s in enumerate(stamps, 1))
+
+
+@pytest.mark.parametrize(
+    ("stamps", "expected"),
+    [
+        (["2026-01-31T14:05:00+09:00", "2026-01-31T14:05:00Z", "2026-01-31 14:05:00-05:30",
+          "2026-07-01T00:30:00+0200", "2026-01-31T14:05:00.250+01", "2026-01-31 14:05:00 UTC"],
+         [datetime(2026, 1, 31, 5, 5), datetime(2026, 1, 31, 14, 5), datetime(2026, 1, 31, 19, 35),
+          datetime(2026, 6, 30, 22, 30), datetime(2026, 1, 31, 13, 5, 0, 250000), datetime(2026, 1, 31, 14, 5)]),
+        (["2026-01-31T14:05:00", "2026-01-31 14:05", "2026-01-31"],
+         [datetime(2026, 1, 31, 14, 5), datetime(2026, 1, 31, 14, 5), datetime(2026, 1, 31)]),
+        # 2026-01-31 14:05 UTC is 20,484 days and 50,700 s after 1970-01-01.
+        ([str(20484 * 86400 + 50700), str(20484 * 86400 + 50700 + 1) + ".5"],
+         [datetime(2026, 1, 31, 14, 5), datetime(2026, 1, 31, 14, 5, 1, 500000)]),
+        ([str((20484 * 86400 + 50700) * 1000 + 123), str((20484 * 86400 + 50700) * 1000)],
+         [datetime(2026, 1, 31, 14, 5, 0, 123000), datetime(2026, 1, 31, 14, 5)]),
+        (["31/01/2026 14:05", "03/04/2026 10:00"], [datetime(2026, 1, 31, 14, 5), datetime(2026, 4, 3, 10, 0)]),
+        (["01/31/2026 2:05 PM", "03/04/2026 10:00 AM"], [datetime(2026, 1, 31, 14, 5), datetime(2026, 3, 4, 10, 0)]),
+        (["31.01.2026 14:05:09", "01.02.2026 00:00:00"], [datetime(2026, 1, 31, 14, 5, 9), datetime(2026, 2, 1)]),
+    ],
+    ids=["iso-zones", "iso-naive", "epoch-s", "epoch-ms", "day-first", "month-first-ampm", "german"],
+)
+def test_timestamp_formats(tmp_path: Path, stamps: list[str], expected: list[datetime]) -> None:
+    loaded = io.read(write(tmp_path, "events.csv", events_csv(stamps)), "events")
+    assert column(loaded, "timestamp") == expected
+
+
+def test_zoned_timestamps_are_utc_whatever_the_connections_zone(tmp_path: Path) -> None:
+    import ibis
+
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET TimeZone = 'Asia/Seoul'")
+    path = write(tmp_path, "events.csv", events_csv(["2026-01-31T14:05:00+09:00", "2026-01-31T14:05:00"]))
+    loaded = io.read(path, "events", con=con)
+    assert con.raw_sql(f"SELECT CAST(timestamp AS VARCHAR) FROM ({loaded.table.compile()}) ORDER BY _row"
+                       ).fetchall() == [("2026-01-31 05:05:00",), ("2026-01-31 14:05:00",)]
+
+
+def test_day_first_settled_by_a_row_beyond_the_sample(tmp_path: Path) -> None:
+    stamps = ["03/04/2026 10:00"] * (io.SAMPLE + 5) + ["31/01/2026 14:05"]
+    loaded = io.read(write(tmp_path, "events.csv", events_csv(stamps)), "events")
+    values = column(loaded, "timestamp")
+    assert values[0] == datetime(2026, 4, 3, 10, 0)
+    assert values[-1] == datetime(2026, 1, 31, 14, 5)
+
+
+def test_ambiguous_dates_ask_for_timestamp_format(tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", events_csv(["03/04/2026 10:00", "05/06/2026 11:30"]))
+    with pytest.raises(ValidationFailed) as exc:
+        io.read(path, "events")
+    assert problems(exc) == {("timestamp", "day-first or month-first? Every timestamp fits both "
+                                           "%d/%m/%Y %H:%M and %m/%d/%Y %H:%M", (2, 3))}
+    assert "timestamp_format='%d/%m/%Y %H:%M'" in str(exc.value)
+    assert "timestamp_format='%m/%d/%Y %H:%M'" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [("%d/%m/%Y %H:%M", datetime(2026, 4, 3, 10, 0)), ("%m/%d/%Y %H:%M", datetime(2026, 3, 4, 10, 0))],
+)
+def test_explicit_timestamp_format(tmp_path: Path, fmt: str, expected: datetime) -> None:
+    path = write(tmp_path, "events.csv", events_csv(["03/04/2026 10:00"]))
+    assert column(io.read(path, "events", timestamp_format=fmt), "timestamp") == [expected]
+
+
+def test_explicit_format_with_zone(tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", events_csv(["31.01.2026 14:05 +0900"]))
+    loaded = io.read(path, "events", timestamp_format="%d.%m.%Y %H:%M %z")
+    assert column(loaded, "timestamp") == [datetime(2026, 1, 31, 5, 5)]
+
+
+def test_invalid_timestamp_format(tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", events_csv(["03/04/2026 10:00"]))
+    with pytest.raises(DataFileError, match=r"timestamp_format='%Q' is not a valid strptime pattern"):
+        io.read(path, "events", timestamp_format="%Q")
+
+
+# --- validation: every problem together --------------------------------------------------------------
+
+
+def test_all_problems_reported_together(tmp_path: Path) -> None:
+    text = ("customer_id,timestamp,touchpoint,value\n"
+            "C1,2026-01-31T10:00:00,menu,1\n"  # row 2
+            ",2026-01-31T11:00:00,menu,2\n"  # row 3: no customer
+            "C3,2026-01-31T12:00:00,,3\n"  # row 4: no touchpoint
+            "C4,yesterday,menu,4\n"  # row 5: not a timestamp
+            "C5,2026-01-31T13:00:00,menu,lots\n"  # row 6: not a number
+            "C6,,payment,5\n")  # row 7: no timestamp
+    with pytest.raises(ValidationFailed) as exc:
+        io.read(write(tmp_path, "events.csv", text), "events")
+    assert problems(exc) == {
+        ("customer_id", "empty value", (3,)),
+        ("touchpoint", "empty value", (4,)),
+        ("timestamp", "not a timestamp", (5,)),
+        ("value", "not a number", (6,)),
+        ("timestamp", "empty value", (7,)),
+    }
+    values = {(p.column, p.reason): p.value for p in exc.value.problems}
+    assert values[("timestamp", "not a timestamp")] == "yesterday"
+    assert values[("value", "not a number")] == "lots"
+    message = str(exc.value)
+    assert message.startswith(f"{tmp_path / 'events.csv'}: 5 problems: ")
+    assert "column 'customer_id': empty value (row 3)" in message
+    assert "column 'timestamp': not a timestamp (row 5), e.g. 'yesterday'" in message
+
+
+def test_many_bad_rows_show_the_first_five_and_a_count(tmp_path: Path) -> None:
+    text = "respondent_id,stage,question,score\n" + "".join(f"R{i},use,csat,x{i}\n" for i in range(2, 12))
+    with pytest.raises(ValidationFailed) as exc:
+        io.read(write(tmp_path, "survey.csv", text), "survey")
+    (problem,) = exc.value.problems
+    assert (problem.column, problem.rows, problem.count, problem.value) == ("score", (2, 3, 4, 5, 6), 10, "x2")
+    assert "(rows 2, 3, 4, 5, 6 and 5 more), e.g. 'x2'" in str(exc.value)
+
+
+def test_survey_row_with_neither_touchpoint_nor_stage(tmp_path: Path) -> None:
+    text = "respondent_id,touchpoint,stage,question,score\nR1,menu,,csat,4\nR2,,,csat,5\nR3,,use,csat,\n"
+    with pytest.raises(ValidationFailed) as exc:
+        io.read(write(tmp_path, "survey.csv", text), "survey")
+    assert problems(exc) == {(None, "both touchpoint and stage are empty", (3,)), ("score", "empty value", (4,))}
+
+
+def test_missing_column_lists_present_columns(tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", "Customer ID,when,touchpoint\nC1,2026-01-31,menu\n")
+    with pytest.raises(ValidationFailed) as exc:
+        io.read(path, "events")
+    (problem,) = exc.value.problems
+    assert problem.reason == "missing column 'timestamp'; the file has 'customer_id', 'when', 'touchpoint'"
+    assert problem.allowed == "events files need customer_id, timestamp and touchpoint or event"
+
+
+def test_missing_one_of_columns(tmp_path: Path) -> None:
+    path = write(tmp_path, "survey.csv", "respondent_id,question\nR1,csat\n")
+    with pytest.raises(ValidationFailed) as exc:
+        io.read(path, "survey")
+    assert exc.value.problems[0].reason == ("missing columns 'score', 'touchpoint or stage'; "
+                                            "the file has 'respondent_id', 'question'")
+
+
+def test_duplicate_columns_after_canonical_names(tmp_path: Path) -> None:
+    path = write(tmp_path, "verbatims.csv", "id,Text,text\nV1,a,b\n")
+    with pytest.raises(ValidationFailed, match=r"same name as column 'Text'"):
+        io.read(path, "verbatims")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("events.json", b"{}", r"unsupported file type '\.json'"),
+        ("events.csv", b"", r"the events file is empty"),
+    ],
+)
+def test_unusable_files(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataFileError, match=message):
+        io.read(path, "events")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError, match=r"nope\.csv: the survey file does not exist\. Fix: check the path"):
+        io.read(tmp_path / "nope.csv", "survey")
+
+
+# --- DataFrames -------------------------------------------------------------------------------------
+
+
+def test_normalize_frame_matches_the_csv_path(tmp_path: Path) -> None:
+    import pandas as pd
+
+    df = pd.DataFrame({
+        "Customer ID": ["C1", "C2", "C3"],
+        "Timestamp": ["2026-01-31T14:05:00+01:00", "2026-02-01 09:00", "2026-02-02T23:59:59Z"],
+        "Touchpoint": ["menu", "payment", "menu"],
+        "Value": ["1,5", None, "2"],
+    })
+    path = write(tmp_path, "events.csv", "Customer ID;Timestamp;Touchpoint;Value\n"
+                 "C1;2026-01-31T14:05:00+01:00;menu;1,5\nC2;2026-02-01 09:00;payment;\n"
+                 "C3;2026-02-02T23:59:59Z;menu;2\n")
+    from_csv = io.read(path, "events").table.order_by("_row").to_pyarrow().to_pandas()
+    from_frame = io.normalize_frame(df, "events")
+    pd.testing.assert_frame_equal(from_frame, from_csv)
+    assert from_frame["timestamp"].tolist() == [pd.Timestamp("2026-01-31 13:05"), pd.Timestamp("2026-02-01 09:00"),
+                                               pd.Timestamp("2026-02-02 23:59:59")]
+    assert from_frame["value"].tolist()[0] == 1.5
+
+
+def test_normalize_frame_reports_problems_by_row() -> None:
+    import pandas as pd
+
+    df = pd.DataFrame({"id": ["V1", " ", "V3"], "text": ["fine", "ok", None]})
+    with pytest.raises(ValidationFailed) as exc:
+        io.normalize_frame(df, "verbatims")
+    assert problems(exc) == {("id", "empty value", (3,)), ("text", "empty value", (4,))}
