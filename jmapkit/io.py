@@ -460,7 +460,9 @@ def _validate(raw: _Raw, source: str, kind: Kind, where: str, decimal: str | Non
                              f"a {' or '.join(present)} name"))
     problems, rows, blank_rows, blank_count = _run_checks(raw, source, blank, checks)
     if problems:
-        raise ValidationFailed(where, problems)
+        ambiguous = any(p.reason.startswith("day-first or month-first") for p in problems)
+        raise ValidationFailed(where, problems, fix="pass timestamp_format= as shown, and correct any other listed "
+                               "values in the file." if ambiguous else None)
     shown = sorted({*blank_lines, *blank_rows})[:ROWS_SHOWN]
     total = len(blank_lines) + blank_count
     dropped = [Problem(None, "blank row dropped" if total == 1 else "blank rows dropped", tuple(shown),
