@@ -268,14 +268,17 @@ def fake_missing(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     sentiment_module._scorer.cache_clear()
 
 
-def test_missing_package_only_when_needed(fake_missing: str) -> None:
+def test_missing_package_warns_with_the_install_line_and_scores_nothing(fake_missing: str) -> None:
     frame = pd.DataFrame({"id": ["1", "2"], "text": ["Great tacos!", "lorem"], "lang": ["en", "en"]})
-    assert score_texts(frame)["score"].notna().all()  # nobody needs 'xx': no error
-    with pytest.raises(MissingDependency) as caught:
-        score_texts(frame.assign(lang=["en", "xx"]))
-    assert "jmapkit-no-such-lexicon" in str(caught.value)
-    assert caught.value.fix == fake_missing
-    assert str(caught.value).endswith(f"Fix: {fake_missing}")
+    assert score_texts(frame)["score"].notna().all()  # nobody needs 'xx': no warning
+    with pytest.warns(SentimentWarning, match="not installed") as caught:
+        out = score_texts(frame.assign(lang=["en", "xx"]))
+    assert f"xx (1 text): {fake_missing}" in str(caught[0].message)
+    assert out["score"].iloc[0] > 0 and np.isnan(out["score"].iloc[1])
+    assert out["note"].iloc[1] == "nothing is not installed"
+    with pytest.raises(MissingDependency) as direct:
+        METHODS["xx"].load()
+    assert direct.value.fix == fake_missing
 
 
 # ------------------------------------------------ aggregation

@@ -49,5 +49,14 @@ def as_table(source: Any, kind: Kind, *, con: BaseBackend | None = None) -> ir.T
 
 
 def fetch(expr: Any) -> pd.DataFrame:
-    """An aggregated Ibis result as pandas, through Arrow (ibis' pandas path warns under pandas 3)."""
-    return expr.to_pyarrow().to_pandas()
+    """An aggregated Ibis result as pandas, through Arrow.
+
+    ibis 12 reads pandas 3's deprecated option future.infer_string when it builds a DataFrame (DuckDB's
+    to_pandas, and PySpark's execute under to_pyarrow): a Pandas4Warning about ibis, not about the
+    user's data. Arrow skips it on DuckDB; the filter covers PySpark.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The 'future.infer_string' option is deprecated")
+        return expr.to_pyarrow().to_pandas()

@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from jmapkit.analytics.backend import fetch
 from jmapkit.errors import JmapkitError, Problem, ValidationFailed
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def survey_scores(
         question=table.question.cast("string").strip().lower(),
         score=table.score.cast("float64"),
     )
-    counts = _fetch(table.group_by("question").aggregate(rows=table.count()))
+    counts = fetch(table.group_by("question").aggregate(rows=table.count()))
     present = [q for q in counts["question"].tolist() if q is not None and not _blank(q)]
     metric_of = _metrics(present, kinds)
     table = table.mutate(kind=_case(table.question, {q: kinds.get(q, "custom") for q in present}, "custom"))
@@ -153,7 +154,7 @@ def _validate(table: ir.Table, metric_of: dict[str, str], kinds: dict[str, str])
     window = ibis.window(group_by=[bad.question, bad.reason], order_by=[bad._row] if has_row else [])
     bad = bad.mutate(_rank=ibis.row_number().over(window), _count=bad.reason.count().over(window))
     keep = ["question", "kind", "reason", "score", "_count"] + (["_row"] if has_row else [])
-    found = _fetch(bad.filter(bad._rank < _ROWS_SHOWN).select(*keep))
+    found = fetch(bad.filter(bad._rank < _ROWS_SHOWN).select(*keep))
     if found.empty:
         return
     problems = []
@@ -192,17 +193,6 @@ def _allowed(kind: str, reason: str) -> str:
     return "a finite number"
 
 
-def _fetch(expr: ir.Table) -> pd.DataFrame:
-    import warnings
-
-    # ibis 12 reads pandas 3's deprecated option future.infer_string when it builds a DataFrame
-    # (DuckDB's to_pandas, and PySpark's execute under to_pyarrow): a Pandas4Warning about ibis, not
-    # about the user's data. Arrow skips it on DuckDB; the filter covers PySpark.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The 'future.infer_string' option is deprecated")
-        return expr.to_pyarrow().to_pandas()
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value)
 
@@ -232,7 +222,7 @@ def _aggregate(table: ir.Table, groupings: list[str]) -> pd.DataFrame:
             .mutate(group_by=ibis.literal(grouping, type="string"))
         )
     stacked = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    raw = _fetch(stacked)
+    raw = fetch(stacked)
     rows = [_score(r) for r in raw.itertuples(index=False)]
     out = pd.DataFrame(rows, columns=COLUMNS)
     out = out.astype(

@@ -207,6 +207,7 @@ def score_texts(verbatims: Any, *, language: str | None = None) -> pd.DataFrame:
         elif langs[i] is not None:
             by_lang.setdefault(langs[i], []).append(i)
     unscored: Counter[str] = Counter()
+    not_installed: dict[str, str] = {}
     for code, rows in by_lang.items():
         method = METHODS.get(code)
         if method is None:
@@ -214,7 +215,15 @@ def score_texts(verbatims: Any, *, language: str | None = None) -> pd.DataFrame:
             for i in rows:
                 notes[i] = "; ".join(x for x in (notes[i], f"no sentiment method for {code!r}") if x)
             continue
-        values = _scorer(code)([texts[i] for i in rows])
+        try:
+            scorer = _scorer(code)
+        except MissingDependency as exc:
+            # The step still runs: these texts get no score, and the warning says what to install.
+            not_installed[code] = f"{code} ({len(rows)} text{'s' if len(rows) != 1 else ''}): {exc.fix}"
+            for i in rows:
+                notes[i] = "; ".join(x for x in (notes[i], f"{method.name} is not installed") if x)
+            continue
+        values = scorer([texts[i] for i in rows])
         for i, value in zip(rows, values, strict=True):
             scores[i], used[i] = value, method.name
     if unscored:
@@ -223,6 +232,14 @@ def score_texts(verbatims: Any, *, language: str | None = None) -> pd.DataFrame:
             f"No sentiment method for {listed}: their score is NaN, not 0. Methods exist for "
             f"{', '.join(sorted(METHODS))}; if a language was detected wrongly, give it in a 'lang' "
             "column or with language=.",
+            SentimentWarning,
+            stacklevel=2,
+        )
+
+    if not_installed:
+        warnings.warn(
+            "Sentiment packages not installed, so these texts have no score (NaN, not 0): "
+            + "; ".join(not_installed[c] for c in sorted(not_installed)),
             SentimentWarning,
             stacklevel=2,
         )
@@ -319,9 +336,9 @@ def _frame(verbatims: Any) -> pd.DataFrame:
     if isinstance(verbatims, pd.DataFrame):
         frame = verbatims
     elif isinstance(verbatims, (str, os.PathLike)) or hasattr(verbatims, "to_pandas"):
-        from jmapkit.analytics.backend import as_table
+        from jmapkit.analytics.backend import as_table, fetch
 
-        frame = as_table(verbatims, "verbatims").to_pandas()
+        frame = fetch(as_table(verbatims, "verbatims"))
     else:
         raise TypeError(f"expected a file path, a pandas DataFrame or an Ibis table, got {type(verbatims)!r}")
     problems = [

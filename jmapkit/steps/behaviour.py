@@ -89,10 +89,14 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | No
         tables["scores"] = analytics.survey_scores(survey, by=by)
     if "verbatims" in loaded:
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+            # Only sentiment's own warnings (languages without a method) are notes about the data.
+            warnings.simplefilter("always", analytics.SentimentWarning)
             tables["verbatims"] = analytics.score_texts(loaded["verbatims"])
             tables["sentiment"] = analytics.sentiment(tables["verbatims"], by="touchpoint")
-        notes += [str(w.message) for w in caught]
+        notes += [str(w.message) for w in caught if issubclass(w.category, analytics.SentimentWarning)]
+        for w in caught:
+            if not issubclass(w.category, analytics.SentimentWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     tables["emotion"] = analytics.emotion_comparison(
         _votes(ws, saved),
         scores=_by_touchpoint(tables.get("scores")),
