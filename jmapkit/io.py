@@ -14,11 +14,15 @@ Every row keeps `_row`, its spreadsheet row number (header = 1), so a message ca
 from __future__ import annotations
 
 import codecs
+import hashlib
+import json
 import os
 import re
 import tempfile
+import uuid
+import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -63,6 +67,9 @@ NAMED_FORMATS = {"iso": "ISO 8601 (2026-07-01T12:30:00+02:00)", "epoch_s": "epoc
                  "epoch_ms": "epoch milliseconds"}
 ROWS_SHOWN = 5
 SAMPLE = 2000  # timestamp values looked at to pick a format; a tie is settled on the whole column
+SNIFF = 1 << 20  # bytes looked at to detect the encoding
+SCAN_CHUNK = 1 << 24  # bytes read at a time when looking for blank lines
+CACHE_VERSION = "v1"  # part of every cached file's name: bump it when the cached layout changes
 
 
 @dataclass
@@ -76,6 +83,10 @@ class Loaded:
     dropped: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
+
+
+# Loaded results per connection (its views live there); gone with the connection.
+_MEMO: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Loaded]] = weakref.WeakKeyDictionary()
 
 
 def read(
@@ -106,25 +117,36 @@ def read(
         raise DataFileError(f"the {kind} file is empty.", where=str(path),
                             fix="export the data again; the file needs a header row and data rows.")
     con = con or default_backend()
+    stat = path.stat()
+    # Cheap to call twice (step 4 and every analytics call read the same file): the same file, unchanged,
+    # with the same options on the same connection gives the same result.
+    memo_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, kind, encoding, delimiter,
+                decimal, timestamp_format, sheet)
+    known = _MEMO.get(con, {}).get(memo_key)
+    if known is not None:
+        return replace(known, path=path, dropped=list(known.dropped), warnings=list(known.warnings))
     raw = _Raw(con)
     digest = sha256_file(path)
     used_encoding = None
     warnings: list[str] = []
-    blank_lines: list[int] = []
     try:
         if fmt == "csv":
-            csv_path, used_encoding, detected = _utf8_copy(path, digest, encoding)
+            with path.open("rb") as f:
+                sample = f.read(SNIFF)
+            codec, used_encoding, detected = _encoding(path, sample, encoding)
             if detected and used_encoding not in ("utf-8", "utf-8-sig"):
                 warnings.append(f"read as {used_encoding} (detected); pass encoding=... if any text looks wrong.")
-            blank_lines, multiline = _blank_lines(csv_path)
-            tsv = path.suffix.lower() == ".tsv"
-            source_view = _csv_source(raw, csv_path, delimiter or ("\t" if tsv else None), blank_lines, multiline,
-                                      digest)
-        elif fmt == "parquet":
-            source_view = _parquet_source(raw, path, digest)
+            if path.suffix.lower() == ".tsv" and delimiter is None:
+                delimiter = "\t"
+            select, rows, dropped = _read_csv(raw, path, kind, digest, codec, delimiter, decimal, timestamp_format)
         else:
-            source_view, blank_lines = _excel_source(raw, path, digest, sheet)
-        select, rows, dropped = _validate(raw, source_view, kind, str(path), decimal, timestamp_format, blank_lines)
+            blank_lines: list[int] = []
+            if fmt == "parquet":
+                source_view = _parquet_source(raw, path, digest)
+            else:
+                source_view, blank_lines = _excel_source(raw, path, digest, sheet)
+            select, rows, dropped = _validate(raw, source_view, kind, str(path), decimal, timestamp_format,
+                                              blank_lines[:ROWS_SHOWN], len(blank_lines))
     except JmapkitError:
         raise
     except Exception as exc:  # DuckDB's own parse errors: say which file, keep DuckDB's words
@@ -133,8 +155,10 @@ def read(
                             fix="check the delimiter/encoding (read(..., delimiter=';', encoding='cp1252')).") from None
     if rows == 0:
         warnings.append("the file has a header but no data rows.")
-    return Loaded(table=con.sql(select), path=path, sha256=digest, rows=rows, dropped=dropped, warnings=warnings,
-                  encoding=used_encoding)
+    loaded = Loaded(table=con.sql(select), path=path, sha256=digest, rows=rows, dropped=dropped, warnings=warnings,
+                    encoding=used_encoding)
+    _MEMO.setdefault(con, {})[memo_key] = loaded
+    return replace(loaded, dropped=list(dropped), warnings=list(warnings))
 
 
 def normalize_frame(df: pd.DataFrame, kind: Kind, *, decimal: str | None = None,
@@ -151,17 +175,142 @@ def normalize_frame(df: pd.DataFrame, kind: Kind, *, decimal: str | None = None,
     columns = [name for name, _ in raw.columns("frame_input")]
     view = _make_view(raw, "frame", f"SELECT {_renamed(columns, 'DataFrame')}, row_number() OVER () + 1 AS _row "
                                     f"FROM frame_input")
-    select, _, _ = _validate(raw, view, kind, "DataFrame", decimal, timestamp_format, [])
+    select, _, _ = _validate(raw, view, kind, "DataFrame", decimal, timestamp_format, [], 0)
     return con.sql(f"{select} ORDER BY _row").to_arrow_table().to_pandas()
 
 
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def _utf8_copy(path: Path, digest: str, encoding: str | None) -> tuple[Path, str, bool]:
-    """The file itself when it is UTF-8, else a cached UTF-8 copy (DuckDB reads UTF-8 only offline)."""
-    with path.open("rb") as f:
-        sample = f.read(1 << 20)
+def _read_csv(raw: _Raw, path: Path, kind: Kind, digest: str, codec: str, delimiter: str | None,
+              decimal: str | None, timestamp_format: str | None) -> tuple[str, int, list[Problem]]:
+    """The validated, typed SELECT for a CSV, its row count and dropped rows, through two Parquet caches.
+
+    Numbering rows exactly needs DuckDB's order-preserving (single-threaded) row_number, so it is paid
+    once per file: the numbered all-text table is cached as Parquet. Once it validates, the typed table
+    is cached too, so later reads (another process, a papermill re-run) and every analytics query scan
+    typed Parquet in parallel instead of parsing the CSV and its timestamps again.
+    """
+    options = json.dumps([CACHE_VERSION, codec, delimiter, kind, decimal, timestamp_format])
+    typed = _cache_dir() / f"{digest}-{hashlib.sha256(options.encode()).hexdigest()[:16]}-typed"
+    typed_parquet, typed_note = Path(f"{typed}.parquet"), Path(f"{typed}.json")
+    if not typed_note.exists():
+        source_view, blank_first, blank_total = _csv_source(raw, path, digest, codec, delimiter)
+        select, rows, dropped = _validate(raw, source_view, kind, str(path), decimal, timestamp_format,
+                                          blank_first, blank_total)
+        note = {"rows": rows, "dropped": [{"reason": p.reason, "rows": list(p.rows), "count": p.count}
+                                          for p in dropped]}
+        _write_cache(raw, select, typed_parquet, typed_note, note)
+    note = json.loads(typed_note.read_text(encoding="utf-8"))
+    dropped = [Problem(None, d["reason"], tuple(d["rows"]), count=d["count"]) for d in note["dropped"]]
+    return f"SELECT * FROM read_parquet({_quote(str(typed_parquet))})", note["rows"], dropped
+
+
+def _csv_source(raw: _Raw, path: Path, digest: str, codec: str,
+                delimiter: str | None) -> tuple[str, list[int], int]:
+    """A view over the CSV as text columns plus _row (cached), the first blank rows and their count."""
+    delim = "auto" if delimiter is None else delimiter.encode("utf-8").hex()
+    stem = _cache_dir() / f"{digest}-{codec}-{delim}-{CACHE_VERSION}-text"
+    parquet, sidecar = Path(f"{stem}.parquet"), Path(f"{stem}.json")
+    if not sidecar.exists():
+        _write_csv_cache(raw, path, codec, delimiter, parquet, sidecar)
+    info = json.loads(sidecar.read_text(encoding="utf-8"))
+    _canonical_names(info["header"], str(path))  # a repeated header is reported on every read, not only the first
+    view = _make_view(raw, digest, f"SELECT * FROM read_parquet({_quote(str(parquet))})")
+    return view, info["blank_first"], info["blank_count"]
+
+
+def _write_cache(raw: _Raw, select: str, parquet: Path, sidecar: Path, note: dict[str, Any]) -> None:
+    """Write SELECT's result to Parquet and its note beside it; the note, written last, marks it whole."""
+    # Own temporary names: two readers of the same file may race; os.replace makes the last one win whole.
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    partial, note_partial = Path(f"{parquet}.{token}.part"), Path(f"{sidecar}.{token}.part")
+    try:
+        raw.con.execute(f"COPY ({select}) TO {_quote(str(partial))} (FORMAT parquet, COMPRESSION zstd)")
+        note_partial.write_text(json.dumps(note), encoding="utf-8")
+        os.replace(partial, parquet)
+        os.replace(note_partial, sidecar)
+    finally:
+        partial.unlink(missing_ok=True)
+        note_partial.unlink(missing_ok=True)
+
+
+def _write_csv_cache(raw: _Raw, path: Path, codec: str, delimiter: str | None, parquet: Path,
+                     sidecar: Path) -> None:
+    """Numbered, canonically named, all-text Parquet copy of the CSV, and a note of its header and blank lines."""
+    import pyarrow as pa
+
+    token = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    utf8 = path
+    if codec != "utf-8":
+        utf8 = Path(f"{parquet}.{token}.utf8.csv")
+        _transcode(path, codec, utf8)
+    offsets = f"jm_blank_{token}"
+    registered = False
+    try:
+        blank_lines = _blank_lines(utf8)
+        leading = 0
+        while leading < len(blank_lines) and blank_lines[leading] == leading + 1:
+            leading += 1  # DuckDB takes a blank first line for the header: skip them
+        # Quotes as RFC 4180 and every spreadsheet write them ("" inside quotes); DuckDB's sniffer may miss it.
+        options = ["all_varchar = true", "strict_mode = false", "null_padding = true", "quote = '\"'", "escape = '\"'"]
+        if delimiter:
+            options.append(f"delim = {_quote(delimiter)}")
+        if leading:
+            options.append(f"skip = {leading}")
+
+        def relation(*more: str) -> str:
+            return f"read_csv({_quote(str(utf8))}, {', '.join([*options, *more])})"
+
+        # DuckDB renames a repeated header ('text', 'text_1'): check the header as written instead.
+        first = raw.rows(f"SELECT * FROM {relation('header = false')} LIMIT 1")
+        header = [str(v) if v is not None else f"column{i + 1}" for i, v in enumerate(first[0])] if first else []
+        _canonical_names(header, str(path))
+        renamed = _renamed([name for name, _ in raw.columns(relation("header = true"))], str(path))
+        if blank_lines:
+            shift: dict[int, int] = {}
+            for j, b in enumerate(blank_lines):
+                shift[b - j] = j + 1
+            raw.con.register(offsets, pa.table({"t": list(shift), "k": list(shift.values())},
+                                               schema=pa.schema([("t", pa.int64()), ("k", pa.int64())])))
+            registered = True
+
+        def numbered(*more: str) -> str:
+            # __jm_n: the n-th non-blank row (header = 1). Row n sits below every blank line j (0-based, at
+            # row b_j) with b_j - j <= n, so its spreadsheet row is n plus how many such lines there are.
+            rows = f"(SELECT *, row_number() OVER () + 1 AS __jm_n FROM {relation('header = true', *more)})"
+            if not blank_lines:
+                return f"SELECT {renamed}, __jm_n AS _row FROM {rows}"
+            return (f"SELECT {renamed}, __jm_n + coalesce(o.k, 0) AS _row FROM {rows} AS s "
+                    f"ASOF LEFT JOIN {offsets} AS o ON s.__jm_n >= o.t")
+
+        note = {"header": header, "blank_first": blank_lines[:ROWS_SHOWN], "blank_count": len(blank_lines)}
+        try:
+            _write_cache(raw, numbered(), parquet, sidecar, note)
+        except Exception as exc:
+            if "parallel=false" not in str(exc):
+                raise
+            # DuckDB's parallel reader stops at a line break inside quotes: read this file serially (it
+            # holds more in memory, within DuckDB's memory_limit).
+            _write_cache(raw, numbered("parallel = false"), parquet, sidecar, note)
+    finally:
+        if registered:
+            raw.con.unregister(offsets)
+        if utf8 != path:
+            utf8.unlink(missing_ok=True)
+
+
+def _cache_dir() -> Path:
+    """Where the Parquet copies of CSVs live; safe to delete at any time (it is rebuilt on the next read)."""
+    given = os.environ.get("JMAPKIT_CACHE_DIR")
+    # One folder per user by default: nobody else can plant a file in it.
+    cache = Path(given) if given else Path(tempfile.gettempdir()) / f"jmapkit-cache-{getattr(os, 'getuid', str)()}"
+    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return cache
+
+
+def _encoding(path: Path, sample: bytes, encoding: str | None) -> tuple[str, str, bool]:
+    """The codec to decode with, the encoding to report, and whether it was detected."""
     detected = encoding is None
     if encoding is None:
         encoding = _detect_encoding(sample)
@@ -175,28 +324,30 @@ def _utf8_copy(path: Path, digest: str, encoding: str | None) -> tuple[Path, str
         try:
             sample.decode("utf-8")
         except UnicodeDecodeError as exc:
-            if not (exc.start > len(sample) - 4 and len(sample) == 1 << 20):  # not just a character cut in half
+            if not _cut_in_half(exc, sample):
                 raise DataFileError(f"is not valid utf-8 text ({exc.reason} at byte {exc.start}).", where=str(path),
                                     fix="pass the file's encoding, e.g. encoding='cp949' or 'cp1252'.") from None
-        return path, "utf-8", detected
-    cache = Path(tempfile.gettempdir()) / "jmapkit-utf8"
-    cache.mkdir(exist_ok=True)
-    target = cache / f"{digest}-{codec}.csv"
-    if not target.exists():
-        # utf-8-sig drops a BOM, so it never ends up in the first column's name.
-        decoder = "utf-8-sig" if codec == "utf-8" else codec
-        fd, partial = tempfile.mkstemp(dir=cache, suffix=".part")  # own name: two readers may race
-        try:
-            with path.open(encoding=decoder, newline="") as src, os.fdopen(fd, "w", encoding="utf-8",
-                                                                           newline="") as dst:
-                for chunk in iter(lambda: src.read(1 << 20), ""):
-                    dst.write(chunk)
-        except UnicodeDecodeError as exc:
-            Path(partial).unlink(missing_ok=True)
-            raise DataFileError(f"is not valid {encoding} text ({exc.reason} at byte {exc.start}).",
-                                where=str(path), fix="pass the right encoding, e.g. encoding='cp949'.") from None
-        os.replace(partial, target)
-    return target, "utf-8-sig" if codec == "utf-8" and bom else codec, detected
+        return "utf-8", "utf-8", detected
+    if codec == "utf-8":
+        # utf-8-sig drops the BOM, so it never ends up in the first column's name.
+        return "utf-8-sig", "utf-8-sig", detected
+    return codec, codec, detected
+
+
+def _transcode(path: Path, codec: str, target: Path) -> None:
+    """Stream the file into UTF-8 (DuckDB reads UTF-8 only without downloading an extension)."""
+    try:
+        with path.open(encoding=codec, newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
+            for chunk in iter(lambda: src.read(1 << 20), ""):
+                dst.write(chunk)
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"is not valid {codec} text ({exc.reason} at byte {exc.start}).",
+                            where=str(path), fix="pass the right encoding, e.g. encoding='cp949'.") from None
+
+
+def _cut_in_half(exc: UnicodeDecodeError, sample: bytes) -> bool:
+    """The sample ended inside a multi-byte character: not a decoding error of the file."""
+    return exc.start > len(sample) - 4 and len(sample) == SNIFF
 
 
 def _detect_encoding(sample: bytes) -> str:
@@ -206,7 +357,7 @@ def _detect_encoding(sample: bytes) -> str:
         sample.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
-        if exc.start > len(sample) - 4 and len(sample) == 1 << 20:  # the sample cut a character in half
+        if _cut_in_half(exc, sample):
             return "utf-8"
     from charset_normalizer import from_bytes
 
@@ -218,74 +369,90 @@ def _detect_encoding(sample: bytes) -> str:
             "ascii": "cp1252"}.get(best.encoding, best.encoding)
 
 
-_EMPTY_LINE = re.compile(rb"(?<=\n)\r?\n")
+def _blank_lines(path: Path) -> list[int]:
+    """Row numbers (1 = first line) of empty lines outside quotes: DuckDB skips them without a word."""
+    blanks, has_quotes = _blank_lines_physical(path)
+    # Only a line break inside a quoted value can make an empty line text: follow the quotes then.
+    if blanks and has_quotes and not _quotes_close_on_each_line(path):
+        return _blank_lines_quoted(path)
+    return blanks
 
 
-def _blank_lines(path: Path) -> tuple[list[int], bool]:
-    """Row numbers (1 = first line) of empty lines outside quotes (DuckDB skips them without a word),
-    and whether any newline sits inside quotes."""
+_BEFORE_EMPTY_LINE = re.compile(rb"\n(?=\r?\n)")
+
+
+def _blank_lines_physical(path: Path) -> tuple[list[int], bool]:
+    """Empty lines of the file, ignoring quotes (at C speed), and whether it has any quote at all."""
     blanks: list[int] = []
-    newline_in_quotes = False
+    has_quotes = False
+    line = 1  # the line `data` starts on
+    carry = b""
+    with path.open("rb") as f:
+        while True:
+            chunk = f.read(SCAN_CHUNK)
+            data = carry + chunk
+            if chunk:  # whole lines only, so `data` always starts at the start of a line
+                cut = data.rfind(b"\n") + 1
+                data, carry = data[:cut], data[cut:]
+            has_quotes = has_quotes or b'"' in data
+            if data.startswith((b"\n", b"\r\n")):
+                blanks.append(line)
+            at, at_line = 0, line
+            for m in _BEFORE_EMPTY_LINE.finditer(data):
+                at_line += data.count(b"\n", at, m.start())
+                at = m.start()
+                blanks.append(at_line + 1)
+            line += data.count(b"\n")
+            if not chunk:
+                return blanks, has_quotes
+
+
+# Text outside quotes, then quoted values that end on the line they start on ("" inside is two of them).
+_LINES_WITH_CLOSED_QUOTES = re.compile(rb'[^"]*(?:"[^"\n]*"[^"]*)*')
+
+
+def _quotes_close_on_each_line(path: Path) -> bool:
+    """True when no quoted value spans a line break, checked at C speed."""
+    carry = b""
+    with path.open("rb") as f:
+        while True:
+            chunk = f.read(SCAN_CHUNK)
+            data = carry + chunk
+            if chunk:
+                cut = data.rfind(b"\n") + 1
+                data, carry = data[:cut], data[cut:]
+            match = _LINES_WITH_CLOSED_QUOTES.match(data)
+            if match is None or match.end() != len(data):
+                return False
+            if not chunk:
+                return True
+
+
+def _blank_lines_quoted(path: Path) -> list[int]:
+    """The empty lines outside quotes, following quotes through the file (slower)."""
+    blanks: list[int] = []
     row = 1  # the row the scan is in; a newline inside quotes does not start a new row
     quoted = False
     line_empty = True  # nothing but '\r' seen on the current row so far
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 23), b""):
+        for chunk in iter(lambda: f.read(SCAN_CHUNK), b""):
             parts = chunk.split(b'"')
             for i, part in enumerate(parts):
-                if quoted:
-                    newline_in_quotes = newline_in_quotes or b"\n" in part
-                else:
+                if not quoted:
                     if line_empty and re.match(rb"\r?\n", part):
                         blanks.append(row)
                     counted, at = 0, 0
-                    for m in _EMPTY_LINE.finditer(part):
+                    for m in _BEFORE_EMPTY_LINE.finditer(part):
                         counted += part.count(b"\n", at, m.start())
                         at = m.start()
-                        blanks.append(row + counted)
+                        blanks.append(row + counted + 1)
                     row += part.count(b"\n")
                     last = part.rfind(b"\n")
                     line_empty = part[last + 1:] in (b"", b"\r") if last >= 0 else line_empty and part in (b"", b"\r")
                 if i < len(parts) - 1:  # a quote character follows this part
                     quoted = not quoted
                     line_empty = False
-    return blanks, newline_in_quotes
-
-
-def _csv_source(raw: _Raw, path: Path, delimiter: str | None, blank_lines: list[int], multiline: bool,
-                digest: str) -> str:
-    import pyarrow as pa
-
-    leading = 0
-    while leading < len(blank_lines) and blank_lines[leading] == leading + 1:
-        leading += 1  # DuckDB takes a blank first line for the header: skip them
-    # Quotes as RFC 4180 and every spreadsheet write them ("" inside quotes); DuckDB's sniffer may miss it.
-    options = ["header = true", "all_varchar = true", "strict_mode = false", "null_padding = true",
-               "quote = '\"'", "escape = '\"'"]
-    if delimiter:
-        options.append(f"delim = {_quote(delimiter)}")
-    if leading:
-        options.append(f"skip = {leading}")
-    if multiline:
-        options.append("parallel = false")  # DuckDB's parallel reader refuses quoted newlines with null_padding
-    relation = f"read_csv({_quote(str(path))}, {', '.join(options)})"
-    # DuckDB renames a repeated header ('text', 'text_1'): check the header as written instead.
-    header = raw.rows(f"SELECT * FROM {relation.replace('header = true', 'header = false')} LIMIT 1")
-    _canonical_names([str(v) for v in header[0]] if header else [], str(path))
-    renamed = _renamed([name for name, _ in raw.columns(relation)], str(path))
-    # __jm_n: the n-th non-blank row (header = 1). Row n sits below every blank line j (0-based, at row b_j)
-    # with b_j - j <= n, so its spreadsheet row is n plus how many such lines there are.
-    numbered = f"(SELECT *, row_number() OVER () + 1 AS __jm_n FROM {relation})"
-    if not blank_lines:
-        return _make_view(raw, digest, f"SELECT {renamed}, __jm_n AS _row FROM {numbered}")
-    shift: dict[int, int] = {}
-    for j, b in enumerate(blank_lines):
-        shift[b - j] = j + 1
-    offsets = f"jm_blank_{digest[:16]}"
-    raw.con.register(offsets, pa.table({"t": list(shift), "k": list(shift.values())},
-                                       schema=pa.schema([("t", pa.int64()), ("k", pa.int64())])))
-    return _make_view(raw, digest, f"SELECT {renamed}, __jm_n + coalesce(o.k, 0) AS _row FROM {numbered} AS s "
-                                   f"ASOF LEFT JOIN {offsets} AS o ON s.__jm_n >= o.t")
+    return blanks
 
 
 def _parquet_source(raw: _Raw, path: Path, digest: str) -> str:
@@ -418,7 +585,7 @@ class _Check:
 
 
 def _validate(raw: _Raw, source: str, kind: Kind, where: str, decimal: str | None, timestamp_format: str | None,
-              blank_lines: list[int]) -> tuple[str, int, list[Problem]]:
+              blank_first: list[int], blank_total: int) -> tuple[str, int, list[Problem]]:
     """The SELECT giving canonical typed columns, its row count, and the blank rows dropped."""
     spec = SPECS[kind]
     types = dict(raw.columns(source))
@@ -463,8 +630,8 @@ def _validate(raw: _Raw, source: str, kind: Kind, where: str, decimal: str | Non
         ambiguous = any(p.reason.startswith("day-first or month-first") for p in problems)
         raise ValidationFailed(where, problems, fix="pass timestamp_format= as shown, and correct any other listed "
                                "values in the file." if ambiguous else None)
-    shown = sorted({*blank_lines, *blank_rows})[:ROWS_SHOWN]
-    total = len(blank_lines) + blank_count
+    shown = sorted({*blank_first, *blank_rows})[:ROWS_SHOWN]
+    total = blank_total + blank_count
     dropped = [Problem(None, "blank row dropped" if total == 1 else "blank rows dropped", tuple(shown),
                        count=total)] if total else []
     select = ", ".join(f"{expr} AS {_ident(col)}" for col, expr in exprs.items())
