@@ -2,9 +2,11 @@
 
 CSV/TSV/Parquet are read by DuckDB directly (no pandas in between, so 100 M events stay out of
 memory); XLSX goes through openpyxl. Non-UTF-8 CSVs (cp949, Shift-JIS, cp1252 …, detected with
-charset-normalizer) are transcoded once to a cached UTF-8 copy. Every check is one aggregate
-query, and every problem — column, rows, a bad value, what is allowed — is reported together.
-Every row keeps `_row`, its spreadsheet row number (header = 1), so a message can point at it.
+charset-normalizer) are transcoded to UTF-8 on the way. A CSV is numbered once into a cached
+Parquet copy, and its validated typed table is cached too, so reading it again is cheap. Every
+check is one aggregate query, and every problem — column, rows, a bad value, what is allowed — is
+reported together. Every row keeps `_row`, its spreadsheet row number (header = 1), so a message
+can point at it.
 
 >>> from jmapkit import io
 >>> loaded = io.read("data/events.csv", "events")  # doctest: +SKIP
@@ -350,9 +352,18 @@ def _cut_in_half(exc: UnicodeDecodeError, sample: bytes) -> bool:
     return exc.start > len(sample) - 4 and len(sample) == SNIFF
 
 
+# What spreadsheet and survey tools really write when they do not write UTF-8: Windows "ANSI" code pages
+# (supersets of latin-1, EUC-KR, Shift-JIS, GBK), most common first. Detection is limited to these, so a
+# short German export is not taken for a DOS or Baltic code page that decodes the same bytes differently.
+EXPORT_ENCODINGS = ("cp1252", "cp932", "cp949", "gb18030", "big5", "cp1250", "cp1251", "cp1253", "cp1254",
+                    "cp1257", "cp1255", "cp1256", "cp874", "cp1258", "euc_jp", "koi8_r")
+
+
 def _detect_encoding(sample: bytes) -> str:
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):  # Excel's "Unicode text" is UTF-16 with a BOM
+        if sample.startswith(bom):
+            return name
     try:
         sample.decode("utf-8")
         return "utf-8"
@@ -361,12 +372,15 @@ def _detect_encoding(sample: bytes) -> str:
             return "utf-8"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
-    if best is None:
+    matches = list(from_bytes(sample, cp_isolation=list(EXPORT_ENCODINGS)))
+    if not matches:
         return "cp1252"
-    # The superset codecs the exporting software really writes (Excel's "ANSI" is cp1252/cp949/cp932).
-    return {"euc_kr": "cp949", "shift_jis": "cp932", "latin_1": "cp1252", "iso8859_1": "cp1252",
-            "ascii": "cp1252"}.get(best.encoding, best.encoding)
+    # Candidates that read the sample equally well (a tie on both of charset-normalizer's measures, or
+    # decoding it to the same text) are told apart by how common the encoding is, not by list order.
+    best = matches[0]
+    tied = {name for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)
+            for name in (m.encoding, *m.could_be_from_charset)}
+    return next((name for name in EXPORT_ENCODINGS if name in tied), best.encoding)
 
 
 def _blank_lines(path: Path) -> list[int]:

@@ -15,6 +15,14 @@ from jmapkit import io
 from jmapkit.errors import DataFileError, Problem, ValidationFailed
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test starts with an empty Parquet cache, so the first read always goes the whole way."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("JMAPKIT_CACHE_DIR", str(cache))
+    return cache
+
+
 def fetch(loaded: io.Loaded) -> list[dict[str, Any]]:
     """The loaded rows in file order, as plain Python values."""
     return loaded.table.order_by("_row").to_pyarrow().to_pylist()
@@ -73,6 +81,28 @@ def test_encodings_round_trip_exact_strings(tmp_path: Path, write_as: str, texts
     assert column(loaded, "id") == [f"V{i}" for i in range(1, len(texts) + 1)]
     assert column(loaded, "_row") == list(range(2, len(texts) + 2))
     assert loaded.rows == len(texts)
+
+
+@pytest.mark.parametrize(
+    ("write_as", "text"),
+    [
+        # One short line each: too little text for detection alone; ties go to the commoner export encoding.
+        ("cp1252", "Theke für Gäste"),
+        ("cp1252", "Très bon café, service rapide à la caisse."),
+        ("cp1252", "Atención rápida, señora amable. ¡Volveré!"),
+        ("cp1250", "Zażółć gęślą jaźń. Obsługa była bardzo miła."),
+        ("cp1251", "Очень вкусно, но долго ждали заказ."),
+        ("cp932", "美味しい"),
+        ("cp932", "メニュー"),
+        ("cp949", "맛있어요"),
+        ("utf-16", "Grüße, 맛있어요, 美味しい"),  # Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated
+    ],
+)
+def test_short_exports_are_detected(tmp_path: Path, write_as: str, text: str) -> None:
+    path = write(tmp_path, "verbatims.txt", f"id\ttext\r\nV1\t{text}\r\n", write_as)
+    loaded = io.read(path, "verbatims", delimiter="\t")
+    assert column(loaded, "text") == [text]
+    assert loaded.encoding == write_as
 
 
 def test_wrong_encoding_given_says_so(tmp_path: Path) -> None:
@@ -423,3 +453,129 @@ def test_normalize_frame_reports_problems_by_row() -> None:
     with pytest.raises(ValidationFailed) as exc:
         io.normalize_frame(df, "verbatims")
     assert problems(exc) == {("id", "empty value", (3,)), ("text", "empty value", (4,))}
+
+
+# --- blank-line scanning ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"a,b\n1,2\n3,4\n", []),
+        (b"a,b\n1,2\n\n3,4\n", [3]),
+        (b"a,b\r\n1,2\r\n\r\n\r\n3,4\r\n", [3, 4]),
+        (b"\n\na,b\n1,2\n", [1, 2]),
+        (b"a,b\n1,2\n\n", [3]),
+        (b'a,b\n"x\n\ny",2\n\n3,4\n', [3]),  # the empty line inside quotes is text; row 3 is blank
+        (b'a,b\n"He said ""hi""",2\n\n"q",4\n', [3]),  # quotes closing on their own line
+        (b'a,b\n"one\r\n\r\ntwo","three\n"\n\n\n5,6\n', [3, 4]),
+        (b'a,b\n"x\ny",1\n3,4\n', []),
+    ],
+)
+@pytest.mark.parametrize("chunk", [3, 1 << 24])
+def test_blank_lines_are_the_rows_a_spreadsheet_shows_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           text: bytes, expected: list[int], chunk: int) -> None:
+    monkeypatch.setattr(io, "SCAN_CHUNK", chunk)  # 3 bytes: lines and quotes split between reads
+    path = tmp_path / "f.csv"
+    path.write_bytes(text)
+    assert io._blank_lines(path) == expected
+    assert io._blank_lines_quoted(path) == expected  # the slow scanner agrees where the fast one applies
+
+
+def test_many_quoted_newlines_read_serially_with_exact_rows(tmp_path: Path) -> None:
+    # Enough line breaks inside quotes that DuckDB's parallel reader refuses the file; jmapkit reads it serially.
+    n = 300_000
+    text = "id,text\n" + "".join(f'V{i},"line one\nline two {i}"\n' for i in range(n)) + "\n\nV-last,end\n"
+    loaded = io.read(write(tmp_path, "verbatims.csv", text), "verbatims")
+    assert loaded.rows == n + 1
+    assert loaded.dropped == [Problem(None, "blank rows dropped", (n + 2, n + 3), count=2)]
+    first, last = fetch(loaded)[1], fetch(loaded)[-1]
+    assert first == {"id": "V1", "text": "line one\nline two 1", "_row": 3}
+    assert last == {"id": "V-last", "text": "end", "_row": n + 4}
+
+
+# --- reading twice ----------------------------------------------------------------------------------
+
+
+class Spy:
+    """Counts calls to a module function while still calling it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+        self.calls = 0
+        original = getattr(io, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(io, name, counted)
+
+
+GERMAN_EVENTS = ("Kunde;Zeitpunkt;Touchpoint;Wert\r\n"
+                 "K1;31.01.2026 14:05;Theke;1,5\r\n"
+                 "\r\n"
+                 "K2;01.02.2026 09:00;Kasse;2\r\n")
+
+
+def german_events(tmp_path: Path) -> Path:
+    text = GERMAN_EVENTS.replace("Kunde", "customer_id").replace("Zeitpunkt", "timestamp").replace("Wert", "value")
+    return write(tmp_path, "events.csv", text.replace("Theke", "Theke für Gäste"), "cp1252")
+
+
+EXPECTED_GERMAN = [
+    {"customer_id": "K1", "timestamp": datetime(2026, 1, 31, 14, 5), "touchpoint": "Theke für Gäste", "value": 1.5,
+     "_row": 2},
+    {"customer_id": "K2", "timestamp": datetime(2026, 2, 1, 9, 0), "touchpoint": "Kasse", "value": 2.0, "_row": 4},
+]
+
+
+def test_second_read_on_the_same_connection_does_no_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ibis
+
+    path = german_events(tmp_path)
+    con = ibis.duckdb.connect()
+    first = io.read(path, "events", con=con)
+    validate = Spy(monkeypatch, "_validate")
+    monkeypatch.setattr("jmapkit.store.sha256_file", lambda p: pytest.fail("hashed the file again"))
+    first.warnings.append("changed by the caller")
+    second = io.read(path, "events", con=con)
+    assert validate.calls == 0
+    assert fetch(second) == fetch(first) == EXPECTED_GERMAN
+    assert (second.rows, second.sha256, second.encoding, second.dropped) == (2, first.sha256, "cp1252", first.dropped)
+    assert second.warnings == ["read as cp1252 (detected); pass encoding=... if any text looks wrong."]
+
+
+def test_another_process_reads_the_cached_typed_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    import ibis
+
+    path = german_events(tmp_path)
+    first = io.read(path, "events", con=ibis.duckdb.connect())
+    # A new connection stands for a new process: nothing is memoised for it, the cache folder is.
+    validate, scan = Spy(monkeypatch, "_validate"), Spy(monkeypatch, "_blank_lines")
+    again = io.read(path, "events", con=ibis.duckdb.connect())
+    assert (validate.calls, scan.calls) == (0, 0)
+    assert fetch(again) == EXPECTED_GERMAN
+    assert again.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (again.rows, again.encoding, again.warnings) == (first.rows, "cp1252", first.warnings)
+    assert again.dropped == [Problem(None, "blank row dropped", (3,), count=1)]
+
+
+def test_changed_file_or_options_are_read_afresh(tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", events_csv(["03/04/2026 10:00"]))
+    day_first = io.read(path, "events", timestamp_format="%d/%m/%Y %H:%M")
+    month_first = io.read(path, "events", timestamp_format="%m/%d/%Y %H:%M")
+    assert column(day_first, "timestamp") == [datetime(2026, 4, 3, 10, 0)]
+    assert column(month_first, "timestamp") == [datetime(2026, 3, 4, 10, 0)]
+    write(tmp_path, "events.csv", events_csv(["2026-12-24T18:00:00", "2026-12-25T08:00:00"]))
+    changed = io.read(path, "events")
+    assert column(changed, "timestamp") == [datetime(2026, 12, 24, 18, 0), datetime(2026, 12, 25, 8, 0)]
+    assert changed.rows == 2
+
+
+def test_failed_validation_is_not_cached(tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", events_csv(["03/04/2026 10:00"]))
+    for _ in range(2):  # the second read fails the same way, rather than returning a half-made table
+        with pytest.raises(ValidationFailed, match="day-first or month-first"):
+            io.read(path, "events")
