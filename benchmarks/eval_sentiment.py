@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import io
-import subprocess
 import sys
-import tarfile
 import time
 import warnings
 from pathlib import Path
@@ -35,41 +32,7 @@ ICWSM_SETS = ["amazonReviewSnippets", "movieReviewSnippets", "nytEditorialSnippe
 sys.path.insert(0, str(REPO))
 
 from jmapkit.analytics.verbatims import METHODS, SentimentWarning, _detect, _scorer, score_texts  # noqa: E402
-
-
-def icwsm() -> dict[str, pd.DataFrame]:
-    """The four ICWSM 2014 ground-truth sets: id, human (mean rating, −4..4), text."""
-    if not SDIST.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "--quiet",
-                "vaderSentiment==3.3.2",
-                "-d",
-                str(CACHE),
-            ],
-            check=True,
-        )
-    with tarfile.open(SDIST) as outer:
-        inner = outer.extractfile("vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz").read()
-    sets = {}
-    with tarfile.open(fileobj=io.BytesIO(inner)) as tar:
-        for name in ICWSM_SETS:
-            raw = tar.extractfile(f"hutto_ICWSM_2014/{name}_GroundTruth.txt").read().decode("utf-8")
-            frame = pd.DataFrame(
-                [line.split("\t", 2) for line in raw.splitlines() if line.strip()],
-                columns=["id", "human", "text"],
-            )
-            frame["human"] = frame["human"].astype(float)
-            sets[name] = frame
-    return sets
+from tests.realdata import icwsm  # noqa: E402
 
 
 def agreement(scores: pd.Series, human: pd.Series) -> dict[str, float]:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import math
-import subprocess
-import sys
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +20,7 @@ from jmapkit.analytics.verbatims import (
     sentiment,
 )
 from jmapkit.errors import JmapkitError, MissingDependency, ValidationFailed
+from tests import realdata
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "sentiment"
@@ -377,37 +374,7 @@ def test_t_quantile_matches_scipy(df: int) -> None:
 @pytest.fixture(scope="session")
 def icwsm_amazon() -> pd.DataFrame:
     """The 3,708 Amazon review snippets with mean human ratings, from the vaderSentiment 3.3.2 sdist."""
-    sdist = CACHE / "vaderSentiment-3.3.2.tar.gz"
-    if not sdist.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "--quiet",
-                "vaderSentiment==3.3.2",
-                "-d",
-                str(CACHE),
-            ],
-            check=True,
-        )
-    with tarfile.open(sdist) as outer:
-        inner_bytes = outer.extractfile(
-            "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz"
-        ).read()
-    with tarfile.open(fileobj=io.BytesIO(inner_bytes)) as inner:
-        raw = (
-            inner.extractfile("hutto_ICWSM_2014/amazonReviewSnippets_GroundTruth.txt").read().decode("utf-8")
-        )
-    rows = [line.split("\t", 2) for line in raw.splitlines() if line.strip()]
-    frame = pd.DataFrame(rows, columns=["id", "human", "text"])
-    frame["human"] = frame["human"].astype(float)
-    return frame
+    return realdata.icwsm(("amazonReviewSnippets",))["amazonReviewSnippets"]
 
 
 def test_english_agreement_with_humans_at_least_vader(icwsm_amazon: pd.DataFrame) -> None:

