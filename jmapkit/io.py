@@ -88,7 +88,8 @@ class Loaded:
 
 
 # Loaded results per connection (its views live there); gone with the connection.
-_MEMO: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Loaded]] = weakref.WeakKeyDictionary()
+# Each with the cached files its table reads, since the cache folder may be deleted under it.
+_MEMO: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[Loaded, Path | None]]] = weakref.WeakKeyDictionary()
 
 
 def read(
@@ -124,23 +125,25 @@ def read(
     # with the same options on the same connection gives the same result.
     memo_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, kind, encoding, delimiter,
                 decimal, timestamp_format, sheet)
-    known = _MEMO.get(con, {}).get(memo_key)
-    if known is not None:
+    known, cached = _MEMO.get(con, {}).get(memo_key, (None, None))
+    if known is not None and (cached is None or cached.exists()):
         return replace(known, path=path, dropped=list(known.dropped), warnings=list(known.warnings))
     raw = _Raw(con)
     digest = sha256_file(path)
     used_encoding = None
+    cached = None
     warnings: list[str] = []
     try:
         if fmt == "csv":
             with path.open("rb") as f:
                 sample = f.read(SNIFF)
             codec, used_encoding, detected = _encoding(path, sample, encoding)
-            if detected and used_encoding not in ("utf-8", "utf-8-sig"):
+            if detected and used_encoding not in ("utf-8", "utf-8-sig", "utf-16"):  # UTF-16 is known by its BOM
                 warnings.append(f"read as {used_encoding} (detected); pass encoding=... if any text looks wrong.")
             if path.suffix.lower() == ".tsv" and delimiter is None:
                 delimiter = "\t"
-            select, rows, dropped = _read_csv(raw, path, kind, digest, codec, delimiter, decimal, timestamp_format)
+            cached, rows, dropped = _read_csv(raw, path, kind, digest, codec, delimiter, decimal, timestamp_format)
+            select = f"SELECT * FROM read_parquet({_quote(str(cached))})"
         else:
             blank_lines: list[int] = []
             if fmt == "parquet":
@@ -159,7 +162,7 @@ def read(
         warnings.append("the file has a header but no data rows.")
     loaded = Loaded(table=con.sql(select), path=path, sha256=digest, rows=rows, dropped=dropped, warnings=warnings,
                     encoding=used_encoding)
-    _MEMO.setdefault(con, {})[memo_key] = loaded
+    _MEMO.setdefault(con, {})[memo_key] = (loaded, cached)
     return replace(loaded, dropped=list(dropped), warnings=list(warnings))
 
 
@@ -185,8 +188,8 @@ def normalize_frame(df: pd.DataFrame, kind: Kind, *, decimal: str | None = None,
 
 
 def _read_csv(raw: _Raw, path: Path, kind: Kind, digest: str, codec: str, delimiter: str | None,
-              decimal: str | None, timestamp_format: str | None) -> tuple[str, int, list[Problem]]:
-    """The validated, typed SELECT for a CSV, its row count and dropped rows, through two Parquet caches.
+              decimal: str | None, timestamp_format: str | None) -> tuple[Path, int, list[Problem]]:
+    """The validated, typed CSV as a cached Parquet file, its row count and dropped rows.
 
     Numbering rows exactly needs DuckDB's order-preserving (single-threaded) row_number, so it is paid
     once per file: the numbered all-text table is cached as Parquet. Once it validates, the typed table
@@ -196,7 +199,7 @@ def _read_csv(raw: _Raw, path: Path, kind: Kind, digest: str, codec: str, delimi
     options = json.dumps([CACHE_VERSION, codec, delimiter, kind, decimal, timestamp_format])
     typed = _cache_dir() / f"{digest}-{hashlib.sha256(options.encode()).hexdigest()[:16]}-typed"
     typed_parquet, typed_note = Path(f"{typed}.parquet"), Path(f"{typed}.json")
-    if not typed_note.exists():
+    if not (typed_note.exists() and typed_parquet.exists()):
         source_view, blank_first, blank_total = _csv_source(raw, path, digest, codec, delimiter)
         select, rows, dropped = _validate(raw, source_view, kind, str(path), decimal, timestamp_format,
                                           blank_first, blank_total)
@@ -205,7 +208,7 @@ def _read_csv(raw: _Raw, path: Path, kind: Kind, digest: str, codec: str, delimi
         _write_cache(raw, select, typed_parquet, typed_note, note)
     note = json.loads(typed_note.read_text(encoding="utf-8"))
     dropped = [Problem(None, d["reason"], tuple(d["rows"]), count=d["count"]) for d in note["dropped"]]
-    return f"SELECT * FROM read_parquet({_quote(str(typed_parquet))})", note["rows"], dropped
+    return typed_parquet, note["rows"], dropped
 
 
 def _csv_source(raw: _Raw, path: Path, digest: str, codec: str,
@@ -214,7 +217,7 @@ def _csv_source(raw: _Raw, path: Path, digest: str, codec: str,
     delim = "auto" if delimiter is None else delimiter.encode("utf-8").hex()
     stem = _cache_dir() / f"{digest}-{codec}-{delim}-{CACHE_VERSION}-text"
     parquet, sidecar = Path(f"{stem}.parquet"), Path(f"{stem}.json")
-    if not sidecar.exists():
+    if not (sidecar.exists() and parquet.exists()):
         _write_csv_cache(raw, path, codec, delimiter, parquet, sidecar)
     info = json.loads(sidecar.read_text(encoding="utf-8"))
     _canonical_names(info["header"], str(path))  # a repeated header is reported on every read, not only the first
@@ -307,7 +310,11 @@ def _cache_dir() -> Path:
     given = os.environ.get("JMAPKIT_CACHE_DIR")
     # One folder per user by default: nobody else can plant a file in it.
     cache = Path(given) if given else Path(tempfile.gettempdir()) / f"jmapkit-cache-{getattr(os, 'getuid', str)()}"
-    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataFileError(f"cannot create jmapkit's cache folder {cache} ({exc.strerror}).",
+                            fix="set JMAPKIT_CACHE_DIR to a folder you can write to.") from None
     return cache
 
 

@@ -103,6 +103,8 @@ def test_short_exports_are_detected(tmp_path: Path, write_as: str, text: str) ->
     loaded = io.read(path, "verbatims", delimiter="\t")
     assert column(loaded, "text") == [text]
     assert loaded.encoding == write_as
+    detected = [f"read as {write_as} (detected); pass encoding=... if any text looks wrong."]
+    assert loaded.warnings == ([] if write_as == "utf-16" else detected)  # a BOM leaves no doubt
 
 
 def test_wrong_encoding_given_says_so(tmp_path: Path) -> None:
@@ -482,11 +484,18 @@ def test_blank_lines_are_the_rows_a_spreadsheet_shows_empty(tmp_path: Path, monk
     assert io._blank_lines_quoted(path) == expected  # the slow scanner agrees where the fast one applies
 
 
-def test_many_quoted_newlines_read_serially_with_exact_rows(tmp_path: Path) -> None:
+def test_many_quoted_newlines_read_serially_with_exact_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Enough line breaks inside quotes that DuckDB's parallel reader refuses the file; jmapkit reads it serially.
     n = 300_000
     text = "id,text\n" + "".join(f'V{i},"line one\nline two {i}"\n' for i in range(n)) + "\n\nV-last,end\n"
+    writes: list[bool] = []
+    original = io._write_cache
+    monkeypatch.setattr(io, "_write_cache", lambda raw, select, *a: (writes.append("parallel = false" in select),
+                                                                      original(raw, select, *a))[1])
     loaded = io.read(write(tmp_path, "verbatims.csv", text), "verbatims")
+    # Text copy tried in parallel, then serially; then the typed copy. If DuckDB ever reads this file in
+    # parallel, the fallback in io._write_csv_cache is no longer exercised here: make the file harder.
+    assert writes == [False, True, False]
     assert loaded.rows == n + 1
     assert loaded.dropped == [Problem(None, "blank rows dropped", (n + 2, n + 3), count=2)]
     first, last = fetch(loaded)[1], fetch(loaded)[-1]
@@ -579,3 +588,20 @@ def test_failed_validation_is_not_cached(tmp_path: Path) -> None:
     for _ in range(2):  # the second read fails the same way, rather than returning a half-made table
         with pytest.raises(ValidationFailed, match="day-first or month-first"):
             io.read(path, "events")
+
+
+def test_cache_folder_deleted_between_reads(tmp_path: Path, own_cache: Path) -> None:
+    import shutil
+
+    path = german_events(tmp_path)
+    io.read(path, "events")
+    shutil.rmtree(own_cache)
+    assert fetch(io.read(path, "events")) == EXPECTED_GERMAN
+
+
+def test_unusable_cache_folder_says_how_to_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("JMAPKIT_CACHE_DIR", str(tmp_path / "a-file" / "cache"))
+    with pytest.raises(DataFileError, match=r"cannot create jmapkit's cache folder .*a-file/cache \(Not a directory\)"
+                       r"\. Fix: set JMAPKIT_CACHE_DIR to a folder you can write to\."):
+        io.read(german_events(tmp_path), "events")
