@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,3 +20,32 @@ def restaurant(tmp_path: Path) -> Workshop:
 @pytest.fixture
 def blank(tmp_path: Path) -> Workshop:
     return new_workshop(tmp_path / "blank")
+
+
+# PySpark 4 under pandas 3: third-party warnings about PySpark itself, not about jmapkit.
+SPARK_ON_PANDAS_3 = "ignore:PySpark does not yet fully support pandas >= 3.0.0:FutureWarning"
+SPARK_COPY_KEYWORD = "ignore:The copy keyword is deprecated"
+
+
+@pytest.fixture(scope="session")
+def spark_con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """An Ibis PySpark backend on a local Spark (needs Java, as installed by `make system-deps`)."""
+    import warnings
+
+    import ibis
+    from pyspark.sql import SparkSession
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("jmapkit-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.session.timeZone", "UTC")
+            # Spark's default warehouse is ./spark-warehouse: keep it out of the checkout.
+            .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
+            .getOrCreate()
+        )
+    yield ibis.pyspark.connect(session)
+    session.stop()

@@ -429,26 +429,6 @@ SPARK_ON_PANDAS_3 = "ignore:PySpark does not yet fully support pandas >= 3.0.0:F
 SPARK_COPY_KEYWORD = "ignore:The copy keyword is deprecated"
 
 
-@pytest.fixture(scope="module")
-def spark_con(tmp_path_factory: pytest.TempPathFactory) -> ibis.BaseBackend:
-    """An Ibis PySpark backend on a local one-core Spark (needs Java, as installed by `make system-deps`)."""
-    import warnings
-
-    from pyspark.sql import SparkSession
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
-        session = (
-            SparkSession.builder.master("local[1]")
-            .appName("jmapkit-survey-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            # Spark's default warehouse is ./spark-warehouse: keep it out of the checkout.
-            .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
-            .getOrCreate()
-        )
-    yield ibis.pyspark.connect(session)
-    session.stop()
 
 
 @pytest.mark.spark

@@ -130,9 +130,12 @@ def paths(events: Any, top: int = 10) -> pd.DataFrame:
     """The `top` most frequent touchpoint sequences (consecutive repeats collapsed), joined by ' → '."""
     t = as_table(events, "events")
     steps = _collapsed(t)
-    per_customer = steps.group_by("customer_id").agg(
-        path=steps.touchpoint.collect(order_by=steps.position), steps=steps.count()
-    )
+    import ibis
+
+    # An ordered collect is not portable (PySpark has none): collect (position, touchpoint) pairs, sort them.
+    pairs = ibis.struct({"position": steps.position, "touchpoint": steps.touchpoint})
+    per_customer = steps.group_by("customer_id").agg(path=pairs.collect(), steps=steps.count())
+    per_customer = per_customer.mutate(path=per_customer.path.sort().map(lambda pair: pair.touchpoint))
     total = per_customer.count()
     counted = per_customer.group_by(["path", "steps"]).agg(customers=per_customer.count())
     counted = counted.mutate(share=counted.customers.cast("float64") / total.as_scalar().cast("float64"))
@@ -203,8 +206,10 @@ def _collapsed(t: ir.Table) -> ir.Table:
 
     ordered = _ordered(t).select("customer_id", "touchpoint", "position")
     window = ibis.window(group_by="customer_id", order_by="position")
-    previous = ordered.touchpoint.lag().over(window)
-    return ordered.filter(previous.isnull() | (previous != ordered.touchpoint))
+    # The window value is a column first, then filtered on: PySpark cannot filter on a window expression.
+    ordered = ordered.mutate(previous=ordered.touchpoint.lag().over(window))
+    kept = ordered.filter(ordered.previous.isnull() | (ordered.previous != ordered.touchpoint))
+    return kept.select("customer_id", "touchpoint", "position")
 
 
 def _entered(t: ir.Table, keys: list[str], by: str | None, order: list[str]) -> pd.DataFrame:
