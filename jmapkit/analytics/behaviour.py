@@ -13,6 +13,7 @@ ties in timestamps are broken the same way on every backend and in every run.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.analytics.backend import as_table, fetch
@@ -55,20 +56,28 @@ def funnel(events: Any, stages: Stages = None, *, by: str | None = None) -> pd.D
     `stages` is the stage order (a list, for events with a `stage` column) or a touchpoint → stage
     mapping whose values, in order of first appearance, give the order.
     """
+    with ExitStack() as temp:
+        return _funnel(as_table(events, "events"), stages, by, temp)
+
+
+def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.DataFrame:
     import pandas as pd
 
-    t, order = _staged(as_table(events, "events"), stages)
+    t, order = _staged(t, stages)
     keys = ["customer_id", *([by] if by else [])]
     if by:
         t = t.mutate(**{by: t[by].fill_null("")})
     t = t.select(*keys, "timestamp", k=_lookup(t.stage, {s: i for i, s in enumerate(order)}))
+    t = _materialized(t.filter(t.k.notnull()), temp)
     ts = t.timestamp
-    level = t.filter(t.k == 0).group_by(keys).agg(anchor=ts.min())
+    level = _materialized(t.filter(t.k == 0).group_by(keys).agg(anchor=ts.min()), temp)
     per_stage = [level.group_by(by).agg(reached=level.count()) if by else level.agg(reached=level.count())]
     for i in range(1, len(order)):
         step = t.filter(t.k == i).select(*keys, "timestamp")
         joined = step.join(level, keys).filter(lambda x: x.timestamp >= x.anchor)
-        level = joined.group_by(keys).agg(anchor=joined.timestamp.min(), previous=joined.anchor.min())
+        level = _materialized(
+            joined.group_by(keys).agg(anchor=joined.timestamp.min(), previous=joined.anchor.min()), temp
+        )
         hours = (level.anchor.epoch_seconds().cast("float64") - level.previous.epoch_seconds().cast("float64")) / 3600
         level_h = level.mutate(hours=hours)
         metrics = {"reached": level_h.count(), "median_hours": level_h.hours.quantile(0.5),
@@ -229,6 +238,23 @@ def _lookup(column: ir.Value, mapping: Mapping[Any, Any]) -> ir.Value:
     if not mapping:
         return ibis.null().cast(column.type())
     return column.cases(*mapping.items(), else_=None)
+
+
+def _materialized(expr: ir.Table, temp: ExitStack) -> ir.Table:
+    """On DuckDB, a temp table holding `expr`, dropped when `temp` closes; elsewhere `expr` itself.
+
+    Each funnel stage joins the previous stage's anchors: without materialising them every stage would
+    recompute the whole chain. (ibis' own .cache() cannot drop its tables on DuckDB 1.4 with ibis 12.)
+    """
+    import uuid
+
+    con = expr._find_backend(use_default=True)
+    if getattr(con, "name", "") != "duckdb":
+        return expr
+    name = f"jmapkit_{uuid.uuid4().hex[:12]}"
+    table = con.create_table(name, expr, temp=True)
+    temp.callback(con.raw_sql, f'DROP TABLE IF EXISTS "{name}"')
+    return table
 
 
 def _desc(column: str) -> Any:
