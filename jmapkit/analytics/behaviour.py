@@ -3,8 +3,14 @@
 Written once as Ibis expressions, so the same code runs on DuckDB (default) and PySpark; only
 aggregated rows come back to pandas.
 
-Ordering of events within a customer is by timestamp, then stage order, then touchpoint id, so
-ties in timestamps are broken the same way on every backend and in every run.
+Events of one customer are ordered by timestamp; events at the same timestamp by stage order (when
+the stages are given), then by touchpoint id. So ties are broken the same way on every backend and
+in every run (file order is not used: a Spark table has none), and a tie agrees with the funnel,
+which counts a same-time event of the next stage as "at or after".
+
+Stages come from the events' own `stage` column where it has a value, else from the touchpoint →
+stage mapping of step 3; where both are present and differ, the data wins and a
+`StageConflictWarning` names the touchpoints (`stage_conflicts()` lists them as a table).
 
 >>> from jmapkit import analytics
 >>> analytics.funnel("events.parquet", stages={"ad": "awareness", "menu": "consideration"})  # doctest: +SKIP
@@ -12,6 +18,7 @@ ties in timestamps are broken the same way on every backend and in every run.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
@@ -25,8 +32,13 @@ if TYPE_CHECKING:
 
 Stages = Sequence[str] | Mapping[str, str] | None
 ARROW = " → "
+CONFLICT_COLUMNS = ["touchpoint", "stage", "mapped_stage", "events", "customers"]
 FUNNEL_COLUMNS = ["stage", "reached", "conversion_from_previous", "conversion_from_first", "median_hours",
                   "p90_hours", "entered_here", "dropped"]
+
+
+class StageConflictWarning(UserWarning):
+    """The events' `stage` column disagrees with step 3's touchpoint → stage mapping (the data is used)."""
 
 
 def map_events(
@@ -45,9 +57,25 @@ def map_events(
         .order_by([_desc("events"), "event"])
     )
     mapped = mapped.filter(mapped.touchpoint.notnull())
-    if stages is not None and "stage" not in mapped.columns:
-        mapped = mapped.mutate(stage=_lookup(mapped.touchpoint, stages))
+    if stages is not None:
+        mapped = _with_stage(mapped, stages)
     return mapped, unmapped.reset_index(drop=True)
+
+
+def stage_conflicts(events: Any, stages: Mapping[str, str]) -> pd.DataFrame:
+    """Where the data's `stage` differs from the mapping: touchpoint, stage, mapped_stage, events, customers."""
+    import pandas as pd
+
+    t = as_table(events, "events")
+    if "stage" not in t.columns or "touchpoint" not in t.columns or not stages:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("events", "customers") else "str")
+                             for c in CONFLICT_COLUMNS})
+    t = t.mutate(mapped_stage=_lookup(t.touchpoint, stages))
+    bad = t.filter(t.stage.notnull() & t.mapped_stage.notnull() & (t.stage != t.mapped_stage))
+    counted = bad.group_by(["touchpoint", "stage", "mapped_stage"]).agg(
+        events=bad.count(), customers=bad.customer_id.nunique())
+    frame = fetch(counted.order_by(["touchpoint", "stage"]))
+    return frame[CONFLICT_COLUMNS].reset_index(drop=True)
 
 
 def funnel(events: Any, stages: Stages = None, *, by: str | None = None) -> pd.DataFrame:
@@ -116,10 +144,15 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
 
 
 def touchpoints(events: Any, stages: Stages = None) -> pd.DataFrame:
-    """Per touchpoint: events, unique customers, share of all customers, and drop-off after it."""
+    """Per touchpoint: events, unique customers, share of all customers, and drop-off after it.
+
+    `stage` is the touchpoint's stage in the data (the earliest in stage order if its events carry
+    several), else from the mapping, else "". `dropoff_after` is the share of its customers whose
+    last touchpoint it is (ties ordered as in the module docstring).
+    """
     t = as_table(events, "events")
-    if stages is not None and "stage" not in t.columns:
-        t, _ = _staged(t, stages)
+    if isinstance(stages, Mapping):
+        t = _with_stage(t, stages)
     ordered = _ordered(t, stages)
     total = t.customer_id.nunique()
     last = ordered.filter(ordered.position == ordered.last_position)
@@ -131,14 +164,18 @@ def touchpoints(events: Any, stages: Stages = None) -> pd.DataFrame:
         dropoff_after=per.ended.fill_null(0).cast("float64") / per.customers.cast("float64"),
     )
     frame = fetch(per.order_by([_desc("customers"), "touchpoint"]))
-    frame.insert(1, "stage", frame["touchpoint"].map(_stage_lookup(stages)).fillna("") if stages else "")
+    frame.insert(1, "stage", frame["touchpoint"].map(_touchpoint_stage(t, stages)).fillna(""))
     return frame[["touchpoint", "stage", "events", "customers", "share_of_customers", "dropoff_after"]]
 
 
-def paths(events: Any, top: int = 10) -> pd.DataFrame:
-    """The `top` most frequent touchpoint sequences (consecutive repeats collapsed), joined by ' → '."""
+def paths(events: Any, top: int = 10, *, stages: Stages = None) -> pd.DataFrame:
+    """The `top` most frequent touchpoint sequences (consecutive repeats collapsed), joined by ' → '.
+
+    `share` is of all customers; ties in customers are ranked by the path text. `stages` (the
+    funnel's) only orders events at the same timestamp.
+    """
     t = as_table(events, "events")
-    steps = _collapsed(t)
+    steps = _collapsed(t, stages)
     import ibis
 
     # An ordered collect is not portable (PySpark has none): collect (position, touchpoint) pairs, sort them.
@@ -152,12 +189,16 @@ def paths(events: Any, top: int = 10) -> pd.DataFrame:
     return frame[["path", "steps", "customers", "share"]]
 
 
-def transitions(events: Any) -> pd.DataFrame:
-    """The directly-follows graph: how often one touchpoint is followed by another (repeats collapsed)."""
+def transitions(events: Any, *, stages: Stages = None) -> pd.DataFrame:
+    """The directly-follows graph: how often one touchpoint is followed by another (repeats collapsed).
+
+    `count` counts every occurrence, `customers` the customers with it at least once, `share_of_source`
+    is `count` over all transitions out of `source`. `stages` only orders same-timestamp events.
+    """
     import ibis
 
     t = as_table(events, "events")
-    steps = _collapsed(t)
+    steps = _collapsed(t, stages)
     window = ibis.window(group_by="customer_id", order_by="position")
     pairs = steps.mutate(target=steps.touchpoint.lead().over(window)).filter(lambda x: x.target.notnull())
     counted = pairs.group_by([pairs.touchpoint.name("source"), "target"]).agg(
@@ -174,13 +215,10 @@ def transitions(events: Any) -> pd.DataFrame:
 def _staged(t: ir.Table, stages: Stages) -> tuple[ir.Table, list[str]]:
     """The events with a `stage` column, and the stage order."""
     if isinstance(stages, Mapping):
-        order = list(dict.fromkeys(stages.values()))
-        if "stage" not in t.columns:
-            if "touchpoint" not in t.columns:
-                raise JmapkitError("the events have neither 'stage' nor 'touchpoint'.", where="events",
-                                   fix="add a touchpoint column, or map raw events in step 3.")
-            t = t.mutate(stage=_lookup(t.touchpoint, stages))
-        return t, order
+        if "stage" not in t.columns and "touchpoint" not in t.columns:
+            raise JmapkitError("the events have neither 'stage' nor 'touchpoint'.", where="events",
+                               fix="add a touchpoint column, or map raw events in step 3.")
+        return _with_stage(t, stages), _order(stages)
     if "stage" not in t.columns:
         raise JmapkitError("the events have no 'stage' column.", where="events",
                            fix="pass stages as a touchpoint → stage mapping (e.g. from step 3).")
@@ -190,30 +228,64 @@ def _staged(t: ir.Table, stages: Stages) -> tuple[ir.Table, list[str]]:
     return t, list(stages)
 
 
-def _stage_lookup(stages: Stages) -> dict[str, str]:
-    return dict(stages) if isinstance(stages, Mapping) else {}
+def _order(stages: Stages) -> list[str]:
+    """The stage order: a list as given, a mapping's values in order of first appearance."""
+    if isinstance(stages, Mapping):
+        return list(dict.fromkeys(stages.values()))
+    return list(stages or [])
+
+
+def _with_stage(t: ir.Table, stages: Mapping[str, str]) -> ir.Table:
+    """`stage` from the data where it has one, else from the mapping; conflicts are warned about."""
+    if "stage" not in t.columns:
+        return t.mutate(stage=_lookup(t.touchpoint, stages))
+    if "touchpoint" not in t.columns:
+        return t
+    conflicts = stage_conflicts(t, stages)
+    if len(conflicts):
+        listed = "; ".join(f"{r.touchpoint} ({r.stage!r} in the data, {r.mapped_stage!r} in the mapping, "
+                           f"{r.events} events)" for r in conflicts.itertuples())
+        warnings.warn(f"events: the 'stage' column disagrees with the touchpoint → stage mapping for {listed}; "
+                      f"the data's stage is used. Fix: correct the stage column, or the touchpoint's stage in "
+                      f"step 3.", StageConflictWarning, stacklevel=3)
+    return t.mutate(stage=t.stage.fill_null(_lookup(t.touchpoint, stages)))
+
+
+def _touchpoint_stage(t: ir.Table, stages: Stages) -> dict[str, str]:
+    """Each touchpoint's stage as the (staged) events carry it; the earliest in stage order if several."""
+    if "stage" not in t.columns:
+        return {}
+    pairs = fetch(t.filter(t.stage.notnull()).select("touchpoint", "stage").distinct())
+    rank = {s: i for i, s in enumerate(_order(stages))}
+    pairs["rank"] = pairs["stage"].map(rank).fillna(len(rank))
+    pairs = pairs.sort_values(["touchpoint", "rank", "stage"], kind="stable").drop_duplicates("touchpoint")
+    return dict(zip(pairs["touchpoint"], pairs["stage"], strict=True))
 
 
 def _ordered(t: ir.Table, stages: Stages = None) -> ir.Table:
     """Each event's position in its customer's sequence (timestamp, stage order, touchpoint id)."""
     import ibis
 
-    rank = None
-    if isinstance(stages, Mapping):
-        order = {s: i for i, s in enumerate(dict.fromkeys(stages.values()))}
-        rank = _lookup(t.touchpoint, {tp: order[s] for tp, s in stages.items()}).fill_null(len(order))
-    keys = [t.timestamp, *([rank] if rank is not None else []), t.touchpoint]
+    keys = [t.timestamp]
+    order = {s: i for i, s in enumerate(_order(stages))}
+    rank = _lookup(t.stage, order) if order and "stage" in t.columns else None
+    if isinstance(stages, Mapping):  # the data's stage first, as in the funnel
+        mapped = _lookup(t.touchpoint, {tp: order[s] for tp, s in stages.items()})
+        rank = mapped if rank is None else rank.fill_null(mapped)
+    if rank is not None:
+        keys.append(rank.fill_null(len(order)))
+    keys.append(t.touchpoint)
     window = ibis.window(group_by="customer_id", order_by=keys)
     ordered = t.mutate(position=ibis.row_number().over(window))
     last = ibis.window(group_by="customer_id")
     return ordered.mutate(last_position=ordered.position.max().over(last))
 
 
-def _collapsed(t: ir.Table) -> ir.Table:
+def _collapsed(t: ir.Table, stages: Stages = None) -> ir.Table:
     """Each customer's touchpoints in order, consecutive repeats removed."""
     import ibis
 
-    ordered = _ordered(t).select("customer_id", "touchpoint", "position")
+    ordered = _ordered(t, stages).select("customer_id", "touchpoint", "position")
     window = ibis.window(group_by="customer_id", order_by="position")
     # The window value is a column first, then filtered on: PySpark cannot filter on a window expression.
     ordered = ordered.mutate(previous=ordered.touchpoint.lag().over(window))
