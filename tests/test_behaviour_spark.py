@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.filterwarnings(SP
 
 
 def _on_spark(con: Any, frame: pd.DataFrame, name: str) -> Any:
-    con._session.createDataFrame(frame).createOrReplaceTempView(name)
+    # Missing values as None: Spark may otherwise turn a pandas NaN in a text column into the text "NaN".
+    rows = frame.astype(object).where(frame.notna(), None)
+    con._session.createDataFrame(rows).createOrReplaceTempView(name)
     return con.table(name)
 
 
