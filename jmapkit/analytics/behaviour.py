@@ -96,9 +96,12 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
     if by:
         t = t.mutate(**{by: t[by].fill_null("")})
     t = t.select(*keys, "timestamp", k=_lookup(t.stage, {s: i for i, s in enumerate(order)}))
+    # One pass over the source (a validated file view is costly to scan); later queries read this copy.
     t = _materialized(t.filter(t.k.notnull()), temp)
     ts = t.timestamp
-    level = _materialized(t.filter(t.k == 0).group_by(keys).agg(anchor=ts.min()), temp)
+    # Per customer: the first event of all (for entered_here) and the first stage-1 event (the anchor).
+    firsts = _materialized(t.group_by(keys).agg(first=ts.min(), anchor=ts.min(where=t.k == 0)), temp)
+    level = firsts.filter(firsts.anchor.notnull()).select(*keys, "anchor")
     per_stage = [level.group_by(by).agg(reached=level.count()) if by else level.agg(reached=level.count())]
     for i in range(1, len(order)):
         step = t.filter(t.k == i).select(*keys, "timestamp")
@@ -111,7 +114,7 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
         metrics = {"reached": level_h.count(), "median_hours": level_h.hours.quantile(0.5),
                    "p90_hours": level_h.hours.quantile(0.9)}
         per_stage.append(level_h.group_by(by).agg(**metrics) if by else level_h.agg(**metrics))
-    entered = _entered(t, keys, by, order)
+    entered = _entered(t, firsts, keys, by, order)
     frames = []
     for i, expr in enumerate(per_stage):
         frame = fetch(expr)
@@ -293,11 +296,17 @@ def _collapsed(t: ir.Table, stages: Stages = None) -> ir.Table:
     return kept.select("customer_id", "touchpoint", "position")
 
 
-def _entered(t: ir.Table, keys: list[str], by: str | None, order: list[str]) -> pd.DataFrame:
+def _entered(t: ir.Table, firsts: ir.Table, keys: list[str], by: str | None, order: list[str]) -> pd.DataFrame:
     """Customers per stage whose first event of all is in that stage (ties: the earlier stage)."""
-    first = t.group_by(keys).agg(first=t.timestamp.min())
-    at_first = t.join(first, keys).filter(lambda x: x.timestamp == x.first)
-    entry = at_first.group_by(keys).agg(k=at_first.k.min())
+    import ibis
+
+    # Whoever's first event is a stage-1 event entered at stage 1; only the others (usually few) need
+    # their events again to find the stage of their first event.
+    at_start = firsts.filter(firsts.anchor == firsts.first).select(*keys, k=ibis.literal(0, "int64"))
+    late = firsts.filter(firsts.anchor.isnull() | (firsts.first < firsts.anchor)).select(*keys, "first")
+    at_first = t.join(late, keys).filter(lambda x: x.timestamp == x.first)
+    later = at_first.group_by(keys).agg(k=at_first.k.min().cast("int64"))
+    entry = at_start.union(later)
     frame = fetch(entry.group_by(["k", *([by] if by else [])]).agg(entered_here=entry.count()))
     frame["stage"] = [order[int(k)] for k in frame.pop("k")]
     return frame
