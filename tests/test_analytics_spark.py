@@ -34,7 +34,9 @@ pytestmark = [
 
 def on_spark(con: Any, frame: pd.DataFrame, name: str) -> Any:
     """The canonical frame as an Ibis table on Spark (a temp view of a Spark DataFrame)."""
-    con._session.createDataFrame(frame).createOrReplaceTempView(name)
+    # Missing values as None: Spark may otherwise turn a pandas NaN in a text column into the text "NaN".
+    rows = frame.astype(object).where(frame.notna(), None)
+    con._session.createDataFrame(rows).createOrReplaceTempView(name)
     return con.table(name)
 
 
