@@ -18,9 +18,10 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.filterwarnings(SP
 
 
 def _on_spark(con: Any, frame: pd.DataFrame, name: str) -> Any:
-    # Missing values as None: Spark may otherwise turn a pandas NaN in a text column into the text "NaN".
-    rows = frame.astype(object).where(frame.notna(), None)
-    con._session.createDataFrame(rows).createOrReplaceTempView(name)
+    # Through Arrow: a missing text stays null (from pandas directly Spark may read NaN as the text "NaN").
+    import pyarrow as pa
+
+    con._session.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False)).createOrReplaceTempView(name)
     return con.table(name)
 
 
