@@ -1,17 +1,30 @@
 """Step-4 behaviour analytics at scale: jmapkit vs hand-written DuckDB SQL vs plain pandas.
 
 Generates synthetic event logs that look like a real export (customer ids like C0000123, UTC
-timestamps, raw touchpoint names, channel, segment, a skewed drop-off through five stages) as
-Parquet under benchmarks/data/, then runs the ordered five-stage funnel of DESIGN.md in each engine,
-each in its own process so the peak RSS is that engine's alone, and prints times, peak RSS and ratios.
+timestamps, raw event names that step 3 maps to touchpoints plus a few it does not map, channel,
+segment, order value; a skewed drop-off through five stages, some customers entering late) as
+Parquet under benchmarks/data/ (git-ignored). Then runs the same ordered five-stage funnel of
+DESIGN.md (reached, time between stages, entered_here) in each engine, each in its own process so
+the peak RSS is that engine's alone, checks that all engines agree, and prints times, peak RSS and
+the ratios behind the targets (10 M: jmapkit within 1.3x of the SQL, >= 5x faster than pandas with
+<= 0.3x its peak RSS; 100 M: peak RSS <= 4 GiB).
 
     python benchmarks/bench_analytics.py --sizes 1M 10M          # 100M takes ~2 GB of disk
+
+Engines:
+  jmapkit        io.read (validation) + map_events + funnel, as step 4 runs it
+  jmapkit-step4  the same plus funnel by segment, touchpoints, paths and transitions (for scale only)
+  jmapkit-noio   map_events + funnel straight on the Parquet file, without jmapkit.io's validated view
+  duckdb-sql     the funnel hand-written in SQL over the Parquet file (no validation), events as a view
+  duckdb-sql-table  the same with the mapped events copied once into a temp table (as jmapkit does)
+  pandas         a straightforward read-everything, merge-per-stage pandas version (skipped at 100 M)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import subprocess
@@ -21,12 +34,21 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
+FORMAT = "v2"  # bump when the generated columns change, so old files are not reused
 STAGES = ["awareness", "consideration", "purchase", "onboarding", "retention"]
-TOUCHPOINTS = {  # touchpoint → stage, as step 3 would save it
+TOUCHPOINTS = {  # touchpoint → stage, as step 3 saves it
     "instagram": "awareness", "maps_listing": "awareness", "web_menu": "consideration", "reviews": "consideration",
     "order_counter": "purchase", "app_order": "purchase", "food_served": "onboarding", "loyalty_app": "retention",
 }
+EVENT_MAP = {  # raw event name → touchpoint (step 3's event_map)
+    "ig_ad_click": "instagram", "ig_profile_visit": "instagram", "maps_listing_view": "maps_listing",
+    "menu_page_view": "web_menu", "menu_pdf_download": "web_menu", "review_read": "reviews",
+    "pos_order": "order_counter", "app_checkout": "app_order", "kitchen_served": "food_served",
+    "loyalty_stamp": "loyalty_app", "loyalty_app_open": "loyalty_app",
+}
+UNMAPPED = ["push_open", "newsletter_open"]  # in the export, not in step 3: listed, not counted
 EVENTS_PER_CUSTOMER = 5  # on average
+MEMORY_LIMIT = "3GB"  # the same DuckDB limit for jmapkit (its default) and the hand-written SQL
 
 
 def generate(n_events: int, path: Path, seed: int = 7) -> None:
@@ -36,98 +58,150 @@ def generate(n_events: int, path: Path, seed: int = 7) -> None:
     import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
-    tps = np.array(list(TOUCHPOINTS))
-    stage_of = np.array([STAGES.index(TOUCHPOINTS[t]) for t in tps])
+    names = np.array(list(EVENT_MAP) + UNMAPPED)
+    stage_of = np.array([STAGES.index(TOUCHPOINTS[EVENT_MAP[e]]) if e in EVENT_MAP else -1 for e in names])
     by_stage = [np.flatnonzero(stage_of == k) for k in range(len(STAGES))]
+    channel_of = {"instagram": "social", "maps_listing": "web", "web_menu": "web", "reviews": "web",
+                  "order_counter": "store", "app_order": "app", "food_served": "store", "loyalty_app": "app"}
+    channels = np.array([channel_of[EVENT_MAP[e]] if e in EVENT_MAP else "email" for e in names])
     segments = np.array(["office_lunch", "family", "tourist"])
-    channels = np.array(["social", "web", "web", "web", "store", "app", "store", "app"])
-    start = np.datetime64("2026-07-01T00:00:00", "s").astype(np.int64)
+    start = np.datetime64("2026-07-01T00:00:00", "us").astype(np.int64)
+    customers_total = max(1, n_events // EVENTS_PER_CUSTOMER)
+    width = max(6, len(str(customers_total)))
     chunk = 5_000_000
     written = 0
     customer_base = 0
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pq.ParquetWriter(path, pa.schema([("customer_id", pa.string()), ("timestamp", pa.timestamp("s")),
-                                           ("touchpoint", pa.string()), ("channel", pa.string()),
-                                           ("segment", pa.string())])) as writer:
+    schema = pa.schema([("customer_id", pa.string()), ("timestamp", pa.timestamp("us", tz="UTC")),
+                        ("event", pa.string()), ("channel", pa.string()), ("segment", pa.string()),
+                        ("value", pa.float64())])
+    tmp = path.with_suffix(".partial")
+    with pq.ParquetWriter(tmp, schema) as writer:
         while written < n_events:
             n = min(chunk, n_events - written)
-            customers = n // EVENTS_PER_CUSTOMER
+            customers = max(1, n // EVENTS_PER_CUSTOMER)
             cust = customer_base + rng.integers(0, customers, n)
             # Skewed funnel: most events early in the journey, few late; some customers enter late.
             stage = np.minimum(rng.geometric(0.45, n) - 1, len(STAGES) - 1)
-            choice = np.array([by_stage[k][rng.integers(0, len(by_stage[k]))] for k in range(len(STAGES))])
-            tp_index = np.where(rng.random(n) < 0.5, choice[stage], np.array([b[0] for b in by_stage])[stage])
-            first_seen = start + (cust % 86_400_00) * 7
-            ts = first_seen + stage * rng.integers(600, 3 * 86_400, n) + rng.integers(0, 3_600, n)
+            pick = rng.integers(0, 1 << 30, n)
+            event = np.empty(n, dtype=np.int64)
+            for k in range(len(STAGES)):
+                at = stage == k
+                event[at] = by_stage[k][pick[at] % len(by_stage[k])]
+            noise = rng.random(n) < 0.02
+            event[noise] = len(EVENT_MAP) + pick[noise] % len(UNMAPPED)
+            first_seen = start + (cust % 8_640_000) * 7_000_000  # customers arrive over ~2 years
+            micros = stage * rng.integers(600, 3 * 86_400, n) * 1_000_000 + rng.integers(0, 3_600_000_000, n)
             table = pa.table({
-                "customer_id": pa.array(np.char.add("C", np.char.zfill(cust.astype(str), 8))),
-                "timestamp": pa.array(ts.astype("datetime64[s]")),
-                "touchpoint": pa.array(tps[tp_index]),
-                "channel": pa.array(channels[tp_index]),
+                "customer_id": pa.array(np.char.add("C", np.char.zfill(cust.astype(str), width))),
+                "timestamp": pa.array((first_seen + micros).astype("datetime64[us]")).cast(pa.timestamp("us", "UTC")),
+                "event": pa.array(names[event]),
+                "channel": pa.array(channels[event]),
                 "segment": pa.array(segments[cust % 3]),
-            })
+                "value": pa.array(np.round(rng.gamma(2.0, 9.0, n), 2)),
+            }, schema=schema)
             writer.write_table(table, row_group_size=1_000_000)
             written += n
             customer_base += customers
+    tmp.replace(path)
 
 
-# --- the three engines (each runs in its own process) --------------------------------------------
+# --- the engines (each runs in its own process) ---------------------------------------------------
+# Each returns {"reached": [...], "entered": [...], "median_hours": [...]} per stage, plus timings.
 
 
-def run_jmapkit(path: Path) -> list[int]:
-    from jmapkit import analytics
+def run_jmapkit(path: Path, full: bool = False, validate: bool = True) -> dict[str, object]:
+    from jmapkit import analytics, io
+    from jmapkit.analytics.backend import default_backend
 
-    return analytics.funnel(str(path), stages=TOUCHPOINTS)["reached"].tolist()
+    t0 = time.perf_counter()
+    # validate=False: the analytics alone, on Ibis' own Parquet scan instead of jmapkit.io's validated view.
+    table = io.read(path, "events").table if validate else default_backend().read_parquet(path)
+    read_seconds = time.perf_counter() - t0
+    mapped, unmapped = analytics.map_events(table, EVENT_MAP, TOUCHPOINTS)
+    f = analytics.funnel(mapped, stages=TOUCHPOINTS)
+    if full:  # everything else step 4 computes from the events
+        analytics.funnel(mapped, stages=TOUCHPOINTS, by="segment")
+        analytics.touchpoints(mapped, stages=TOUCHPOINTS)
+        analytics.paths(mapped, top=10, stages=TOUCHPOINTS)
+        analytics.transitions(mapped, stages=TOUCHPOINTS)
+    return {"reached": f["reached"].tolist(), "entered": f["entered_here"].tolist(),
+            "median_hours": f["median_hours"].tolist(), "read_seconds": read_seconds,
+            "unmapped": int(unmapped["events"].sum())}
 
 
-def run_duckdb_sql(path: Path) -> list[int]:
-    """The same ordered funnel written by hand in DuckDB SQL."""
+def run_duckdb_sql(path: Path, kind: str = "VIEW") -> dict[str, object]:
+    """The same ordered funnel written by hand in DuckDB SQL (events as a view, or copied once to a table)."""
     import duckdb
 
     con = duckdb.connect()
-    cases = " ".join(f"WHEN '{tp}' THEN {STAGES.index(s)}" for tp, s in TOUCHPOINTS.items())
-    con.execute(f"CREATE TEMP VIEW e AS SELECT customer_id, timestamp AS ts, CASE touchpoint {cases} END AS k "
-                f"FROM read_parquet('{path}')")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET TimeZone = 'UTC'")
+    stage_of = {e: STAGES.index(TOUCHPOINTS[tp]) for e, tp in EVENT_MAP.items()}
+    cases = " ".join(f"WHEN '{e}' THEN {k}" for e, k in stage_of.items())
+    # TIMESTAMPTZ compares and subtracts as it is: no conversion needed.
+    con.execute(f"CREATE TEMP {kind} e AS SELECT customer_id, timestamp AS ts, "
+                f"CASE event {cases} END AS k FROM read_parquet('{path}') WHERE event IN "
+                f"({', '.join(repr(e) for e in stage_of)})")
+    # The stage each customer entered at: the stage of their first event (ties: the earlier stage).
+    entered_rows = con.execute("SELECT k, count(*) FROM (SELECT arg_min(k, epoch_us(ts) * 8 + k) AS k FROM e "
+                               "GROUP BY customer_id) GROUP BY k").fetchall()
+    entered = [dict(entered_rows).get(k, 0) for k in range(len(STAGES))]
     con.execute("CREATE TEMP TABLE a0 AS SELECT customer_id, min(ts) AS anchor FROM e WHERE k = 0 GROUP BY 1")
     reached = [con.execute("SELECT count(*) FROM a0").fetchone()[0]]
+    medians: list[float | None] = [None]
     for k in range(1, len(STAGES)):
         con.execute(f"CREATE TEMP TABLE a{k} AS SELECT e.customer_id, min(e.ts) AS anchor, "
                     f"min(a.anchor) AS previous FROM e JOIN a{k - 1} a USING (customer_id) "
                     f"WHERE e.k = {k} AND e.ts >= a.anchor GROUP BY 1")
-        row = con.execute(f"SELECT count(*), quantile_cont(epoch(anchor) - epoch(previous), [0.5, 0.9]) "
-                          f"FROM a{k}").fetchone()
-        reached.append(row[0])
-    return reached
+        n, q = con.execute(f"SELECT count(*), quantile_cont((epoch_us(anchor) - epoch_us(previous)) / 3.6e9, "
+                           f"[0.5, 0.9]) FROM a{k}").fetchone()
+        reached.append(n)
+        medians.append(q[0] if q else None)
+    return {"reached": reached, "entered": entered, "median_hours": medians}
 
 
-def run_pandas(path: Path) -> list[int]:
+def run_pandas(path: Path) -> dict[str, object]:
     """A straightforward pandas version: read everything, then merge stage by stage."""
     import pandas as pd
 
-    e = pd.read_parquet(path, columns=["customer_id", "timestamp", "touchpoint"])
-    e["k"] = e["touchpoint"].map({tp: STAGES.index(s) for tp, s in TOUCHPOINTS.items()})
+    e = pd.read_parquet(path, columns=["customer_id", "timestamp", "event"])
+    e["k"] = e["event"].map({ev: STAGES.index(TOUCHPOINTS[tp]) for ev, tp in EVENT_MAP.items()})
+    e = e.dropna(subset=["k"])
+    first = e.sort_values(["customer_id", "timestamp", "k"]).drop_duplicates("customer_id")
+    entered = first["k"].value_counts().reindex(range(len(STAGES)), fill_value=0).tolist()
     level = e[e["k"] == 0].groupby("customer_id", as_index=False)["timestamp"].min()
     level.columns = ["customer_id", "anchor"]
-    reached = [len(level)]
+    reached, medians = [len(level)], [None]
     for k in range(1, len(STAGES)):
         step = e.loc[e["k"] == k, ["customer_id", "timestamp"]].merge(level, on="customer_id")
         step = step[step["timestamp"] >= step["anchor"]]
         nxt = step.groupby("customer_id", as_index=False).agg(anchor=("timestamp", "min"),
                                                               previous=("anchor", "min"))
         hours = (nxt["anchor"] - nxt["previous"]).dt.total_seconds() / 3600
-        hours.quantile([0.5, 0.9])
+        q = hours.quantile([0.5, 0.9])
         level = nxt[["customer_id", "anchor"]]
         reached.append(len(level))
-    return reached
+        medians.append(float(q.iloc[0]) if len(hours) else None)
+    return {"reached": reached, "entered": [int(x) for x in entered], "median_hours": medians}
 
 
-ENGINES = {"jmapkit": run_jmapkit, "duckdb-sql": run_duckdb_sql, "pandas": run_pandas}
+ENGINES = {
+    "jmapkit": run_jmapkit,
+    "jmapkit-step4": lambda path: run_jmapkit(path, full=True),
+    "jmapkit-noio": lambda path: run_jmapkit(path, validate=False),
+    "duckdb-sql": run_duckdb_sql,
+    "duckdb-sql-table": lambda path: run_duckdb_sql(path, kind="TABLE"),
+    "pandas": run_pandas,
+}
 
 
 def measure(engine: str, path: Path) -> dict[str, object]:
     """Run one engine in a fresh process; its own time and peak RSS."""
     out = subprocess.run([sys.executable, __file__, "--child", engine, str(path)], capture_output=True, text=True,
-                         check=True)
+                         check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{engine} failed on {path.name}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -136,46 +210,71 @@ def parse_size(text: str) -> int:
     return int(float(text[:-1]) * {"K": 1e3, "M": 1e6}[text[-1]]) if text[-1] in "KM" else int(text)
 
 
+def child(engine: str, path: str) -> None:
+    started = time.perf_counter()
+    result = ENGINES[engine](Path(path))
+    seconds = time.perf_counter() - started
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so a child would report its parent's peak.
+    status = Path("/proc/self/status").read_text()
+    peak_mb = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+    print(json.dumps({"engine": engine, "seconds": seconds, "peak_mb": peak_mb, **result}))
+
+
+def agree(results: dict[str, dict[str, object]]) -> None:
+    """Every engine found the same customers per stage, the same entrants and the same median times."""
+    first = next(iter(results.values()))
+    for name, r in results.items():
+        assert r["reached"] == first["reached"], f"reached differs: {name} {r['reached']} vs {first['reached']}"
+        assert r["entered"] == first["entered"], f"entered differs: {name} {r['entered']} vs {first['entered']}"
+        for a, b in zip(r["median_hours"], first["median_hours"], strict=True):
+            a, b = (None if x is None or math.isnan(x) else x for x in (a, b))
+            assert (a is None) == (b is None) and (a is None or abs(a - b) <= 1e-6 * max(1.0, abs(b))), (name, a, b)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=["1M", "10M"])
+    parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=list(ENGINES))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        engine, path = args.child
-        started = time.perf_counter()
-        reached = ENGINES[engine](Path(path))
-        seconds = time.perf_counter() - started
-        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so a child would report its parent's peak.
-        status = Path("/proc/self/status").read_text()
-        peak_mb = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
-        print(json.dumps({"engine": engine, "seconds": seconds, "peak_mb": peak_mb, "reached": reached}))
+        child(*args.child)
         return
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    print(f"{'events':>8} {'engine':<11} {'seconds':>8} {'peak MB':>8}  reached per stage")
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load average {load:.1f} at start")
+    print(f"{'events':>8} {'engine':<14} {'seconds':>8} {'peak MB':>8}  reached per stage / entered per stage")
     for size in args.sizes:
         n = parse_size(size)
-        path = DATA / f"events-{size}.parquet"
+        path = DATA / f"events-{FORMAT}-{size}.parquet"
         if not path.exists():
             t0 = time.perf_counter()
             generate(n, path)
             print(f"# generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s")
         results = {}
-        for engine in ENGINES:
+        for engine in args.engines:
             if engine == "pandas" and n > 50_000_000:
-                continue  # pandas needs more memory than this machine has at 100 M
+                print(f"{size:>8} {'pandas':<14} skipped: needs more memory than this machine has")
+                continue
             r = measure(engine, path)
             results[engine] = r
-            print(f"{size:>8} {engine:<11} {r['seconds']:8.2f} {r['peak_mb']:8.0f}  {r['reached']}")
-        counts = {tuple(r["reached"]) for r in results.values()}
-        assert len(counts) == 1, f"engines disagree: {results}"
-        j, sql = results["jmapkit"], results["duckdb-sql"]
-        line = f"{size:>8} ratios: jmapkit/duckdb-sql time {j['seconds'] / sql['seconds']:.2f}x"
-        if "pandas" in results:
-            p = results["pandas"]
-            line += (f", pandas/jmapkit time {p['seconds'] / j['seconds']:.1f}x, "
-                     f"jmapkit/pandas peak RSS {j['peak_mb'] / p['peak_mb']:.2f}x")
-        print(line)
+            extra = f" (read+validate {r['read_seconds']:.2f} s)" if "read_seconds" in r else ""
+            print(f"{size:>8} {engine:<14} {r['seconds']:8.2f} {r['peak_mb']:8.0f}  {r['reached']} / "
+                  f"{r['entered']}{extra}", flush=True)
+        agree(results)
+        sqls = [results[e] for e in ("duckdb-sql", "duckdb-sql-table") if e in results]
+        for name in ("jmapkit", "jmapkit-noio"):
+            if name not in results:
+                continue
+            j = results[name]
+            line = f"{size:>8} ratios for {name}:"
+            if sqls:
+                best = min(sqls, key=lambda r: r["seconds"])
+                line += f" time / fastest SQL ({best['engine']}) {j['seconds'] / best['seconds']:.2f}x (target <= 1.3)"
+            if "pandas" in results:
+                p = results["pandas"]
+                line += (f", pandas time / its time {p['seconds'] / j['seconds']:.1f}x (target >= 5), "
+                         f"peak RSS / pandas' {j['peak_mb'] / p['peak_mb']:.2f}x (target <= 0.3)")
+            print(line)
 
 
 if __name__ == "__main__":

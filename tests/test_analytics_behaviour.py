@@ -10,6 +10,7 @@ Three layers of evidence, none of them produced by the code under test:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -397,6 +398,22 @@ def test_stage_conflicts_between_the_data_and_the_mapping_are_reported() -> None
         got = analytics.funnel(frame, stages=STAGES)
     # The data's own stage column wins (DESIGN.md): both carts count as "buy".
     assert got["reached"].tolist() == [1, 0, 0] and got["entered_here"].tolist() == [1, 0, 1]
+    with pytest.warns(behaviour.StageConflictWarning):  # every call on the raw events says so again
+        analytics.touchpoints(frame, stages=STAGES)
+
+
+def test_map_events_output_is_checked_for_conflicts_once() -> None:
+    raw = raw_events().assign(stage=["aware", "consider", None, None, None, None, None])
+    said = r"order \('consider' in the data, 'buy' in the mapping, 1 event\)"
+    with pytest.warns(behaviour.StageConflictWarning, match=said):
+        mapped, _ = analytics.map_events(raw, {"page_view": "visit", "checkout": "order"}, STAGES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # resolved once by map_events: no second scan, no second warning
+        got = analytics.funnel(mapped, stages=STAGES)
+    # a: visit (aware) then checkout, whose data stage "consider" wins over the mapping's "buy";
+    # b: page_view with no stage in the data, so the mapping's "aware".
+    assert_table(got, [["aware", 2, NA, 1.0, NA, NA, 2, 1], ["consider", 1, 0.5, 0.5, 0.0, 0.0, 0, 1],
+                       ["buy", 0, 0.0, 0.0, NA, NA, 0, NA]], FUNNEL)
 
 
 # --- CDNOW: real purchases against loop-free pandas ---------------------------------------------------

@@ -240,18 +240,34 @@ def _order(stages: Stages) -> list[str]:
 
 def _with_stage(t: ir.Table, stages: Mapping[str, str]) -> ir.Table:
     """`stage` from the data where it has one, else from the mapping; conflicts are warned about."""
+    mapping = tuple(stages.items())
+    if (t.op(), mapping) in _STAGED:  # e.g. map_events' output: resolved and checked already
+        return t
     if "stage" not in t.columns:
-        return t.mutate(stage=_lookup(t.touchpoint, stages))
+        return _remember(t.mutate(stage=_lookup(t.touchpoint, stages)), mapping)
     if "touchpoint" not in t.columns:
         return t
     conflicts = stage_conflicts(t, stages)
     if len(conflicts):
         listed = "; ".join(f"{r.touchpoint} ({r.stage!r} in the data, {r.mapped_stage!r} in the mapping, "
-                           f"{r.events} events)" for r in conflicts.itertuples())
+                           f"{r.events} event{'s' if r.events != 1 else ''})" for r in conflicts.itertuples())
         warnings.warn(f"events: the 'stage' column disagrees with the touchpoint → stage mapping for {listed}; "
                       f"the data's stage is used. Fix: correct the stage column, or the touchpoint's stage in "
                       f"step 3.", StageConflictWarning, stacklevel=3)
-    return t.mutate(stage=t.stage.fill_null(_lookup(t.touchpoint, stages)))
+    return _remember(t.mutate(stage=t.stage.fill_null(_lookup(t.touchpoint, stages))), mapping)
+
+
+# Tables whose stage _with_stage already resolved for a mapping, so that funnel, touchpoints, ... on
+# map_events' output do not scan the events again for conflicts. Ibis expressions are immutable and
+# hash by structure; a few recent ones are enough.
+_STAGED: dict[tuple[Any, tuple[tuple[str, str], ...]], None] = {}
+
+
+def _remember(t: ir.Table, mapping: tuple[tuple[str, str], ...]) -> ir.Table:
+    _STAGED[(t.op(), mapping)] = None
+    while len(_STAGED) > 64:
+        del _STAGED[next(iter(_STAGED))]
+    return t
 
 
 def _touchpoint_stage(t: ir.Table, stages: Stages) -> dict[str, str]:
