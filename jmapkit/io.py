@@ -622,31 +622,44 @@ def _validate(raw: _Raw, source: str, kind: Kind, where: str, decimal: str | Non
                     + (f" and {' or '.join(spec.one_of)}" if spec.one_of else ""),
         )
         raise ValidationFailed(where, [problem], fix="rename the columns (names are not case-sensitive).")
-    blank = " AND ".join(f"{_text(c)} IS NULL" for c in columns)
-    base = f"(SELECT * FROM {source} WHERE NOT ({blank}))"
+    # Typed Parquet columns are checked as they are (no cast to text), and a text column that holds no
+    # padded or empty values is passed through as it is: the view the analytics scan adds next to no work.
+    def text(c: str) -> str:
+        return _text(c, types[c])
+
+    def empty(c: str) -> str:
+        return _empty(c, types[c])
+
+    blank = " AND ".join(empty(c) for c in columns)
     checks: list[_Check] = []
     exprs: dict[str, str] = {}
     numbers = [c for c in spec.numbers if c in types and not _numeric(types[c])]
-    decimals = _decimal_marks(raw, base, numbers) if decimal is None else dict.fromkeys(numbers, decimal)
+    base_all = f"(SELECT * FROM {source} WHERE NOT ({blank}))"
+    decimals = _decimal_marks(raw, base_all, numbers) if decimal is None else dict.fromkeys(numbers, decimal)
+    padded: list[str] = []  # text columns passed through unless they hold padded or empty values
     for col in columns:
         if col == "timestamp":
-            exprs[col] = _timestamp_expr(raw, base, types[col], timestamp_format, checks,
+            exprs[col] = _timestamp_expr(raw, base_all, types[col], timestamp_format, checks,
                                          required=col in spec.required)
         elif col in spec.numbers:
             exprs[col] = _number_expr(col, types[col], decimals.get(col, "."), checks, required=col in spec.required)
         elif col == "question":
-            exprs[col] = f"lower({_text(col)})"
+            exprs[col] = f"lower({text(col)})"
+        elif _is_text(types[col]):
+            padded.append(col)
+            exprs[col] = text(col)
         else:
-            exprs[col] = _text(col)
+            exprs[col] = f"CAST({_ident(col)} AS VARCHAR)"
     for col in (*spec.ids, *spec.texts, *(c for c in ("question",) if c in types)):
-        checks.append(_Check(col, "empty value", f"{_text(col)} IS NULL", "a non-empty value"))
+        checks.append(_Check(col, "empty value", empty(col), "a non-empty value"))
     present = [c for c in spec.one_of if c in types]
     if present:
         checks.append(_Check(present[0] if len(present) == 1 else None,
                              "empty value" if len(present) == 1 else f"both {' and '.join(present)} are empty",
-                             " AND ".join(f"{_text(c)} IS NULL" for c in present),
+                             " AND ".join(empty(c) for c in present),
                              f"a {' or '.join(present)} name"))
-    problems, rows, blank_rows, blank_count = _run_checks(raw, source, blank, checks)
+    probes = [f"{_ident(c)} = '' OR {_ident(c)} LIKE ' %' OR {_ident(c)} LIKE '% '" for c in padded]
+    problems, rows, blank_rows, blank_count, unpadded = _run_checks(raw, source, blank, checks, probes)
     if problems:
         ambiguous = any(p.reason.startswith("day-first or month-first") for p in problems)
         raise ValidationFailed(where, problems, fix="pass timestamp_format= as shown, and correct any other listed "
@@ -655,19 +668,26 @@ def _validate(raw: _Raw, source: str, kind: Kind, where: str, decimal: str | Non
     total = blank_total + blank_count
     dropped = [Problem(None, "blank row dropped" if total == 1 else "blank rows dropped", tuple(shown),
                        count=total)] if total else []
+    for col, clean in zip(padded, unpadded, strict=True):
+        if clean:
+            exprs[col] = _ident(col)
     select = ", ".join(f"{expr} AS {_ident(col)}" for col, expr in exprs.items())
-    return f"SELECT {select}, _row FROM {base}", rows, dropped
+    return f"SELECT {select}, _row FROM {base_all if blank_count else source}", rows, dropped
 
 
-def _run_checks(raw: _Raw, source: str, blank: str,
-                checks: list[_Check]) -> tuple[list[Problem], int, list[int], int]:
-    """Every check in one aggregate pass over the file: bad-row count, first rows, first bad value."""
+def _run_checks(raw: _Raw, source: str, blank: str, checks: list[_Check],
+                probes: Sequence[str] = ()) -> tuple[list[Problem], int, list[int], int, list[bool]]:
+    """Every check in one aggregate pass over the file: bad-row count, first rows, first bad value.
+
+    Also whether each probe (SQL) holds on no non-blank row.
+    """
     parts = [f"count(*) FILTER (WHERE NOT ({blank}))",
              f"count(*) FILTER (WHERE {blank})", f"min(_row, {ROWS_SHOWN}) FILTER (WHERE {blank})"]
     for c in checks:
         cond = f"NOT ({blank}) AND ({c.condition})"
         parts += [f"count(*) FILTER (WHERE {cond})", f"min(_row, {ROWS_SHOWN}) FILTER (WHERE {cond})",
                   f"arg_min({c.value}, _row) FILTER (WHERE {cond})" if c.value else "NULL"]
+    parts += [f"count(*) FILTER (WHERE NOT ({blank}) AND ({probe})) = 0" for probe in probes]
     result = raw.rows(f"SELECT {', '.join(parts)} FROM {source}")[0]
     rows, blank_count, blank_rows = result[:3]
     problems = []
@@ -675,7 +695,7 @@ def _run_checks(raw: _Raw, source: str, blank: str,
         count, first, value = result[3 + 3 * i: 6 + 3 * i]
         if count:
             problems.append(Problem(c.column, c.reason, tuple(first), value=value, allowed=c.allowed, count=count))
-    return problems, rows, list(blank_rows or ()), blank_count
+    return problems, rows, list(blank_rows or ()), blank_count, list(result[3 + 3 * len(checks):])
 
 
 def _decimal_marks(raw: _Raw, base: str, columns: list[str]) -> dict[str, str]:
@@ -691,7 +711,7 @@ def _decimal_marks(raw: _Raw, base: str, columns: list[str]) -> dict[str, str]:
 
 
 def _number_expr(col: str, col_type: str, decimal: str, checks: list[_Check], *, required: bool) -> str:
-    text = _text(col)
+    text = _text(col, col_type)
     if _numeric(col_type):
         expr = f"CAST({_ident(col)} AS DOUBLE)"
     else:
@@ -700,19 +720,19 @@ def _number_expr(col: str, col_type: str, decimal: str, checks: list[_Check], *,
         checks.append(_Check(col, "not a number", f"{text} IS NOT NULL AND {expr} IS NULL",
                              f"numbers with '{decimal}' as the decimal mark", value=text))
     if required:
-        checks.append(_Check(col, "empty value", f"{_ident(col)} IS NULL OR {text} IS NULL", "a number"))
+        checks.append(_Check(col, "empty value", _empty(col, col_type), "a number"))
     return expr
 
 
 def _timestamp_expr(raw: _Raw, base: str, col_type: str, fmt: str | None, checks: list[_Check], *,
                     required: bool) -> str:
     col = "timestamp"
-    ident, text = _ident(col), _text(col)
+    ident, text = _ident(col), _text(col, col_type)
     if required:
-        checks.append(_Check(col, "empty value", f"{ident} IS NULL OR {text} IS NULL", "a timestamp"))
+        checks.append(_Check(col, "empty value", _empty(col, col_type), "a timestamp"))
     upper = col_type.upper()
     if upper.startswith("TIMESTAMP WITH TIME ZONE"):
-        return f"timezone('UTC', {ident})"  # UTC whatever zone the caller's connection is set to
+        return _utc(ident)
     if upper.startswith("TIMESTAMP") or upper == "DATE":
         return f"CAST({ident} AS TIMESTAMP)"
     if fmt is None:
@@ -735,14 +755,23 @@ def _parse_expr(text: str, fmt: str) -> str:
     """SQL turning the text into a UTC TIMESTAMP without zone (NULL when it does not parse)."""
     if fmt == "iso":
         # A plain TIMESTAMP cast would drop an offset silently: zoned values go through TIMESTAMPTZ.
-        zoned = f"timezone('UTC', TRY_CAST(regexp_replace({text}, '\\s*UTC$', 'Z') AS TIMESTAMPTZ))"
+        zoned = _utc(f"TRY_CAST(regexp_replace({text}, '\\s*UTC$', 'Z') AS TIMESTAMPTZ)")
         return f"CASE WHEN regexp_matches({text}, {_quote(_ZONE)}) THEN {zoned} ELSE TRY_CAST({text} AS TIMESTAMP) END"
     if fmt in ("epoch_s", "epoch_ms"):
         millis = f"TRY_CAST({text} AS DOUBLE)" + (" * 1000" if fmt == "epoch_s" else "")
         return f"epoch_ms(CAST(round({millis}) AS BIGINT))"
     if "%z" in fmt or "%Z" in fmt:
-        return f"timezone('UTC', try_strptime({text}, {_quote(fmt)}))"
+        return _utc(f"try_strptime({text}, {_quote(fmt)})")
     return f"try_strptime({text}, {_quote(fmt)})"
+
+
+def _utc(zoned: str) -> str:
+    """A TIMESTAMPTZ as the UTC wall-clock TIMESTAMP, whatever zone the connection is set to.
+
+    Its stored microseconds are UTC already: reading them back is several times cheaper than
+    timezone('UTC', ...), which goes through ICU on every value (1.4 s per 10 M events).
+    """
+    return f"make_timestamp(epoch_us({zoned}))"
 
 
 def _check_format(raw: _Raw, fmt: str) -> None:
@@ -810,8 +839,24 @@ def _numeric(col_type: str) -> bool:
     return any(t in col_type.upper() for t in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC"))
 
 
-def _text(col: str) -> str:
-    return f"nullif(trim(CAST({_ident(col)} AS VARCHAR)), '')"
+def _is_text(col_type: str | None) -> bool:
+    return col_type is None or col_type.upper().startswith(("VARCHAR", "TEXT", "STRING", "CHAR"))
+
+
+def _text(col: str, col_type: str | None = None) -> str:
+    """The value as text, NULL when empty or only spaces (a typed value is never empty: no trim needed)."""
+    if _is_text(col_type):
+        return f"nullif(trim(CAST({_ident(col)} AS VARCHAR)), '')"
+    return f"CAST({_ident(col)} AS VARCHAR)"
+
+
+def _empty(col: str, col_type: str | None = None) -> str:
+    """True where the value is missing, empty or only spaces; without trimming every value."""
+    c = _ident(col)
+    if not _is_text(col_type):
+        return f"({c} IS NULL)"
+    # CASE: trim only values that start with a space (a plain OR trims every value: 3x slower).
+    return f"(CASE WHEN {c} LIKE ' %' THEN trim({c}) = '' ELSE {c} IS NULL OR {c} = '' END)"
 
 
 def _canonical_name(name: object) -> str:

@@ -256,6 +256,50 @@ def test_parquet_with_timestamp_columns(tmp_path: Path) -> None:
         datetime(2026, 1, 31, 13, 5), datetime(2026, 7, 1, 7, 0)]
 
 
+def test_parquet_text_is_trimmed_and_blank_rows_dropped_like_csv(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    stamps = [datetime(2026, 1, 1, 9, 0), None, datetime(2026, 1, 1, 9, 5), datetime(2026, 1, 1, 9, 6)]
+    table = pa.table({
+        "Customer ID": [" C1", "  ", "C2 ", "C3"],
+        "Timestamp": pa.array(stamps, pa.timestamp("us")),
+        "touchpoint": ["menu", None, "", "pay"],
+        "event": ["m", "", "x", "p"],
+        "value": pa.array([1, None, 2, None], pa.int64()),
+    })
+    pq.write_table(table, tmp_path / "padded.parquet")
+    loaded = io.read(tmp_path / "padded.parquet", "events")
+    # Row 3 (the second data row) is blank in every column: dropped and counted, like a blank CSV line.
+    assert loaded.rows == 3
+    assert [(p.reason, p.rows, p.count) for p in loaded.dropped] == [("blank row dropped", (3,), 1)]
+    assert fetch(loaded) == [
+        {"customer_id": "C1", "timestamp": stamps[0], "touchpoint": "menu", "event": "m", "value": 1.0, "_row": 2},
+        {"customer_id": "C2", "timestamp": stamps[2], "touchpoint": None, "event": "x", "value": 2.0, "_row": 4},
+        {"customer_id": "C3", "timestamp": stamps[3], "touchpoint": "pay", "event": "p", "value": None, "_row": 5},
+    ]
+
+
+def test_clean_parquet_is_read_without_rewriting_its_columns(tmp_path: Path) -> None:
+    """Text columns with no padded or empty values, and no blank rows: the view selects them as they are."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"customer_id": ["C1", "C2"], "timestamp": pa.array([datetime(2026, 1, 1)] * 2,
+                                                                        pa.timestamp("us")),
+                      "touchpoint": ["menu", "pay"], "channel": ["web", None]})
+    pq.write_table(table, tmp_path / "clean.parquet")
+    loaded = io.read(tmp_path / "clean.parquet", "events")
+    sql = str(loaded.table.compile()).lower()
+    assert "trim" not in sql and "where" not in sql
+    assert column(loaded, "channel") == ["web", None]
+    with pytest.raises(ValidationFailed) as exc:  # a typed column is still checked: a missing timestamp
+        pq.write_table(table.set_column(1, "timestamp", pa.array([None, datetime(2026, 1, 1)], pa.timestamp("us"))),
+                       tmp_path / "missing.parquet")
+        io.read(tmp_path / "missing.parquet", "events")
+    assert problems(exc) == {("timestamp", "empty value", (2,))}
+
+
 # --- timestamps -------------------------------------------------------------------------------------
 
 

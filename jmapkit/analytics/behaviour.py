@@ -49,14 +49,14 @@ def map_events(
     if "event" not in t.columns:
         raise JmapkitError("the events have no 'event' column to map.", where="events",
                            fix="map raw event names only when the file has an 'event' column.")
-    mapped = t.mutate(touchpoint=_lookup(t.event, event_map))
-    missing = mapped.filter(mapped.touchpoint.isnull())
+    missing = t.filter(t.event.isnull() | ~t.event.isin(list(event_map))) if event_map else t
     unmapped = fetch(
         missing.group_by("event")
         .agg(events=missing.count(), customers=missing.customer_id.nunique())
         .order_by([_desc("events"), "event"])
     )
-    mapped = mapped.filter(mapped.touchpoint.notnull())
+    mapped = _joined(t.drop("touchpoint") if "touchpoint" in t.columns else t, "event", event_map, "touchpoint",
+                     keep=False)
     if stages is not None:
         mapped = _with_stage(mapped, stages)
     return mapped, unmapped.reset_index(drop=True)
@@ -70,7 +70,7 @@ def stage_conflicts(events: Any, stages: Mapping[str, str]) -> pd.DataFrame:
     if "stage" not in t.columns or "touchpoint" not in t.columns or not stages:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("events", "customers") else "str")
                              for c in CONFLICT_COLUMNS})
-    t = t.mutate(mapped_stage=_lookup(t.touchpoint, stages))
+    t = _joined(t, "touchpoint", stages, "mapped_stage")
     bad = t.filter(t.stage.notnull() & t.mapped_stage.notnull() & (t.stage != t.mapped_stage))
     counted = bad.group_by(["touchpoint", "stage", "mapped_stage"]).agg(
         events=bad.count(), customers=bad.customer_id.nunique())
@@ -89,44 +89,95 @@ def funnel(events: Any, stages: Stages = None, *, by: str | None = None) -> pd.D
 
 
 def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.DataFrame:
+    """One pass over the events gives each customer's first event per stage; most customers' anchors follow.
+
+    A customer's anchor in stage k is their first stage-k event at or after their anchor in stage k-1.
+    Where every stage's first event comes at or after the previous anchor (most customers), the anchors
+    are those first events. Only customers with a stage-k event before their stage-(k-1) anchor need
+    their events again, stage by stage.
+    """
+    import ibis
     import pandas as pd
 
     t, order = _staged(t, stages)
     keys = ["customer_id", *([by] if by else [])]
     if by:
         t = t.mutate(**{by: t[by].fill_null("")})
-    t = t.select(*keys, "timestamp", k=_lookup(t.stage, {s: i for i, s in enumerate(order)}))
-    # One pass over the source (a validated file view is costly to scan); later queries read this copy.
-    t = _materialized(t.filter(t.k.notnull()), temp)
-    ts = t.timestamp
-    # Per customer: the first event of all (for entered_here) and the first stage-1 event (the anchor).
-    firsts = _materialized(t.group_by(keys).agg(first=ts.min(), anchor=ts.min(where=t.k == 0)), temp)
-    level = firsts.filter(firsts.anchor.notnull()).select(*keys, "anchor")
-    per_stage = [level.group_by(by).agg(reached=level.count()) if by else level.agg(reached=level.count())]
-    for i in range(1, len(order)):
-        step = t.filter(t.k == i).select(*keys, "timestamp")
+    t = _joined(t.select(*keys, "timestamp", "stage"), "stage", {s: i for i, s in enumerate(order)}, "k", keep=False,
+                value_type="int64")
+    t = t.select(*keys, "timestamp", "k")
+    firsts = [f"m{i}" for i in range(len(order))]
+    per = _materialized(t.group_by(keys).agg(**{m: t.timestamp.min(where=t.k == i) for i, m in enumerate(firsts)}),
+                        temp)
+    anchors, out_of_order = [per[firsts[0]]], ibis.literal(False)
+    for m in firsts[1:]:
+        previous, first = anchors[-1], per[m]
+        out_of_order = out_of_order | (previous.notnull() & first.notnull() & (first < previous))
+        anchors.append(ibis.ifelse(first >= previous, first, ibis.null(first.type())))
+    chained = per.mutate(out_of_order=out_of_order, **{f"a{i}": a for i, a in enumerate(anchors)})
+    wide = chained.filter(~chained.out_of_order).select(*keys, *(f"a{i}" for i in range(len(order))))
+    late = _materialized(chained.filter(chained.out_of_order).select(*keys, a0=chained[firsts[0]]), temp)
+    if len(order) > 1 and fetch(late.agg(n=late.count()))["n"][0]:
+        wide = wide.union(_chain_slowly(t, late, keys, len(order), temp))
+    frame = fetch(_stage_metrics(wide, by, len(order)))
+    entered = _entered(per, firsts, by, order)
+    return _funnel_table(frame, entered, by, order)
+
+
+def _chain_slowly(t: ir.Table, late: ir.Table, keys: list[str], stages: int, temp: ExitStack) -> ir.Table:
+    """The anchors of `late` customers (keys, a0) stage by stage from their events: a0 .. a{stages-1}."""
+    events = _materialized(t.filter(t.k >= 1).semi_join(late, keys).select(*keys, "timestamp", "k"), temp)
+    level = late.select(*keys, anchor=late.a0)
+    wide = late
+    for i in range(1, stages):
+        step = events.filter(events.k == i).select(*keys, "timestamp")
         joined = step.join(level, keys).filter(lambda x: x.timestamp >= x.anchor)
-        level = _materialized(
-            joined.group_by(keys).agg(anchor=joined.timestamp.min(), previous=joined.anchor.min()), temp
-        )
-        hours = (level.anchor.epoch_seconds().cast("float64") - level.previous.epoch_seconds().cast("float64")) / 3600
-        level_h = level.mutate(hours=hours)
-        metrics = {"reached": level_h.count(), "median_hours": level_h.hours.quantile(0.5),
-                   "p90_hours": level_h.hours.quantile(0.9)}
-        per_stage.append(level_h.group_by(by).agg(**metrics) if by else level_h.agg(**metrics))
-    entered = _entered(t, firsts, keys, by, order)
-    frames = []
-    for i, expr in enumerate(per_stage):
-        frame = fetch(expr)
-        frame.insert(0, "stage", order[i])
-        frames.append(frame)
-    result = pd.concat(frames, ignore_index=True)
+        level = _materialized(joined.group_by(keys).agg(anchor=joined.timestamp.min()), temp)
+        wide = wide.left_join(level.rename({f"a{i}": "anchor"}), keys).select(*keys, *(f"a{j}" for j in range(i + 1)))
+    return wide
+
+
+def _stage_metrics(wide: ir.Table, by: str | None, stages: int) -> ir.Table:
+    """One row (per group): reached_k for every stage, median_k and p90_k hours from the previous anchor."""
+    metrics: dict[str, Any] = {"reached_0": wide.a0.count()}
+    for i in range(1, stages):
+        hours = (wide[f"a{i}"].epoch_seconds().cast("float64")
+                 - wide[f"a{i - 1}"].epoch_seconds().cast("float64")) / 3600
+        metrics |= {f"reached_{i}": wide[f"a{i}"].count(), f"median_{i}": hours.quantile(0.5),
+                    f"p90_{i}": hours.quantile(0.9)}
+    return wide.group_by(by).agg(**metrics) if by else wide.agg(**metrics)
+
+
+def _entered(per: ir.Table, firsts: list[str], by: str | None, order: list[str]) -> pd.DataFrame:
+    """Customers per stage whose first event of all is in that stage (ties: the earlier stage)."""
+    import ibis
+
+    first = ibis.least(*(per[m] for m in firsts)) if len(firsts) > 1 else per[firsts[0]]
+    k = ibis.cases(*((per[m] == first, i) for i, m in enumerate(firsts)))
+    entry = per.mutate(k=k)
+    frame = fetch(entry.group_by(["k", *([by] if by else [])]).agg(entered_here=entry.count()))
+    frame["stage"] = [order[int(k)] for k in frame.pop("k")]
+    return frame
+
+
+def _funnel_table(frame: pd.DataFrame, entered: pd.DataFrame, by: str | None, order: list[str]) -> pd.DataFrame:
+    """The wide per-group metrics as FUNNEL_COLUMNS, a row per (group and) stage, with conversions."""
+    import pandas as pd
+
     groups = [by] if by else []
+    rows = []
+    for record in frame.to_dict("records"):
+        for i, stage in enumerate(order):
+            rows.append({**{g: record[g] for g in groups}, "stage": stage, "reached": record[f"reached_{i}"],
+                         "median_hours": record.get(f"median_{i}"), "p90_hours": record.get(f"p90_{i}")})
+    result = pd.DataFrame(rows, columns=[*groups, "stage", "reached", "median_hours", "p90_hours"])
     if by:
         # Every group gets every stage, with 0 where nobody reached it.
         groups_seen = sorted(set(result[by]) | set(entered[by]))
         full = pd.MultiIndex.from_product([groups_seen, order], names=[by, "stage"])
         result = result.set_index([by, "stage"]).reindex(full).reset_index()
+    elif result.empty:
+        result = pd.DataFrame({"stage": order, "reached": 0})
     result["reached"] = result["reached"].fillna(0).astype("int64")
     result = result.merge(entered, on=[*groups, "stage"], how="left")
     result["entered_here"] = result["entered_here"].fillna(0).astype("int64")
@@ -142,7 +193,7 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
     for col in ("median_hours", "p90_hours"):
         if col not in result.columns:
             result[col] = float("nan")
-        result[col] = result[col].astype("float64")
+        result[col] = pd.to_numeric(result[col], errors="coerce").astype("float64")
     return result[[*groups, *FUNNEL_COLUMNS]]
 
 
@@ -244,7 +295,7 @@ def _with_stage(t: ir.Table, stages: Mapping[str, str]) -> ir.Table:
     if (t.op(), mapping) in _STAGED:  # e.g. map_events' output: resolved and checked already
         return t
     if "stage" not in t.columns:
-        return _remember(t.mutate(stage=_lookup(t.touchpoint, stages)), mapping)
+        return _remember(_joined(t, "touchpoint", stages, "stage"), mapping)
     if "touchpoint" not in t.columns:
         return t
     conflicts = stage_conflicts(t, stages)
@@ -254,7 +305,8 @@ def _with_stage(t: ir.Table, stages: Mapping[str, str]) -> ir.Table:
         warnings.warn(f"events: the 'stage' column disagrees with the touchpoint → stage mapping for {listed}; "
                       f"the data's stage is used. Fix: correct the stage column, or the touchpoint's stage in "
                       f"step 3.", StageConflictWarning, stacklevel=3)
-    return _remember(t.mutate(stage=t.stage.fill_null(_lookup(t.touchpoint, stages))), mapping)
+    t = _joined(t, "touchpoint", stages, "__jm_mapped")
+    return _remember(t.mutate(stage=t.stage.fill_null(t.__jm_mapped)).drop("__jm_mapped"), mapping)
 
 
 # Tables whose stage _with_stage already resolved for a mapping, so that funnel, touchpoints, ... on
@@ -285,17 +337,21 @@ def _ordered(t: ir.Table, stages: Stages = None) -> ir.Table:
     """Each event's position in its customer's sequence (timestamp, stage order, touchpoint id)."""
     import ibis
 
-    keys = [t.timestamp]
     order = {s: i for i, s in enumerate(_order(stages))}
-    rank = _lookup(t.stage, order) if order and "stage" in t.columns else None
+    ranked = order and "stage" in t.columns
+    if ranked:
+        t = _joined(t, "stage", order, "__jm_rank", value_type="int64")
     if isinstance(stages, Mapping):  # the data's stage first, as in the funnel
-        mapped = _lookup(t.touchpoint, {tp: order[s] for tp, s in stages.items()})
-        rank = mapped if rank is None else rank.fill_null(mapped)
-    if rank is not None:
-        keys.append(rank.fill_null(len(order)))
-    keys.append(t.touchpoint)
+        t = _joined(t, "touchpoint", {tp: order[s] for tp, s in stages.items()}, "__jm_mapped_rank",
+                    value_type="int64")
+        t = t.mutate(__jm_rank=t.__jm_rank.fill_null(t.__jm_mapped_rank) if ranked else t.__jm_mapped_rank)
+        t = t.drop("__jm_mapped_rank")
+        ranked = True
+    keys = [t.timestamp, *([t.__jm_rank.fill_null(len(order))] if ranked else []), t.touchpoint]
     window = ibis.window(group_by="customer_id", order_by=keys)
     ordered = t.mutate(position=ibis.row_number().over(window))
+    if ranked:
+        ordered = ordered.drop("__jm_rank")
     last = ibis.window(group_by="customer_id")
     return ordered.mutate(last_position=ordered.position.max().over(last))
 
@@ -312,29 +368,19 @@ def _collapsed(t: ir.Table, stages: Stages = None) -> ir.Table:
     return kept.select("customer_id", "touchpoint", "position")
 
 
-def _entered(t: ir.Table, firsts: ir.Table, keys: list[str], by: str | None, order: list[str]) -> pd.DataFrame:
-    """Customers per stage whose first event of all is in that stage (ties: the earlier stage)."""
+def _joined(t: ir.Table, column: str, mapping: Mapping[Any, Any], name: str, *, keep: bool = True,
+            value_type: str = "string") -> ir.Table:
+    """`t` with `name` = mapping[t[column]]: NULL where the value is not a key (`keep`), else those rows dropped.
+
+    A join with the mapping as a small table, not CASE WHEN: DuckDB probes a hash table of a few keys
+    about twice as fast as it tests a value against every branch, and it filters the scan with the keys.
+    """
     import ibis
 
-    # Whoever's first event is a stage-1 event entered at stage 1; only the others (usually few) need
-    # their events again to find the stage of their first event.
-    at_start = firsts.filter(firsts.anchor == firsts.first).select(*keys, k=ibis.literal(0, "int64"))
-    late = firsts.filter(firsts.anchor.isnull() | (firsts.first < firsts.anchor)).select(*keys, "first")
-    at_first = t.join(late, keys).filter(lambda x: x.timestamp == x.first)
-    later = at_first.group_by(keys).agg(k=at_first.k.min().cast("int64"))
-    entry = at_start.union(later)
-    frame = fetch(entry.group_by(["k", *([by] if by else [])]).agg(entered_here=entry.count()))
-    frame["stage"] = [order[int(k)] for k in frame.pop("k")]
-    return frame
-
-
-def _lookup(column: ir.Value, mapping: Mapping[Any, Any]) -> ir.Value:
-    """`mapping[value]` per row, NULL where the value is not a key (ibis' substitute keeps it instead)."""
-    import ibis
-
-    if not mapping:
-        return ibis.null().cast(column.type())
-    return column.cases(*mapping.items(), else_=None)
+    small = ibis.memtable({"__jm_key": list(mapping), name: list(mapping.values())},
+                          schema={"__jm_key": t[column].type(), name: value_type})
+    joined = (t.left_join if keep else t.join)(small, t[column] == small.__jm_key)
+    return joined.select(*t.columns, name)
 
 
 def _materialized(expr: ir.Table, temp: ExitStack) -> ir.Table:
