@@ -15,7 +15,8 @@ Engines:
   jmapkit        io.read (validation) + map_events + funnel, as step 4 runs it
   jmapkit-step4  the same plus funnel by segment, touchpoints, paths and transitions (for scale only)
   jmapkit-noio   map_events + funnel straight on the Parquet file, without jmapkit.io's validated view
-  duckdb-sql     the funnel hand-written in SQL over the Parquet file (no validation), events as a view
+  duckdb-sql     the unmapped-event list and the funnel hand-written in SQL over the Parquet file (no
+                 validation), events as a view
   duckdb-sql-table  the same with the mapped events copied once into a temp table (as jmapkit does)
   pandas         a straightforward read-everything, merge-per-stage pandas version (skipped at 100 M)
 """
@@ -139,6 +140,10 @@ def run_duckdb_sql(path: Path, kind: str = "VIEW") -> dict[str, object]:
     con.execute("SET TimeZone = 'UTC'")
     stage_of = {e: STAGES.index(TOUCHPOINTS[tp]) for e, tp in EVENT_MAP.items()}
     cases = " ".join(f"WHEN '{e}' THEN {k}" for e, k in stage_of.items())
+    # The raw event names step 3 does not map, with their events and customers (as map_events lists them).
+    unmapped = con.execute(f"SELECT event, count(*), count(DISTINCT customer_id) FROM read_parquet('{path}') WHERE "
+                           f"event IS NULL OR event NOT IN ({', '.join(repr(e) for e in stage_of)}) "
+                           "GROUP BY 1").fetchall()
     # TIMESTAMPTZ compares and subtracts as it is: no conversion needed.
     con.execute(f"CREATE TEMP {kind} e AS SELECT customer_id, timestamp AS ts, "
                 f"CASE event {cases} END AS k FROM read_parquet('{path}') WHERE event IN "
@@ -158,7 +163,8 @@ def run_duckdb_sql(path: Path, kind: str = "VIEW") -> dict[str, object]:
                            f"[0.5, 0.9]) FROM a{k}").fetchone()
         reached.append(n)
         medians.append(q[0] if q else None)
-    return {"reached": reached, "entered": entered, "median_hours": medians}
+    return {"reached": reached, "entered": entered, "median_hours": medians,
+            "unmapped": sum(n for _, n, _ in unmapped)}
 
 
 def run_pandas(path: Path) -> dict[str, object]:
@@ -167,6 +173,8 @@ def run_pandas(path: Path) -> dict[str, object]:
 
     e = pd.read_parquet(path, columns=["customer_id", "timestamp", "event"])
     e["k"] = e["event"].map({ev: STAGES.index(TOUCHPOINTS[tp]) for ev, tp in EVENT_MAP.items()})
+    unmapped = e[e["k"].isna()].groupby("event", dropna=False).agg(events=("customer_id", "size"),
+                                                                  customers=("customer_id", "nunique"))
     e = e.dropna(subset=["k"])
     first = e.sort_values(["customer_id", "timestamp", "k"]).drop_duplicates("customer_id")
     entered = first["k"].value_counts().reindex(range(len(STAGES)), fill_value=0).tolist()
@@ -183,7 +191,8 @@ def run_pandas(path: Path) -> dict[str, object]:
         level = nxt[["customer_id", "anchor"]]
         reached.append(len(level))
         medians.append(float(q.iloc[0]) if len(hours) else None)
-    return {"reached": reached, "entered": [int(x) for x in entered], "median_hours": medians}
+    return {"reached": reached, "entered": [int(x) for x in entered], "median_hours": medians,
+            "unmapped": int(unmapped["events"].sum())}
 
 
 ENGINES = {
@@ -226,6 +235,7 @@ def agree(results: dict[str, dict[str, object]]) -> None:
     for name, r in results.items():
         assert r["reached"] == first["reached"], f"reached differs: {name} {r['reached']} vs {first['reached']}"
         assert r["entered"] == first["entered"], f"entered differs: {name} {r['entered']} vs {first['entered']}"
+        assert r["unmapped"] == first["unmapped"], f"unmapped differs: {name} {r['unmapped']} vs {first['unmapped']}"
         for a, b in zip(r["median_hours"], first["median_hours"], strict=True):
             a, b = (None if x is None or math.isnan(x) else x for x in (a, b))
             assert (a is None) == (b is None) and (a is None or abs(a - b) <= 1e-6 * max(1.0, abs(b))), (name, a, b)
