@@ -12,7 +12,8 @@ the ratios behind the targets (10 M: jmapkit within 1.3x of the SQL, >= 5x faste
     python benchmarks/bench_analytics.py --sizes 1M 10M          # 100M takes ~2 GB of disk
 
 Engines:
-  jmapkit        io.read (validation) + map_events + funnel, as step 4 runs it
+  jmapkit        io.read (validation) + map_events + funnel, as step 4 runs it, with an empty cache
+  jmapkit-again  the same in a new process after it: io remembers that the file's bytes passed the check
   jmapkit-step4  the same plus funnel by segment, touchpoints, paths and transitions (for scale only)
   jmapkit-noio   map_events + funnel straight on the Parquet file, without jmapkit.io's validated view
   duckdb-sql     the unmapped-event list and the funnel hand-written in SQL over the Parquet file (no
@@ -30,6 +31,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -197,6 +199,7 @@ def run_pandas(path: Path) -> dict[str, object]:
 
 ENGINES = {
     "jmapkit": run_jmapkit,
+    "jmapkit-again": run_jmapkit,
     "jmapkit-step4": lambda path: run_jmapkit(path, full=True),
     "jmapkit-noio": lambda path: run_jmapkit(path, validate=False),
     "duckdb-sql": run_duckdb_sql,
@@ -205,10 +208,11 @@ ENGINES = {
 }
 
 
-def measure(engine: str, path: Path) -> dict[str, object]:
-    """Run one engine in a fresh process; its own time and peak RSS."""
+def measure(engine: str, path: Path, cache: Path) -> dict[str, object]:
+    """Run one engine in a fresh process with jmapkit's cache folder `cache`; its own time and peak RSS."""
+    env = {**os.environ, "JMAPKIT_CACHE_DIR": str(cache)}
     out = subprocess.run([sys.executable, __file__, "--child", engine, str(path)], capture_output=True, text=True,
-                         check=False)
+                         check=False, env=env)
     if out.returncode != 0:
         raise SystemExit(f"{engine} failed on {path.name}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -261,18 +265,22 @@ def main() -> None:
             generate(n, path)
             print(f"# generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s")
         results = {}
+        caches = tempfile.TemporaryDirectory(prefix="jmapkit-bench-")
         for engine in args.engines:
             if engine == "pandas" and n > 50_000_000:
                 print(f"{size:>8} {'pandas':<14} skipped: needs more memory than this machine has")
                 continue
-            r = measure(engine, path)
+            # Every engine starts with an empty cache, except jmapkit-again: it gets the one jmapkit left.
+            cache = Path(caches.name) / ("jmapkit" if engine == "jmapkit-again" else engine)
+            r = measure(engine, path, cache)
             results[engine] = r
             extra = f" (read+validate {r['read_seconds']:.2f} s)" if "read_seconds" in r else ""
             print(f"{size:>8} {engine:<14} {r['seconds']:8.2f} {r['peak_mb']:8.0f}  {r['reached']} / "
                   f"{r['entered']}{extra}", flush=True)
+        caches.cleanup()
         agree(results)
         sqls = [results[e] for e in ("duckdb-sql", "duckdb-sql-table") if e in results]
-        for name in ("jmapkit", "jmapkit-noio"):
+        for name in ("jmapkit", "jmapkit-again", "jmapkit-noio"):
             if name not in results:
                 continue
             j = results[name]

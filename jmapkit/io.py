@@ -145,13 +145,14 @@ def read(
             cached, rows, dropped = _read_csv(raw, path, kind, digest, codec, delimiter, decimal, timestamp_format)
             select = f"SELECT * FROM read_parquet({_quote(str(cached))})"
         else:
-            blank_lines: list[int] = []
             if fmt == "parquet":
                 source_view = _parquet_source(raw, path, digest)
+                select, rows, dropped = _checked_parquet(raw, source_view, kind, path, digest, decimal,
+                                                         timestamp_format)
             else:
                 source_view, blank_lines = _excel_source(raw, path, digest, sheet)
-            select, rows, dropped = _validate(raw, source_view, kind, str(path), decimal, timestamp_format,
-                                              blank_lines[:ROWS_SHOWN], len(blank_lines))
+                select, rows, dropped = _validate(raw, source_view, kind, str(path), decimal, timestamp_format,
+                                                  blank_lines[:ROWS_SHOWN], len(blank_lines))
     except JmapkitError:
         raise
     except Exception as exc:  # DuckDB's own parse errors: say which file, keep DuckDB's words
@@ -306,7 +307,8 @@ def _write_csv_cache(raw: _Raw, path: Path, codec: str, delimiter: str | None, p
 
 
 def _cache_dir() -> Path:
-    """Where the Parquet copies of CSVs live; safe to delete at any time (it is rebuilt on the next read)."""
+    """Where the Parquet copies of CSVs and the notes of checked Parquet files live; safe to delete at any
+    time (it is rebuilt on the next read)."""
     given = os.environ.get("JMAPKIT_CACHE_DIR")
     # One folder per user by default: nobody else can plant a file in it.
     cache = Path(given) if given else Path(tempfile.gettempdir()) / f"jmapkit-cache-{getattr(os, 'getuid', str)()}"
@@ -481,6 +483,36 @@ def _parquet_source(raw: _Raw, path: Path, digest: str) -> str:
     columns = [name for name, _ in raw.columns(relation) if name != "file_row_number"]
     return _make_view(raw, digest, f"SELECT {_renamed(columns, str(path))}, file_row_number + 2 AS _row "
                                    f"FROM {relation}")
+
+
+def _checked_parquet(raw: _Raw, source: str, kind: Kind, path: Path, digest: str, decimal: str | None,
+                     timestamp_format: str | None) -> tuple[str, int, list[Problem]]:
+    """`_validate` for a Parquet file, remembered by the file's content: checking it is a full scan.
+
+    A file that passed once (same bytes, same options) is not scanned again by another process, e.g.
+    the next `jmapkit run`. A file that fails is checked every time, so its report is always current.
+    """
+    options = json.dumps([CACHE_VERSION, kind, decimal, timestamp_format])
+    note = _cache_dir() / f"{digest}-{hashlib.sha256(options.encode()).hexdigest()[:16]}-checked.json"
+    try:
+        saved = json.loads(note.read_text(encoding="utf-8"))
+        dropped = [Problem(None, d["reason"], tuple(d["rows"]), count=d["count"]) for d in saved["dropped"]]
+        return saved["select"].replace(_SOURCE, source), saved["rows"], dropped
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not checked yet (or an unreadable note): check now
+    select, rows, dropped = _validate(raw, source, kind, str(path), decimal, timestamp_format, [], 0)
+    saved = {"select": select.replace(source, _SOURCE), "rows": rows,
+             "dropped": [{"reason": p.reason, "rows": list(p.rows), "count": p.count} for p in dropped]}
+    partial = note.with_name(f"{note.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+    try:
+        partial.write_text(json.dumps(saved), encoding="utf-8")
+        os.replace(partial, note)
+    except OSError:
+        partial.unlink(missing_ok=True)  # only a lost shortcut: the next read checks again
+    return select, rows, dropped
+
+
+_SOURCE = "@@jmapkit-source@@"  # stands for the per-connection view name in a remembered SELECT
 
 
 def _excel_source(raw: _Raw, path: Path, digest: str, sheet: str | int | None) -> tuple[str, list[int]]:

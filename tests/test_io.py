@@ -300,6 +300,35 @@ def test_clean_parquet_is_read_without_rewriting_its_columns(tmp_path: Path) -> 
     assert problems(exc) == {("timestamp", "empty value", (2,))}
 
 
+def test_a_checked_parquet_file_is_not_scanned_again(tmp_path: Path, own_cache: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next process (another connection) reuses the check of the same bytes; a changed file is checked."""
+    import ibis
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"customer_id": [" C1", None, "C2"], "timestamp": ["2026-01-01 09:00", None, "2026-01-02"],
+                      "touchpoint": ["menu", None, "pay"]})
+    path = tmp_path / "events.parquet"
+    pq.write_table(table, path)
+    first = io.read(path, "events")
+    assert len(list(own_cache.glob("*-checked.json"))) == 1
+
+    def no_scan(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(io, "_validate", no_scan)
+    again = io.read(path, "events", con=ibis.duckdb.connect())
+    assert fetch(again) == fetch(first) == [
+        {"customer_id": "C1", "timestamp": datetime(2026, 1, 1, 9), "touchpoint": "menu", "_row": 2},
+        {"customer_id": "C2", "timestamp": datetime(2026, 1, 2), "touchpoint": "pay", "_row": 4},
+    ]
+    assert [(p.reason, p.rows, p.count) for p in again.dropped] == [("blank row dropped", (3,), 1)]
+    pq.write_table(table.slice(0, 1), path)  # new bytes: a new check
+    with pytest.raises(DataFileError, match="checked again"):  # read() names the file around any error
+        io.read(path, "events", con=ibis.duckdb.connect())
+
+
 # --- timestamps -------------------------------------------------------------------------------------
 
 
