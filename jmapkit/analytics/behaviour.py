@@ -207,10 +207,9 @@ def touchpoints(events: Any, stages: Stages = None) -> pd.DataFrame:
     t = as_table(events, "events")
     if isinstance(stages, Mapping):
         t = _with_stage(t, stages)
-    ordered = _ordered(t, stages)
     total = t.customer_id.nunique()
-    last = ordered.filter(ordered.position == ordered.last_position)
-    ended = last.group_by("touchpoint").agg(ended=last.customer_id.nunique())
+    last = _last_touchpoints(t, stages)
+    ended = last.group_by("touchpoint").agg(ended=last.count())
     per = t.group_by("touchpoint").agg(events=t.count(), customers=t.customer_id.nunique())
     per = per.left_join(ended, "touchpoint").drop("touchpoint_right")
     per = per.mutate(
@@ -337,6 +336,36 @@ def _ordered(t: ir.Table, stages: Stages = None) -> ir.Table:
     """Each event's position in its customer's sequence (timestamp, stage order, touchpoint id)."""
     import ibis
 
+    t, ranked = _ranked(t, stages)
+    keys = [t.timestamp, *([t.__jm_rank] if ranked else []), t.touchpoint]
+    window = ibis.window(group_by="customer_id", order_by=keys)
+    ordered = t.mutate(position=ibis.row_number().over(window))
+    if ranked:
+        ordered = ordered.drop("__jm_rank")
+    last = ibis.window(group_by="customer_id")
+    return ordered.mutate(last_position=ordered.position.max().over(last))
+
+
+def _last_touchpoints(t: ir.Table, stages: Stages = None) -> ir.Table:
+    """Each customer's last touchpoint (customer_id, touchpoint), ordered as `_ordered` orders them.
+
+    Aggregates and joins, no window over all events: those spill to disk, so 100 M events fit in
+    DuckDB's memory limit. Among events at the customer's last timestamp the latest in stage order,
+    then the last touchpoint id, is the maximum of a key "<rank as 4 digits><touchpoint>".
+    """
+    import ibis
+
+    t, ranked = _ranked(t, stages)
+    last = t.group_by("customer_id").agg(__jm_last=t.timestamp.max())
+    at_end = t.join(last, ["customer_id", t.timestamp == last.__jm_last])
+    rank = at_end.__jm_rank if ranked else ibis.literal(0, "int64")
+    key = rank.cast("string").lpad(4, "0") + at_end.touchpoint
+    ended = at_end.group_by("customer_id").agg(__jm_key=key.max())
+    return ended.select("customer_id", touchpoint=ended.__jm_key.substr(4))
+
+
+def _ranked(t: ir.Table, stages: Stages = None) -> tuple[ir.Table, bool]:
+    """`t` with `__jm_rank`, the stage's place in the order for ties (last if unknown), if stages are known."""
     order = {s: i for i, s in enumerate(_order(stages))}
     ranked = order and "stage" in t.columns
     if ranked:
@@ -347,13 +376,9 @@ def _ordered(t: ir.Table, stages: Stages = None) -> ir.Table:
         t = t.mutate(__jm_rank=t.__jm_rank.fill_null(t.__jm_mapped_rank) if ranked else t.__jm_mapped_rank)
         t = t.drop("__jm_mapped_rank")
         ranked = True
-    keys = [t.timestamp, *([t.__jm_rank.fill_null(len(order))] if ranked else []), t.touchpoint]
-    window = ibis.window(group_by="customer_id", order_by=keys)
-    ordered = t.mutate(position=ibis.row_number().over(window))
     if ranked:
-        ordered = ordered.drop("__jm_rank")
-    last = ibis.window(group_by="customer_id")
-    return ordered.mutate(last_position=ordered.position.max().over(last))
+        t = t.mutate(__jm_rank=t.__jm_rank.fill_null(len(order)))
+    return t, bool(ranked)
 
 
 def _collapsed(t: ir.Table, stages: Stages = None) -> ir.Table:
