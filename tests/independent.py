@@ -6,41 +6,121 @@ Tests compare jmapkit's Ibis results with these; they share no code with the pac
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import pandas as pd
 
+FUNNEL_COLUMNS = ["stage", "reached", "conversion_from_previous", "conversion_from_first", "median_hours",
+                  "p90_hours", "entered_here", "dropped"]
+
+
+class Reference:
+    """DESIGN.md's behaviour definitions as one would do them by hand: one customer at a time, in plain pandas.
+
+    Events must have customer_id, timestamp and stage (and touchpoint for sequences, paths, transitions
+    and touchpoints). Events at the same timestamp are ordered by stage (journey order; unknown stages
+    last), then by touchpoint name.
+    """
+
+    def __init__(self, frame: pd.DataFrame, order: list[str]) -> None:
+        self.frame = frame.reset_index(drop=True)
+        self.order = order
+        rank = {s: i for i, s in enumerate(order)}
+        self.frame["_rank"] = [rank.get(s, len(order)) for s in self.frame["stage"]]
+
+    def funnel(self, by: str | None = None) -> pd.DataFrame:
+        """The ordered funnel: stage k is reached at the first stage-k event at or after the stage k-1 anchor."""
+        staged = self.frame[self.frame["stage"].isin(self.order)].copy()
+        if by:
+            staged[by] = staged[by].fillna("")
+        groups = sorted(staged[by].unique()) if by else [None]
+        rows = []
+        for group in groups:
+            part = staged[staged[by] == group] if by else staged
+            n = len(self.order)
+            reached, entered, hours = [0] * n, [0] * n, [[] for _ in range(n)]
+            for _, own in part.groupby("customer_id"):
+                earliest = own["timestamp"].min()
+                entered[own.loc[own["timestamp"] == earliest, "_rank"].min()] += 1
+                anchor = None
+                for k, stage in enumerate(self.order):
+                    times = own.loc[own["stage"] == stage, "timestamp"]
+                    if anchor is not None:
+                        times = times[times >= anchor]
+                    if times.empty:
+                        break
+                    if anchor is not None:
+                        hours[k].append((times.min() - anchor).total_seconds() / 3600)
+                    anchor = times.min()
+                    reached[k] += 1
+            for k, stage in enumerate(self.order):
+                h = pd.Series(hours[k], dtype="float64")
+                rows.append({
+                    **({by: group} if by else {}),
+                    "stage": stage,
+                    "reached": reached[k],
+                    "conversion_from_previous": reached[k] / reached[k - 1] if k and reached[k - 1] else None,
+                    "conversion_from_first": reached[k] / reached[0] if reached[0] else None,
+                    "median_hours": h.quantile(0.5) if len(h) else None,
+                    "p90_hours": h.quantile(0.9) if len(h) else None,
+                    "entered_here": entered[k],
+                    "dropped": reached[k] - reached[k + 1] if k + 1 < n else None,
+                })
+        return pd.DataFrame(rows, columns=[*([by] if by else []), *FUNNEL_COLUMNS])
+
+    def sequences(self) -> dict[str, list[str]]:
+        """Each customer's touchpoints in order, consecutive repeats collapsed."""
+        out = {}
+        for customer, own in self.frame.groupby("customer_id"):
+            ordered = own.sort_values(["timestamp", "_rank", "touchpoint"])["touchpoint"].tolist()
+            out[customer] = [tp for i, tp in enumerate(ordered) if i == 0 or ordered[i - 1] != tp]
+        return out
+
+    def paths(self, top: int) -> pd.DataFrame:
+        """The `top` most frequent sequences (ties by path text) with steps, customers and share of all."""
+        seqs = self.sequences()
+        counts: dict[str, int] = {}
+        steps: dict[str, int] = {}
+        for seq in seqs.values():
+            key = " → ".join(seq)
+            counts[key] = counts.get(key, 0) + 1
+            steps[key] = len(seq)
+        ranked = sorted(counts, key=lambda p: (-counts[p], p))[:top]
+        return pd.DataFrame({"path": ranked, "steps": [steps[p] for p in ranked],
+                             "customers": [counts[p] for p in ranked],
+                             "share": [counts[p] / len(seqs) for p in ranked]})
+
+    def transitions(self) -> pd.DataFrame:
+        """Directly-follows pairs of the collapsed sequences: count, customers, share of the source's pairs."""
+        count: dict[tuple[str, str], int] = {}
+        who: dict[tuple[str, str], set[str]] = {}
+        for customer, seq in self.sequences().items():
+            for pair in zip(seq, seq[1:], strict=False):
+                count[pair] = count.get(pair, 0) + 1
+                who.setdefault(pair, set()).add(customer)
+        out_of = {s: sum(c for (a, _), c in count.items() if a == s) for s, _ in count}
+        ranked = sorted(count, key=lambda p: (-count[p], p[0], p[1]))
+        return pd.DataFrame({"source": [p[0] for p in ranked], "target": [p[1] for p in ranked],
+                             "count": [count[p] for p in ranked], "customers": [len(who[p]) for p in ranked],
+                             "share_of_source": [count[p] / out_of[p[0]] for p in ranked]})
+
+    def touchpoints(self, stage_of: Mapping[str, str]) -> pd.DataFrame:
+        """Per touchpoint: events, customers, share of all customers, share whose last touchpoint it is."""
+        last = {c: seq[-1] for c, seq in self.sequences().items()}
+        everyone = self.frame["customer_id"].nunique()
+        rows = []
+        for tp, own in self.frame.groupby("touchpoint"):
+            customers = set(own["customer_id"])
+            rows.append({"touchpoint": tp, "stage": stage_of.get(tp, ""), "events": len(own),
+                         "customers": len(customers), "share_of_customers": len(customers) / everyone,
+                         "dropoff_after": sum(last[c] == tp for c in customers) / len(customers)})
+        rows.sort(key=lambda r: (-r["customers"], r["touchpoint"]))
+        return pd.DataFrame(rows)
+
 
 def ordered_funnel(events: pd.DataFrame, stage_order: list[str]) -> pd.DataFrame:
-    """events: customer_id, timestamp (datetime), stage. One loop per customer, as a person would do it."""
-    reached = {s: 0 for s in stage_order}
-    hours: dict[str, list[float]] = {s: [] for s in stage_order}
-    for _, rows in events.groupby("customer_id"):
-        anchor = None
-        for k, stage in enumerate(stage_order):
-            times = rows.loc[rows["stage"] == stage, "timestamp"]
-            if anchor is not None:
-                times = times[times >= anchor]
-            if times.empty:
-                break
-            first = times.min()
-            if k > 0:
-                hours[stage].append((first - anchor).total_seconds() / 3600)
-            reached[stage] += 1
-            anchor = first
-    first_count = reached[stage_order[0]]
-    out = []
-    for k, stage in enumerate(stage_order):
-        prev = reached[stage_order[k - 1]] if k else None
-        h = pd.Series(hours[stage], dtype=float)
-        out.append({
-            "stage": stage,
-            "reached": reached[stage],
-            "conversion_from_previous": (reached[stage] / prev if prev else None) if k else 1.0,
-            "conversion_from_first": reached[stage] / first_count if first_count else None,
-            "median_hours": h.quantile(0.5) if len(h) else None,
-            "p90_hours": h.quantile(0.9) if len(h) else None,
-        })
-    return pd.DataFrame(out)
+    """events: customer_id, timestamp (datetime), stage. The funnel table of Reference.funnel."""
+    return Reference(events, stage_order).funnel()
 
 
 def nps(scores: list[float]) -> tuple[int, float, float, float]:

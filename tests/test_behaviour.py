@@ -1,10 +1,12 @@
-"""Behaviour analytics (jmapkit/analytics/behaviour.py) against hand-computed tables and plain pandas.
+"""Behaviour analytics (jmapkit/analytics/behaviour.py) on DuckDB against hand-computed tables and plain pandas.
 
 Three layers of evidence, none of them produced by the code under test:
 - hand-computed tables for every edge case of the metric definitions (numbers worked out on paper);
-- `Reference`, a deliberately plain per-customer-loop pandas implementation of DESIGN.md's definitions,
-  compared on seeded random logs full of ties, skips, early events and late entrants;
+- `Reference` (tests/independent.py), a deliberately plain per-customer-loop pandas implementation of
+  DESIGN.md's definitions, compared on seeded random logs full of ties, skips, early events and late entrants;
 - CDNOW (real purchases), checked against loop-free pandas computed from purchase counts per customer.
+
+The PySpark run of the same analytics is compared with DuckDB in tests/test_behaviour_spark.py.
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ from tests.fixtures_realdata import (  # noqa: F401 (cdnow, cdnow_journey are fi
     cdnow,
     cdnow_journey,
 )
+from tests.independent import FUNNEL_COLUMNS as FUNNEL
+from tests.independent import Reference
 
 # Touchpoint → stage in journey order. The names sort differently from the journey (cart < order <
 # visit), so a tie broken alphabetically instead of by stage order shows up in the results.
 STAGES = {"visit": "aware", "cart": "consider", "order": "buy"}
 ORDER = ["aware", "consider", "buy"]
-FUNNEL = ["stage", "reached", "conversion_from_previous", "conversion_from_first", "median_hours", "p90_hours",
-          "entered_here", "dropped"]
+PATH_COLUMNS = ["path", "steps", "customers", "share"]
+TRANSITION_COLUMNS = ["source", "target", "count", "customers", "share_of_source"]
 NA = None
 
 
@@ -69,110 +73,22 @@ def assert_table(got: pd.DataFrame, want: pd.DataFrame | list[list[Any]], column
         assert all(cell_equal(a, b) for a, b in zip(g, w, strict=True)), f"row {i}: got {g}, expected {w}\n{got}"
 
 
-# --- the independent reference -------------------------------------------------------------------
-
-
-class Reference:
-    """DESIGN.md's definitions as one would do them by hand: one customer at a time, in plain pandas.
-
-    Events must have customer_id, timestamp, touchpoint and stage. Events at the same timestamp are
-    ordered by stage (journey order; unknown stages last), then by touchpoint name.
-    """
-
-    def __init__(self, frame: pd.DataFrame, order: list[str]) -> None:
-        self.frame = frame.reset_index(drop=True)
-        self.order = order
-        rank = {s: i for i, s in enumerate(order)}
-        self.frame["_rank"] = [rank.get(s, len(order)) for s in self.frame["stage"]]
-
-    def funnel(self, by: str | None = None) -> pd.DataFrame:
-        staged = self.frame[self.frame["stage"].isin(self.order)].copy()
-        if by:
-            staged[by] = staged[by].fillna("")
-        groups = sorted(staged[by].unique()) if by else [None]
-        rows = []
-        for group in groups:
-            part = staged[staged[by] == group] if by else staged
-            n = len(self.order)
-            reached, entered, hours = [0] * n, [0] * n, [[] for _ in range(n)]
-            for _, own in part.groupby("customer_id"):
-                earliest = own["timestamp"].min()
-                entered[own.loc[own["timestamp"] == earliest, "_rank"].min()] += 1
-                anchor = None
-                for k, stage in enumerate(self.order):
-                    times = own.loc[own["stage"] == stage, "timestamp"]
-                    if anchor is not None:
-                        times = times[times >= anchor]
-                    if times.empty:
-                        break
-                    if anchor is not None:
-                        hours[k].append((times.min() - anchor).total_seconds() / 3600)
-                    anchor = times.min()
-                    reached[k] += 1
-            for k, stage in enumerate(self.order):
-                h = pd.Series(hours[k], dtype="float64")
-                rows.append({
-                    **({by: group} if by else {}),
-                    "stage": stage,
-                    "reached": reached[k],
-                    "conversion_from_previous": reached[k] / reached[k - 1] if k and reached[k - 1] else None,
-                    "conversion_from_first": reached[k] / reached[0] if reached[0] else None,
-                    "median_hours": h.quantile(0.5) if len(h) else None,
-                    "p90_hours": h.quantile(0.9) if len(h) else None,
-                    "entered_here": entered[k],
-                    "dropped": reached[k] - reached[k + 1] if k + 1 < n else None,
-                })
-        return pd.DataFrame(rows, columns=[*([by] if by else []), *FUNNEL])
-
-    def sequences(self) -> dict[str, list[str]]:
-        """Each customer's touchpoints in order, consecutive repeats collapsed."""
-        out = {}
-        for customer, own in self.frame.groupby("customer_id"):
-            ordered = own.sort_values(["timestamp", "_rank", "touchpoint"])["touchpoint"].tolist()
-            out[customer] = [tp for i, tp in enumerate(ordered) if i == 0 or ordered[i - 1] != tp]
-        return out
-
-    def paths(self, top: int) -> pd.DataFrame:
-        seqs = self.sequences()
-        counts: dict[str, int] = {}
-        steps: dict[str, int] = {}
-        for seq in seqs.values():
-            key = " → ".join(seq)
-            counts[key] = counts.get(key, 0) + 1
-            steps[key] = len(seq)
-        ranked = sorted(counts, key=lambda p: (-counts[p], p))[:top]
-        return pd.DataFrame({"path": ranked, "steps": [steps[p] for p in ranked],
-                             "customers": [counts[p] for p in ranked],
-                             "share": [counts[p] / len(seqs) for p in ranked]})
-
-    def transitions(self) -> pd.DataFrame:
-        count: dict[tuple[str, str], int] = {}
-        who: dict[tuple[str, str], set[str]] = {}
-        for customer, seq in self.sequences().items():
-            for pair in zip(seq, seq[1:], strict=False):
-                count[pair] = count.get(pair, 0) + 1
-                who.setdefault(pair, set()).add(customer)
-        out_of = {s: sum(c for (a, _), c in count.items() if a == s) for s, _ in count}
-        ranked = sorted(count, key=lambda p: (-count[p], p[0], p[1]))
-        return pd.DataFrame({"source": [p[0] for p in ranked], "target": [p[1] for p in ranked],
-                             "count": [count[p] for p in ranked], "customers": [len(who[p]) for p in ranked],
-                             "share_of_source": [count[p] / out_of[p[0]] for p in ranked]})
-
-    def touchpoints(self, stage_of: Mapping[str, str]) -> pd.DataFrame:
-        last = {c: seq[-1] for c, seq in self.sequences().items()}
-        everyone = self.frame["customer_id"].nunique()
-        rows = []
-        for tp, own in self.frame.groupby("touchpoint"):
-            customers = set(own["customer_id"])
-            rows.append({"touchpoint": tp, "stage": stage_of.get(tp, ""), "events": len(own),
-                         "customers": len(customers), "share_of_customers": len(customers) / everyone,
-                         "dropoff_after": sum(last[c] == tp for c in customers) / len(customers)})
-        rows.sort(key=lambda r: (-r["customers"], r["touchpoint"]))
-        return pd.DataFrame(rows)
-
-
 def with_stage(frame: pd.DataFrame, stage_of: Mapping[str, str] = STAGES) -> pd.DataFrame:
+    """The events with the stage of each touchpoint (missing for touchpoints outside the journey)."""
     return frame.assign(stage=frame["touchpoint"].map(stage_of))
+
+
+def random_log(seed: int, customers: int = 40) -> pd.DataFrame:
+    """Small logs on a coarse clock (many exact ties), every stage skippable, some unknown touchpoints."""
+    rng = np.random.default_rng(seed)
+    names = np.array(["visit", "cart", "order", "visit", "cart", "newsletter"])
+    n = int(customers * 4)
+    return pd.DataFrame({
+        "customer_id": [f"C{c:04d}" for c in rng.integers(0, customers, n)],
+        "timestamp": pd.Timestamp("2026-03-01") + pd.to_timedelta(rng.integers(0, 12, n) * 30, unit="min"),
+        "touchpoint": names[rng.integers(0, len(names), n)],
+        "segment": np.array(["family", "office", None], dtype=object)[rng.integers(0, 3, n)],
+    })
 
 
 # --- funnel: hand-computed edge cases --------------------------------------------------------------
@@ -183,13 +99,19 @@ FUNNEL_CASES = {
     "one customer through every stage": (
         [("a", "10:00", "visit"), ("a", "11:00", "cart"), ("a", "13:30", "order")],
         [[1, NA, 1.0, NA, NA, 1, 0], [1, 1.0, 1.0, 1.0, 1.0, 0, 0], [1, 1.0, 1.0, 2.5, 2.5, 0, NA]]),
+    "one customer with one event (n = 1)": (
+        [("a", "10:00", "visit")],
+        [[1, NA, 1.0, NA, NA, 1, 1], [0, 0.0, 0.0, NA, NA, 0, 0], [0, NA, 0.0, NA, NA, 0, NA]]),
     "ties in timestamps count as at-or-after": (
         [("a", "10:00", "order"), ("a", "10:00", "cart"), ("a", "10:00", "visit")],
         [[1, NA, 1.0, NA, NA, 1, 0], [1, 1.0, 1.0, 0.0, 0.0, 0, 0], [1, 1.0, 1.0, 0.0, 0.0, 0, NA]]),
     "skipping a stage ends the funnel even with a later purchase": (
         [("a", "10:00", "visit"), ("a", "12:00", "order")],
         [[1, NA, 1.0, NA, NA, 1, 1], [0, 0.0, 0.0, NA, NA, 0, 0], [0, NA, 0.0, NA, NA, 0, NA]]),
-    "a stage-k event before the stage k-1 anchor does not count": (
+    "a stage-k event only before the stage k-1 anchor is not reaching stage k": (
+        [("a", "09:00", "cart"), ("a", "10:00", "visit")],
+        [[1, NA, 1.0, NA, NA, 0, 1], [0, 0.0, 0.0, NA, NA, 1, 0], [0, NA, 0.0, NA, NA, 0, NA]]),
+    "a stage-k event before the stage k-1 anchor does not count, a later one does": (
         [("a", "09:00", "cart"), ("a", "10:00", "visit"), ("a", "10:15", "order"), ("a", "10:30", "cart")],
         [[1, NA, 1.0, NA, NA, 0, 0], [1, 1.0, 1.0, 0.5, 0.5, 1, 1], [0, 0.0, 0.0, NA, NA, 0, NA]]),
     "anchors are first events: stage 1 at its first event, stage k at its first event after k-1": (
@@ -202,6 +124,9 @@ FUNNEL_CASES = {
     "a later-stage entrant who goes back to stage 1 is counted from there": (
         [("b", "08:00", "order"), ("b", "09:00", "visit"), ("b", "11:00", "cart"), ("b", "13:00", "order")],
         [[1, NA, 1.0, NA, NA, 0, 0], [1, 1.0, 1.0, 2.0, 2.0, 0, 0], [1, 1.0, 1.0, 2.0, 2.0, 1, NA]]),
+    "a later-stage entrant whose next purchase falls between the stage-1 and stage-2 anchors (rows unsorted)": (
+        [("a", "08:00", "order"), ("a", "09:00", "visit"), ("a", "11:00", "cart"), ("a", "10:00", "order")],
+        [[1, NA, 1.0, NA, NA, 0, 0], [1, 1.0, 1.0, 2.0, 2.0, 0, 1], [0, 0.0, 0.0, NA, NA, 1, NA]]),
     "entry tie goes to the earlier stage; events outside the journey are ignored": (
         [("a", "09:00", "newsletter"), ("a", "10:00", "cart"), ("a", "10:00", "visit")],
         [[1, NA, 1.0, NA, NA, 1, 0], [1, 1.0, 1.0, 0.0, 0.0, 0, 1], [0, 0.0, 0.0, NA, NA, 0, NA]]),
@@ -211,22 +136,45 @@ FUNNEL_CASES = {
          ("c", "00:00", "visit"), ("c", "04:00", "cart"), ("d", "00:00", "visit"), ("d", "10:00", "cart"),
          ("e", "00:00", "visit")],
         [[5, NA, 1.0, NA, NA, 5, 1], [4, 0.8, 0.8, 3.0, 8.2, 0, 4], [0, 0.0, 0.0, NA, NA, 0, NA]]),
+    "conversions and hours of a small cafe day, with an even number of stage-3 times": (
+        # visit → cart hours: a 2, b 1, d 6 → median 2, p90 = 2 + 0.8 · (6 − 2) = 5.2;
+        # cart → order hours: a 3, d 0.5 → median 1.75, p90 = 0.5 + 0.9 · 2.5 = 2.75
+        [("a", "10:00", "visit"), ("a", "12:00", "cart"), ("a", "15:00", "order"),
+         ("b", "10:00", "visit"), ("b", "11:00", "cart"),
+         ("c", "09:00", "visit"),
+         ("d", "08:00", "visit"), ("d", "14:00", "cart"), ("d", "14:30", "order")],
+        [[4, NA, 1.0, NA, NA, 4, 1], [3, 0.75, 0.75, 2.0, 5.2, 0, 1], [2, 2 / 3, 0.5, 1.75, 2.75, 0, NA]]),
 }
+
+
+def _funnel_case_table(expected: list[list[Any]]) -> list[list[Any]]:
+    return [[stage, *row] for stage, row in zip(ORDER, expected, strict=True)]
 
 
 @pytest.mark.parametrize(("rows", "expected"), list(FUNNEL_CASES.values()), ids=list(FUNNEL_CASES))
 def test_funnel_hand_computed(rows: list[tuple[str, str, str]], expected: list[list[Any]]) -> None:
+    """Every edge case of the ordered funnel's definition, with the whole table worked out on paper."""
     got = analytics.funnel(events(rows), stages=STAGES)
-    assert_table(got, [[stage, *row] for stage, row in zip(ORDER, expected, strict=True)], FUNNEL)
+    assert_table(got, _funnel_case_table(expected), FUNNEL)
+
+
+@pytest.mark.parametrize(("rows", "expected"), list(FUNNEL_CASES.values()), ids=list(FUNNEL_CASES))
+def test_reference_agrees_with_the_hand_computed_funnels(rows: list[tuple[str, str, str]],
+                                                         expected: list[list[Any]]) -> None:
+    """The pandas reference used on random logs below gives the paper numbers too (no jmapkit involved)."""
+    got = Reference(with_stage(events(rows)), ORDER).funnel()
+    assert_table(got, _funnel_case_table(expected), FUNNEL)
 
 
 def test_funnel_from_a_stage_column_in_list_order() -> None:
+    """Events that already carry their stage (no touchpoint mapping): the stage order is the list's."""
     frame = events([("a", "10:00", "x"), ("a", "11:00", "y"), ("b", "09:00", "y")], stage=["one", "two", "two"])
     got = analytics.funnel(frame, stages=["one", "two"])
     assert_table(got, [["one", 1, NA, 1.0, NA, NA, 1, 0], ["two", 1, 1.0, 1.0, 1.0, 1.0, 1, NA]], FUNNEL)
 
 
 def test_funnel_by_segment_keeps_empty_and_missing_segments() -> None:
+    """A segment where nobody reached stage 1, and events without a segment, still get every stage."""
     rows = [("a", "10:00", "visit"), ("a", "11:00", "cart"), ("b", "10:00", "visit"),
             ("c", "10:00", "order"), ("d", "12:00", "cart")]
     frame = events(rows, segment=["x", "x", "x", "y", None])
@@ -244,6 +192,7 @@ def test_funnel_by_segment_keeps_empty_and_missing_segments() -> None:
 
 
 def test_funnel_needs_a_stage_order() -> None:
+    """A stage column without an order, or a stage order without stages, is a clear error."""
     frame = events([("a", "10:00", "visit")], stage=["aware"])
     with pytest.raises(JmapkitError, match="stage order"):
         analytics.funnel(frame)
@@ -252,52 +201,9 @@ def test_funnel_needs_a_stage_order() -> None:
 
 
 def test_funnel_of_no_events_has_every_stage_at_zero() -> None:
+    """No event of the journey at all (only a newsletter): every stage at 0, conversions undefined."""
     got = analytics.funnel(events([("a", "10:00", "newsletter")]), stages=STAGES)
     assert_table(got, [[s, 0, NA, NA, NA, NA, 0, 0 if s != "buy" else NA] for s in ORDER], FUNNEL)
-
-
-# --- funnel, paths, transitions, touchpoints: random logs against the reference ---------------------
-
-
-def random_log(seed: int, customers: int = 40) -> pd.DataFrame:
-    """Small logs on a coarse clock (many exact ties), every stage skippable, some unknown touchpoints."""
-    rng = np.random.default_rng(seed)
-    names = np.array(["visit", "cart", "order", "visit", "cart", "newsletter"])
-    n = int(customers * 4)
-    frame = pd.DataFrame({
-        "customer_id": [f"C{c:04d}" for c in rng.integers(0, customers, n)],
-        "timestamp": pd.Timestamp("2026-03-01") + pd.to_timedelta(rng.integers(0, 12, n) * 30, unit="min"),
-        "touchpoint": names[rng.integers(0, len(names), n)],
-        "segment": np.array(["family", "office", None], dtype=object)[rng.integers(0, 3, n)],
-    })
-    return frame
-
-
-SEEDS = range(8)
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_funnel_matches_reference_on_random_logs(seed: int) -> None:
-    frame = random_log(seed)
-    reference = Reference(with_stage(frame), ORDER)
-    assert_table(analytics.funnel(frame, stages=STAGES), reference.funnel())
-    assert_table(analytics.funnel(frame, stages=STAGES, by="segment"), reference.funnel(by="segment"))
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_paths_transitions_touchpoints_match_reference_on_random_logs(seed: int) -> None:
-    frame = random_log(seed)
-    reference = Reference(with_stage(frame), ORDER)
-    assert_table(analytics.paths(frame, top=7, stages=STAGES), reference.paths(top=7))
-    assert_table(analytics.transitions(frame, stages=STAGES), reference.transitions())
-    assert_table(analytics.touchpoints(frame, stages=STAGES), reference.touchpoints(STAGES))
-
-
-def test_paths_without_stages_break_ties_by_touchpoint_name() -> None:
-    frame = random_log(99)
-    reference = Reference(frame.assign(stage=None), ORDER)  # no stage known: every rank equal
-    assert_table(analytics.paths(frame, top=50), reference.paths(top=50))
-    assert_table(analytics.transitions(frame), reference.transitions())
 
 
 # --- paths, transitions, touchpoints: hand-computed --------------------------------------------------
@@ -313,36 +219,44 @@ PATH_ROWS = [
 
 
 def test_paths_hand_computed() -> None:
+    """Repeats collapse, paths rank by customers then text, a same-time tie follows the stage order, top cuts."""
     got = analytics.paths(events(PATH_ROWS), top=10, stages=STAGES)
     assert_table(got, [["visit → cart", 2, 2, 0.5], ["order", 1, 1, 0.25],
-                       ["visit → cart → order", 3, 1, 0.25]], ["path", "steps", "customers", "share"])
+                       ["visit → cart → order", 3, 1, 0.25]], PATH_COLUMNS)
     top1 = analytics.paths(events(PATH_ROWS), top=1, stages=STAGES)
     assert top1["path"].tolist() == ["visit → cart"]
 
 
-def test_paths_tie_without_stages_follows_touchpoint_names() -> None:
+def test_paths_and_transitions_tie_without_stages_follows_touchpoint_names() -> None:
+    """With no stage order known, same-time events are ordered by touchpoint name (c: cart before visit)."""
     # c's visit comes before cart in the file, but with no stage order known the names decide.
     got = analytics.paths(events(PATH_ROWS), top=10)
     assert_table(got, [["cart → visit → cart", 3, 1, 0.25], ["order", 1, 1, 0.25],
-                       ["visit → cart", 2, 1, 0.25], ["visit → cart → order", 3, 1, 0.25]],
-                 ["path", "steps", "customers", "share"])
+                       ["visit → cart", 2, 1, 0.25], ["visit → cart → order", 3, 1, 0.25]], PATH_COLUMNS)
+    # a visit→cart→order, b visit→cart, c cart→visit→cart: visit→cart 3 (a, b, c); cart leads to order once
+    # and to visit once, so each is half of cart's transitions.
+    got = analytics.transitions(events(PATH_ROWS))
+    assert_table(got, [["visit", "cart", 3, 3, 1.0], ["cart", "order", 1, 1, 0.5], ["cart", "visit", 1, 1, 0.5]],
+                 TRANSITION_COLUMNS)
 
 
 def test_transitions_hand_computed() -> None:
+    """The directly-follows graph of collapsed sequences, same-time ties in stage order."""
     got = analytics.transitions(events(PATH_ROWS), stages=STAGES)
-    assert_table(got, [["visit", "cart", 3, 3, 1.0], ["cart", "order", 1, 1, 1.0]],
-                 ["source", "target", "count", "customers", "share_of_source"])
+    assert_table(got, [["visit", "cart", 3, 3, 1.0], ["cart", "order", 1, 1, 1.0]], TRANSITION_COLUMNS)
 
 
 def test_transitions_count_repeated_pairs_once_per_occurrence() -> None:
+    """A customer going back and forth: every occurrence counts, the customer once."""
     rows = [("a", "09:00", "visit"), ("a", "10:00", "cart"), ("a", "11:00", "visit"), ("a", "12:00", "cart"),
             ("b", "09:00", "visit"), ("b", "10:00", "order")]
     got = analytics.transitions(events(rows), stages=STAGES)
     assert_table(got, [["visit", "cart", 2, 1, 2 / 3], ["cart", "visit", 1, 1, 1.0], ["visit", "order", 1, 1, 1 / 3]],
-                 ["source", "target", "count", "customers", "share_of_source"])
+                 TRANSITION_COLUMNS)
 
 
 def test_touchpoints_hand_computed() -> None:
+    """Events, customers, reach and drop-off (share whose last touchpoint it is) per touchpoint."""
     got = analytics.touchpoints(events(PATH_ROWS), stages=STAGES)
     # last touchpoint: a order, b cart, c cart, d order
     assert_table(got, [["cart", "consider", 4, 3, 0.75, 2 / 3], ["visit", "aware", 4, 3, 0.75, 0.0],
@@ -351,15 +265,49 @@ def test_touchpoints_hand_computed() -> None:
 
 
 def test_touchpoints_take_the_stage_from_the_data_when_no_mapping_is_given() -> None:
+    """Events that carry their stage and only a stage order: each touchpoint's stage comes from the data."""
     frame = with_stage(events(PATH_ROWS))
     got = analytics.touchpoints(frame, stages=ORDER)
     assert got.set_index("touchpoint")["stage"].to_dict() == {"cart": "consider", "visit": "aware", "order": "buy"}
+
+
+# --- funnel, paths, transitions, touchpoints: random logs against the reference ---------------------
+
+SEEDS = range(8)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_funnel_matches_reference_on_random_logs(seed: int) -> None:
+    """Messy logs (ties, skips, early events, late entrants, unknown touchpoints), whole and by segment."""
+    frame = random_log(seed)
+    reference = Reference(with_stage(frame), ORDER)
+    assert_table(analytics.funnel(frame, stages=STAGES), reference.funnel())
+    assert_table(analytics.funnel(frame, stages=STAGES, by="segment"), reference.funnel(by="segment"))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_paths_transitions_touchpoints_match_reference_on_random_logs(seed: int) -> None:
+    """The same messy logs: paths (cut at top 7), transitions and touchpoints, ties in stage order."""
+    frame = random_log(seed)
+    reference = Reference(with_stage(frame), ORDER)
+    assert_table(analytics.paths(frame, top=7, stages=STAGES), reference.paths(top=7))
+    assert_table(analytics.transitions(frame, stages=STAGES), reference.transitions())
+    assert_table(analytics.touchpoints(frame, stages=STAGES), reference.touchpoints(STAGES))
+
+
+def test_paths_without_stages_break_ties_by_touchpoint_name() -> None:
+    """A messy log with no stage order at all: every same-time tie is broken by touchpoint name."""
+    frame = random_log(99)
+    reference = Reference(frame.assign(stage=None), ORDER)  # no stage known: every rank equal
+    assert_table(analytics.paths(frame, top=50), reference.paths(top=50))
+    assert_table(analytics.transitions(frame), reference.transitions())
 
 
 # --- map_events and stage conflicts ------------------------------------------------------------------
 
 
 def raw_events() -> pd.DataFrame:
+    """Raw app events: page views, a checkout, and push/SMS events step 3 did not map."""
     return pd.DataFrame({
         "customer_id": ["a", "a", "b", "b", "b", "c", "c"],
         "timestamp": pd.to_datetime(["2026-03-01 10:00"] * 7),
@@ -368,6 +316,7 @@ def raw_events() -> pd.DataFrame:
 
 
 def test_map_events_fills_touchpoints_and_stages_and_lists_the_unmapped() -> None:
+    """Raw event names become touchpoints and stages; unmapped names are listed by events, then name."""
     mapped, unmapped = analytics.map_events(raw_events(), {"page_view": "visit", "checkout": "order"}, STAGES)
     assert_table(unmapped, [["push_open", 3, 2], ["sms_click", 1, 1]], ["event", "events", "customers"])
     rows = mapped.select("customer_id", "event", "touchpoint", "stage").to_pyarrow().to_pylist()
@@ -376,6 +325,7 @@ def test_map_events_fills_touchpoints_and_stages_and_lists_the_unmapped() -> Non
 
 
 def test_map_events_without_stages_adds_no_stage_and_empty_unmapped_has_columns() -> None:
+    """Every event mapped and no stages given: no stage column, an empty unmapped table with its columns."""
     mapped, unmapped = analytics.map_events(
         raw_events(), {"page_view": "visit", "checkout": "order", "push_open": "cart", "sms_click": "cart"})
     assert "stage" not in mapped.columns
@@ -384,11 +334,13 @@ def test_map_events_without_stages_adds_no_stage_and_empty_unmapped_has_columns(
 
 
 def test_map_events_needs_an_event_column() -> None:
+    """Events without raw names cannot be mapped: a clear error."""
     with pytest.raises(JmapkitError, match="'event' column"):
         analytics.map_events(events([("a", "10:00", "visit")]), {"x": "visit"})
 
 
 def test_stage_conflicts_between_the_data_and_the_mapping_are_reported() -> None:
+    """The data says a cart is 'buy', step 3 says 'consider': listed, warned on every call, the data wins."""
     frame = events([("a", "10:00", "visit"), ("a", "11:00", "cart"), ("b", "11:00", "cart"), ("b", "12:00", "order")],
                    stage=["aware", "buy", "buy", "buy"])
     conflicts = behaviour.stage_conflicts(frame, STAGES)
@@ -403,6 +355,7 @@ def test_stage_conflicts_between_the_data_and_the_mapping_are_reported() -> None
 
 
 def test_map_events_output_is_checked_for_conflicts_once() -> None:
+    """map_events warns about a conflict once; the funnel on its output does not warn again."""
     raw = raw_events().assign(stage=["aware", "consider", None, None, None, None, None])
     said = r"order \('consider' in the data, 'buy' in the mapping, 1 event\)"
     with pytest.warns(behaviour.StageConflictWarning, match=said):
@@ -433,6 +386,7 @@ def purchases(cdnow_journey: pd.DataFrame) -> pd.DataFrame:  # noqa: F811
 
 
 def test_cdnow_is_the_real_file(cdnow: pd.DataFrame) -> None:  # noqa: F811
+    """The purchases are CDNOW's as published: 69,659 lines, 23,570 customers, Jan 1997 – Jun 1998."""
     assert len(cdnow) == CDNOW_ROWS and cdnow["customer_id"].nunique() == CDNOW_CUSTOMERS
     assert cdnow["date"].min() == pd.Timestamp("1997-01-01") and cdnow["date"].max() == pd.Timestamp("1998-06-30")
 
@@ -455,6 +409,7 @@ def _expected_cdnow_funnel(p: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.mark.slow
 def test_cdnow_funnel(cdnow_journey: pd.DataFrame, purchases: pd.DataFrame) -> None:  # noqa: F811
+    """Real purchases (same-day lines are tied events): the funnel from the stage column and by segment."""
     expected = _expected_cdnow_funnel(purchases)
     assert_table(analytics.funnel(cdnow_journey, stages=["first", "repeat", "loyal"]), expected)
     by = analytics.funnel(cdnow_journey, stages=CDNOW_STAGES, by="segment")
@@ -465,6 +420,7 @@ def test_cdnow_funnel(cdnow_journey: pd.DataFrame, purchases: pd.DataFrame) -> N
 
 @pytest.mark.slow
 def test_cdnow_touchpoints(cdnow_journey: pd.DataFrame, purchases: pd.DataFrame) -> None:  # noqa: F811
+    """Real purchases: events, reach and drop-off of the 1st, 2nd and 3rd+ purchase."""
     lines, everyone = purchases["lines"], len(purchases)
     counts = cdnow_journey["touchpoint"].value_counts()
     expected = pd.DataFrame({
@@ -481,6 +437,7 @@ def test_cdnow_touchpoints(cdnow_journey: pd.DataFrame, purchases: pd.DataFrame)
 
 @pytest.mark.slow
 def test_cdnow_paths_and_transitions(cdnow_journey: pd.DataFrame, purchases: pd.DataFrame) -> None:  # noqa: F811
+    """Real purchases: three paths (one, two, three or more purchases) and the two transitions."""
     lines, everyone = purchases["lines"], len(purchases)
     n1, n2, n3 = (lines == 1).sum(), (lines == 2).sum(), (lines >= 3).sum()
     expected = pd.DataFrame({
@@ -493,4 +450,4 @@ def test_cdnow_paths_and_transitions(cdnow_journey: pd.DataFrame, purchases: pd.
     assert_table(analytics.transitions(cdnow_journey, stages=CDNOW_STAGES), [
         ["first_purchase", "repeat_purchase", n2 + n3, n2 + n3, 1.0],
         ["repeat_purchase", "loyal_purchase", n3, n3, 1.0],
-    ], ["source", "target", "count", "customers", "share_of_source"])
+    ], TRANSITION_COLUMNS)
