@@ -204,11 +204,10 @@ def _read_csv(raw: _Raw, path: Path, kind: Kind, digest: str, codec: str, delimi
         source_view, blank_first, blank_total = _csv_source(raw, path, digest, codec, delimiter)
         select, rows, dropped = _validate(raw, source_view, kind, str(path), decimal, timestamp_format,
                                           blank_first, blank_total)
-        note = {"rows": rows, "dropped": [{"reason": p.reason, "rows": list(p.rows), "count": p.count}
-                                          for p in dropped]}
+        note = {"rows": rows, "dropped": _dropped_note(dropped)}
         _write_cache(raw, select, typed_parquet, typed_note, note)
     note = json.loads(typed_note.read_text(encoding="utf-8"))
-    dropped = [Problem(None, d["reason"], tuple(d["rows"]), count=d["count"]) for d in note["dropped"]]
+    dropped = _dropped_from_note(note["dropped"])
     return typed_parquet, note["rows"], dropped
 
 
@@ -496,13 +495,12 @@ def _checked_parquet(raw: _Raw, source: str, kind: Kind, path: Path, digest: str
     note = _cache_dir() / f"{digest}-{hashlib.sha256(options.encode()).hexdigest()[:16]}-checked.json"
     try:
         saved = json.loads(note.read_text(encoding="utf-8"))
-        dropped = [Problem(None, d["reason"], tuple(d["rows"]), count=d["count"]) for d in saved["dropped"]]
+        dropped = _dropped_from_note(saved["dropped"])
         return saved["select"].replace(_SOURCE, source), saved["rows"], dropped
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not checked yet (or an unreadable note): check now
     select, rows, dropped = _validate(raw, source, kind, str(path), decimal, timestamp_format, [], 0)
-    saved = {"select": select.replace(source, _SOURCE), "rows": rows,
-             "dropped": [{"reason": p.reason, "rows": list(p.rows), "count": p.count} for p in dropped]}
+    saved = {"select": select.replace(source, _SOURCE), "rows": rows, "dropped": _dropped_note(dropped)}
     partial = note.with_name(f"{note.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
     try:
         partial.write_text(json.dumps(saved), encoding="utf-8")
@@ -513,6 +511,15 @@ def _checked_parquet(raw: _Raw, source: str, kind: Kind, path: Path, digest: str
 
 
 _SOURCE = "@@jmapkit-source@@"  # stands for the per-connection view name in a remembered SELECT
+
+
+def _dropped_note(dropped: list[Problem]) -> list[dict[str, Any]]:
+    """The dropped-row problems as a cache note holds them (JSON)."""
+    return [{"reason": p.reason, "rows": list(p.rows), "count": p.count} for p in dropped]
+
+
+def _dropped_from_note(items: list[dict[str, Any]]) -> list[Problem]:
+    return [Problem(None, d["reason"], tuple(d["rows"]), count=d["count"]) for d in items]
 
 
 def _excel_source(raw: _Raw, path: Path, digest: str, sheet: str | int | None) -> tuple[str, list[int]]:
@@ -677,11 +684,10 @@ def _validate(raw: _Raw, source: str, kind: Kind, where: str, decimal: str | Non
             exprs[col] = _number_expr(col, types[col], decimals.get(col, "."), checks, required=col in spec.required)
         elif col == "question":
             exprs[col] = f"lower({text(col)})"
-        elif _is_text(types[col]):
-            padded.append(col)
-            exprs[col] = text(col)
         else:
-            exprs[col] = f"CAST({_ident(col)} AS VARCHAR)"
+            if _is_text(types[col]):
+                padded.append(col)
+            exprs[col] = text(col)
     for col in (*spec.ids, *spec.texts, *(c for c in ("question",) if c in types)):
         checks.append(_Check(col, "empty value", empty(col), "a non-empty value"))
     present = [c for c in spec.one_of if c in types]

@@ -97,7 +97,6 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
     their events again, stage by stage.
     """
     import ibis
-    import pandas as pd
 
     t, order = _staged(t, stages)
     keys = ["customer_id", *([by] if by else [])]
@@ -176,8 +175,6 @@ def _funnel_table(frame: pd.DataFrame, entered: pd.DataFrame, by: str | None, or
         groups_seen = sorted(set(result[by]) | set(entered[by]))
         full = pd.MultiIndex.from_product([groups_seen, order], names=[by, "stage"])
         result = result.set_index([by, "stage"]).reindex(full).reset_index()
-    elif result.empty:
-        result = pd.DataFrame({"stage": order, "reached": 0})
     result["reached"] = result["reached"].fillna(0).astype("int64")
     result = result.merge(entered, on=[*groups, "stage"], how="left")
     result["entered_here"] = result["entered_here"].fillna(0).astype("int64")
@@ -191,8 +188,6 @@ def _funnel_table(frame: pd.DataFrame, entered: pd.DataFrame, by: str | None, or
     result["conversion_from_first"] = (result["reached"] / first).where(first > 0)
     result["dropped"] = (result["reached"] - following).astype("Int64")
     for col in ("median_hours", "p90_hours"):
-        if col not in result.columns:
-            result[col] = float("nan")
         result[col] = pd.to_numeric(result[col], errors="coerce").astype("float64")
     return result[[*groups, *FUNNEL_COLUMNS]]
 
@@ -367,7 +362,7 @@ def _last_touchpoints(t: ir.Table, stages: Stages = None) -> ir.Table:
 def _ranked(t: ir.Table, stages: Stages = None) -> tuple[ir.Table, bool]:
     """`t` with `__jm_rank`, the stage's place in the order for ties (last if unknown), if stages are known."""
     order = {s: i for i, s in enumerate(_order(stages))}
-    ranked = order and "stage" in t.columns
+    ranked = bool(order) and "stage" in t.columns
     if ranked:
         t = _joined(t, "stage", order, "__jm_rank", value_type="int64")
     if isinstance(stages, Mapping):  # the data's stage first, as in the funnel
@@ -378,7 +373,7 @@ def _ranked(t: ir.Table, stages: Stages = None) -> tuple[ir.Table, bool]:
         ranked = True
     if ranked:
         t = t.mutate(__jm_rank=t.__jm_rank.fill_null(len(order)))
-    return t, bool(ranked)
+    return t, ranked
 
 
 def _collapsed(t: ir.Table, stages: Stages = None) -> ir.Table:
