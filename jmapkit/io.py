@@ -484,6 +484,31 @@ def _parquet_source(raw: _Raw, path: Path, digest: str) -> str:
                                    f"FROM {relation}")
 
 
+def _never_empty(raw: _Raw, path: Path) -> frozenset[str]:
+    """Columns whose Parquet statistics show no NULL and, for text, no empty or space-led value (canonical names).
+
+    Every row group must carry the statistics. The smallest text value starting with a byte above the
+    space rules out '' and ' ...' in the whole column: both sort below it. (A writer may shorten its
+    min statistic to a prefix, which keeps that first byte.) Trailing spaces are still probed.
+    """
+    try:
+        stats = raw.rows(
+            "SELECT path_in_schema, bool_and(stats_null_count IS NOT NULL), sum(stats_null_count), "
+            "bool_and(stats_min_value IS NOT NULL), min(stats_min_value), any_value(type) "
+            f"FROM parquet_metadata({_quote(str(path))}) GROUP BY path_in_schema")
+    except Exception:
+        return frozenset()  # no statistics to read: every value is checked
+    top_level = {name for name, _ in raw.columns(f"read_parquet({_quote(str(path))})")}
+    known = set()
+    for name, counted, nulls, has_min, smallest, physical in stats:
+        if name not in top_level or not counted or nulls != 0:
+            continue
+        if physical == "BYTE_ARRAY" and not (has_min and smallest and smallest[0] > " "):
+            continue
+        known.add(_canonical_name(name))
+    return frozenset(known)
+
+
 def _checked_parquet(raw: _Raw, source: str, kind: Kind, path: Path, digest: str, decimal: str | None,
                      timestamp_format: str | None) -> tuple[str, int, list[Problem]]:
     """`_validate` for a Parquet file, remembered by the file's content: checking it is a full scan.
@@ -499,7 +524,8 @@ def _checked_parquet(raw: _Raw, source: str, kind: Kind, path: Path, digest: str
         return saved["select"].replace(_SOURCE, source), saved["rows"], dropped
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not checked yet (or an unreadable note): check now
-    select, rows, dropped = _validate(raw, source, kind, str(path), decimal, timestamp_format, [], 0)
+    select, rows, dropped = _validate(raw, source, kind, str(path), decimal, timestamp_format, [], 0,
+                                      never_empty=_never_empty(raw, path))
     saved = {"select": select.replace(source, _SOURCE), "rows": rows, "dropped": _dropped_note(dropped)}
     partial = note.with_name(f"{note.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
     try:
@@ -645,8 +671,13 @@ class _Check:
 
 
 def _validate(raw: _Raw, source: str, kind: Kind, where: str, decimal: str | None, timestamp_format: str | None,
-              blank_first: list[int], blank_total: int) -> tuple[str, int, list[Problem]]:
-    """The SELECT giving canonical typed columns, its row count, and the blank rows dropped."""
+              blank_first: list[int], blank_total: int, *,
+              never_empty: frozenset[str] = frozenset()) -> tuple[str, int, list[Problem]]:
+    """The SELECT giving canonical typed columns, its row count, and the blank rows dropped.
+
+    `never_empty`: columns known (from a Parquet file's statistics) to hold no missing, empty or
+    space-led value; their emptiness is not checked row by row.
+    """
     spec = SPECS[kind]
     types = dict(raw.columns(source))
     columns = [c for c in types if c != "_row"]
@@ -667,21 +698,23 @@ def _validate(raw: _Raw, source: str, kind: Kind, where: str, decimal: str | Non
         return _text(c, types[c])
 
     def empty(c: str) -> str:
-        return _empty(c, types[c])
+        return "FALSE" if c in never_empty else _empty(c, types[c])
 
-    blank = " AND ".join(empty(c) for c in columns)
+    # A row is blank when every value is empty: never, if one column is never empty.
+    blank = "FALSE" if never_empty & set(columns) else " AND ".join(empty(c) for c in columns)
     checks: list[_Check] = []
     exprs: dict[str, str] = {}
     numbers = [c for c in spec.numbers if c in types and not _numeric(types[c])]
-    base_all = f"(SELECT * FROM {source} WHERE NOT ({blank}))"
+    base_all = f"(SELECT * FROM {source} WHERE NOT ({blank}))" if blank != "FALSE" else source
     decimals = _decimal_marks(raw, base_all, numbers) if decimal is None else dict.fromkeys(numbers, decimal)
     padded: list[str] = []  # text columns passed through unless they hold padded or empty values
     for col in columns:
         if col == "timestamp":
             exprs[col] = _timestamp_expr(raw, base_all, types[col], timestamp_format, checks,
-                                         required=col in spec.required)
+                                         required=col in spec.required, empty=empty(col))
         elif col in spec.numbers:
-            exprs[col] = _number_expr(col, types[col], decimals.get(col, "."), checks, required=col in spec.required)
+            exprs[col] = _number_expr(col, types[col], decimals.get(col, "."), checks, required=col in spec.required,
+                                      empty=empty(col))
         elif col == "question":
             exprs[col] = f"lower({text(col)})"
         else:
@@ -696,7 +729,8 @@ def _validate(raw: _Raw, source: str, kind: Kind, where: str, decimal: str | Non
                              "empty value" if len(present) == 1 else f"both {' and '.join(present)} are empty",
                              " AND ".join(empty(c) for c in present),
                              f"a {' or '.join(present)} name"))
-    probes = [f"{_ident(c)} = '' OR {_ident(c)} LIKE ' %' OR {_ident(c)} LIKE '% '" for c in padded]
+    probes = [f"{_ident(c)} LIKE '% '" if c in never_empty else f"{_ident(c)} = '' OR {_ident(c)} LIKE ' %' OR "
+              f"{_ident(c)} LIKE '% '" for c in padded]
     problems, rows, blank_rows, blank_count, unpadded = _run_checks(raw, source, blank, checks, probes)
     if problems:
         ambiguous = any(p.reason.startswith("day-first or month-first") for p in problems)
@@ -721,6 +755,9 @@ def _run_checks(raw: _Raw, source: str, blank: str, checks: list[_Check],
     """
     parts = [f"count(*) FILTER (WHERE NOT ({blank}))",
              f"count(*) FILTER (WHERE {blank})", f"min(_row, {ROWS_SHOWN}) FILTER (WHERE {blank})"]
+    if blank == "FALSE":  # no blank rows: do not read the row numbers for them
+        parts = ["count(*)", "0", "NULL"]
+    checks = [c for c in checks if c.condition != "FALSE"]  # known to hold on every row
     for c in checks:
         cond = f"NOT ({blank}) AND ({c.condition})"
         parts += [f"count(*) FILTER (WHERE {cond})", f"min(_row, {ROWS_SHOWN}) FILTER (WHERE {cond})",
@@ -748,7 +785,7 @@ def _decimal_marks(raw: _Raw, base: str, columns: list[str]) -> dict[str, str]:
     return {col: "," if counts[2 * i] > 0 and counts[2 * i + 1] == 0 else "." for i, col in enumerate(columns)}
 
 
-def _number_expr(col: str, col_type: str, decimal: str, checks: list[_Check], *, required: bool) -> str:
+def _number_expr(col: str, col_type: str, decimal: str, checks: list[_Check], *, required: bool, empty: str) -> str:
     text = _text(col, col_type)
     if _numeric(col_type):
         expr = f"CAST({_ident(col)} AS DOUBLE)"
@@ -758,16 +795,16 @@ def _number_expr(col: str, col_type: str, decimal: str, checks: list[_Check], *,
         checks.append(_Check(col, "not a number", f"{text} IS NOT NULL AND {expr} IS NULL",
                              f"numbers with '{decimal}' as the decimal mark", value=text))
     if required:
-        checks.append(_Check(col, "empty value", _empty(col, col_type), "a number"))
+        checks.append(_Check(col, "empty value", empty, "a number"))
     return expr
 
 
 def _timestamp_expr(raw: _Raw, base: str, col_type: str, fmt: str | None, checks: list[_Check], *,
-                    required: bool) -> str:
+                    required: bool, empty: str) -> str:
     col = "timestamp"
     ident, text = _ident(col), _text(col, col_type)
     if required:
-        checks.append(_Check(col, "empty value", _empty(col, col_type), "a timestamp"))
+        checks.append(_Check(col, "empty value", empty, "a timestamp"))
     upper = col_type.upper()
     if upper.startswith("TIMESTAMP WITH TIME ZONE"):
         return _utc(ident)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from jmapkit import io
+from jmapkit.analytics.backend import default_backend
 from jmapkit.errors import DataFileError, Problem, ValidationFailed
 
 
@@ -298,6 +299,38 @@ def test_clean_parquet_is_read_without_rewriting_its_columns(tmp_path: Path) -> 
                        tmp_path / "missing.parquet")
         io.read(tmp_path / "missing.parquet", "events")
     assert problems(exc) == {("timestamp", "empty value", (2,))}
+
+
+@pytest.mark.parametrize("statistics", [True, False], ids=["with-statistics", "without-statistics"])
+def test_parquet_statistics_only_skip_checks_they_prove(tmp_path: Path, statistics: bool) -> None:
+    """With or without column statistics, a Parquet file reads the same and fails the same.
+
+    Statistics prove "no NULL, no '' and nothing space-led" per column; a trailing space, a value
+    in a later row group and a tab-led value are still found row by row.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write(name: str, ids: list[str | None], stamps: list[datetime | None]) -> Path:
+        table = pa.table({"customer_id": ids, "timestamp": pa.array(stamps, pa.timestamp("us")),
+                          "touchpoint": ["menu"] * len(ids)})
+        pq.write_table(table, tmp_path / name, row_group_size=2, write_statistics=statistics)
+        return tmp_path / name
+
+    day = [datetime(2026, 1, d) for d in (1, 2, 3, 4)]
+    never = io._never_empty(io._Raw(default_backend()), write("clean.parquet", ["C1", "C2", "C3", "C4"], day))
+    assert never == ({"customer_id", "timestamp", "touchpoint"} if statistics else set())
+    padded = write("padded.parquet", ["C1", "C2", "C3 ", "C4"], day)
+    assert ("customer_id" in io._never_empty(io._Raw(default_backend()), padded)) is statistics
+    assert column(io.read(padded, "events"), "customer_id") == ["C1", "C2", "C3", "C4"]  # the trailing space found
+    tabbed = io.read(write("tab.parquet", ["C1", "C2", "C3", "\tC4"], day), "events")  # below ' ': checked by row
+    assert column(tabbed, "customer_id") == ["C1", "C2", "C3", "\tC4"]
+    with pytest.raises(ValidationFailed) as exc:  # '' in the second row group, a missing timestamp
+        io.read(write("empty.parquet", ["C1", "C2", "C3", ""], [*day[:3], None]), "events")
+    assert problems(exc) == {("customer_id", "empty value", (5,)), ("timestamp", "empty value", (5,))}
+    with pytest.raises(ValidationFailed) as exc:  # only spaces: '  ' sorts below every other value
+        io.read(write("spaces.parquet", ["C1", "  ", "C3", "C4"], day), "events")
+    assert problems(exc) == {("customer_id", "empty value", (3,))}
 
 
 def test_a_checked_parquet_file_is_not_scanned_again(tmp_path: Path, own_cache: Path,

@@ -18,6 +18,7 @@ stage mapping of step 3; where both are present and differ, the data wins and a
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
@@ -55,8 +56,13 @@ def map_events(
         .agg(events=missing.count(), customers=missing.customer_id.nunique())
         .order_by([_desc("events"), "event"])
     )
-    mapped = _joined(t.drop("touchpoint") if "touchpoint" in t.columns else t, "event", event_map, "touchpoint",
-                     keep=False)
+    t = t.drop("touchpoint") if "touchpoint" in t.columns else t
+    if stages is not None and "stage" not in t.columns:
+        # Touchpoint and stage in one join: every later scan of the mapped events probes one small table.
+        mapped = _lookup(t, "event", {"touchpoint": dict(event_map),
+                                      "stage": {e: stages.get(tp) for e, tp in event_map.items()}}, keep=False)
+        return _remember(mapped, tuple(stages.items())), unmapped.reset_index(drop=True)
+    mapped = _joined(t, "event", event_map, "touchpoint", keep=False)
     if stages is not None:
         mapped = _with_stage(mapped, stages)
     return mapped, unmapped.reset_index(drop=True)
@@ -102,34 +108,38 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
     keys = ["customer_id", *([by] if by else [])]
     if by:
         t = t.mutate(**{by: t[by].fill_null("")})
-    t = _joined(t.select(*keys, "timestamp", "stage"), "stage", {s: i for i, s in enumerate(order)}, "k", keep=False,
-                value_type="int64")
-    t = t.select(*keys, "timestamp", "k")
+    t = t.select(*keys, "timestamp", "stage")
+    # Each stage's first event per customer, filtered by the stage's name: no join to number the stages.
     firsts = [f"m{i}" for i in range(len(order))]
-    per = _materialized(t.group_by(keys).agg(**{m: t.timestamp.min(where=t.k == i) for i, m in enumerate(firsts)}),
-                        temp)
-    anchors, out_of_order = [per[firsts[0]]], ibis.literal(False)
-    for m in firsts[1:]:
-        previous, first = anchors[-1], per[m]
-        out_of_order = out_of_order | (previous.notnull() & first.notnull() & (first < previous))
-        anchors.append(ibis.ifelse(first >= previous, first, ibis.null(first.type())))
+    per = t.group_by(keys).agg(**{m: t.timestamp.min(where=t.stage == s) for s, m in zip(order, firsts, strict=True)})
+    reached_any = ibis.coalesce(*(per[m] for m in firsts)) if len(firsts) > 1 else per[firsts[0]]
+    per = _materialized(per.filter(reached_any.notnull()), temp)  # not customers with events of other stages only
+    # Up to a customer's first out-of-order stage their anchors are their first events, so: a customer is
+    # in order unless some stage's first event comes before the previous stage's, all stages up to it
+    # reached. An in-order customer's anchor in stage k is m_k where m_0 .. m_k all exist, else none.
+    reached, out_of_order, anchors = per[firsts[0]].notnull(), ibis.literal(False), [per[firsts[0]]]
+    for previous, m in itertools.pairwise(firsts):
+        reached = reached & per[m].notnull()
+        out_of_order = out_of_order | (reached & (per[m] < per[previous]))
+        anchors.append(ibis.ifelse(reached, per[m], ibis.null(per[m].type())))
     chained = per.mutate(out_of_order=out_of_order, **{f"a{i}": a for i, a in enumerate(anchors)})
     wide = chained.filter(~chained.out_of_order).select(*keys, *(f"a{i}" for i in range(len(order))))
     late = _materialized(chained.filter(chained.out_of_order).select(*keys, a0=chained[firsts[0]]), temp)
     if len(order) > 1 and fetch(late.agg(n=late.count()))["n"][0]:
-        wide = wide.union(_chain_slowly(t, late, keys, len(order), temp))
+        wide = wide.union(_chain_slowly(t, late, keys, order, temp))
     frame = fetch(_stage_metrics(wide, by, len(order)))
     entered = _entered(per, firsts, by, order)
     return _funnel_table(frame, entered, by, order)
 
 
-def _chain_slowly(t: ir.Table, late: ir.Table, keys: list[str], stages: int, temp: ExitStack) -> ir.Table:
+def _chain_slowly(t: ir.Table, late: ir.Table, keys: list[str], order: list[str], temp: ExitStack) -> ir.Table:
     """The anchors of `late` customers (keys, a0) stage by stage from their events: a0 .. a{stages-1}."""
-    events = _materialized(t.filter(t.k >= 1).semi_join(late, keys).select(*keys, "timestamp", "k"), temp)
+    events = _materialized(t.filter(t.stage.isin(order[1:])).semi_join(late, keys).select(*keys, "timestamp", "stage"),
+                           temp)
     level = late.select(*keys, anchor=late.a0)
     wide = late
-    for i in range(1, stages):
-        step = events.filter(events.k == i).select(*keys, "timestamp")
+    for i in range(1, len(order)):
+        step = events.filter(events.stage == order[i]).select(*keys, "timestamp")
         joined = step.join(level, keys).filter(lambda x: x.timestamp >= x.anchor)
         level = _materialized(joined.group_by(keys).agg(anchor=joined.timestamp.min()), temp)
         wide = wide.left_join(level.rename({f"a{i}": "anchor"}), keys).select(*keys, *(f"a{j}" for j in range(i + 1)))
@@ -137,13 +147,12 @@ def _chain_slowly(t: ir.Table, late: ir.Table, keys: list[str], stages: int, tem
 
 
 def _stage_metrics(wide: ir.Table, by: str | None, stages: int) -> ir.Table:
-    """One row (per group): reached_k for every stage, median_k and p90_k hours from the previous anchor."""
+    """One row (per group): reached_k for every stage, and [median, p90] hours from the previous anchor."""
     metrics: dict[str, Any] = {"reached_0": wide.a0.count()}
     for i in range(1, stages):
         hours = (wide[f"a{i}"].epoch_seconds().cast("float64")
                  - wide[f"a{i - 1}"].epoch_seconds().cast("float64")) / 3600
-        metrics |= {f"reached_{i}": wide[f"a{i}"].count(), f"median_{i}": hours.quantile(0.5),
-                    f"p90_{i}": hours.quantile(0.9)}
+        metrics |= {f"reached_{i}": wide[f"a{i}"].count(), f"hours_{i}": hours.quantile([0.5, 0.9])}
     return wide.group_by(by).agg(**metrics) if by else wide.agg(**metrics)
 
 
@@ -167,8 +176,9 @@ def _funnel_table(frame: pd.DataFrame, entered: pd.DataFrame, by: str | None, or
     rows = []
     for record in frame.to_dict("records"):
         for i, stage in enumerate(order):
+            median, p90 = _pair(record.get(f"hours_{i}"))
             rows.append({**{g: record[g] for g in groups}, "stage": stage, "reached": record[f"reached_{i}"],
-                         "median_hours": record.get(f"median_{i}"), "p90_hours": record.get(f"p90_{i}")})
+                         "median_hours": median, "p90_hours": p90})
     result = pd.DataFrame(rows, columns=[*groups, "stage", "reached", "median_hours", "p90_hours"])
     if by:
         # Every group gets every stage, with 0 where nobody reached it.
@@ -190,6 +200,13 @@ def _funnel_table(frame: pd.DataFrame, entered: pd.DataFrame, by: str | None, or
     for col in ("median_hours", "p90_hours"):
         result[col] = pd.to_numeric(result[col], errors="coerce").astype("float64")
     return result[[*groups, *FUNNEL_COLUMNS]]
+
+
+def _pair(quantiles: Any) -> tuple[Any, Any]:
+    """(median, p90) from a fetched [0.5, 0.9] quantile list; (None, None) where there was nothing to measure."""
+    if quantiles is None or len(quantiles) == 0:
+        return None, None
+    return quantiles[0], quantiles[1]
 
 
 def touchpoints(events: Any, stages: Stages = None) -> pd.DataFrame:
@@ -390,17 +407,24 @@ def _collapsed(t: ir.Table, stages: Stages = None) -> ir.Table:
 
 def _joined(t: ir.Table, column: str, mapping: Mapping[Any, Any], name: str, *, keep: bool = True,
             value_type: str = "string") -> ir.Table:
-    """`t` with `name` = mapping[t[column]]: NULL where the value is not a key (`keep`), else those rows dropped.
+    """`t` with `name` = mapping[t[column]]: NULL where the value is not a key (`keep`), else those rows dropped."""
+    return _lookup(t, column, {name: mapping}, keep=keep, value_type=value_type)
 
-    A join with the mapping as a small table, not CASE WHEN: DuckDB probes a hash table of a few keys
+
+def _lookup(t: ir.Table, column: str, mappings: Mapping[str, Mapping[Any, Any]], *, keep: bool = True,
+            value_type: str = "string") -> ir.Table:
+    """`t` with a column per entry of `mappings` (name → {key: value}, all with the same keys), looked up by `column`.
+
+    A join with the mappings as one small table, not CASE WHEN: DuckDB probes a hash table of a few keys
     about twice as fast as it tests a value against every branch, and it filters the scan with the keys.
     """
     import ibis
 
-    small = ibis.memtable({"__jm_key": list(mapping), name: list(mapping.values())},
-                          schema={"__jm_key": t[column].type(), name: value_type})
+    keys = list(next(iter(mappings.values())))
+    small = ibis.memtable({"__jm_key": keys, **{name: [m[k] for k in keys] for name, m in mappings.items()}},
+                          schema={"__jm_key": t[column].type(), **dict.fromkeys(mappings, value_type)})
     joined = (t.left_join if keep else t.join)(small, t[column] == small.__jm_key)
-    return joined.select(*t.columns, name)
+    return joined.select(*t.columns, *mappings)
 
 
 def _materialized(expr: ir.Table, temp: ExitStack) -> ir.Table:
