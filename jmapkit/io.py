@@ -105,7 +105,7 @@ def read(
 ) -> Loaded:
     """Read, validate and normalize one input file; raises ValidationFailed listing every problem."""
     from jmapkit.analytics.backend import default_backend
-    from jmapkit.store import sha256_file
+    from jmapkit.digest import sha256_file
 
     path = Path(source)
     if kind not in SPECS:

@@ -13,10 +13,11 @@ from typing import Any
 
 from jmapkit import __version__
 from jmapkit.diff import Change, as_records, compare
+from jmapkit.digest import sha256_file
 from jmapkit.errors import JmapkitError, RunFailed
 from jmapkit.model import STEPS
 from jmapkit.steps.behaviour import data_files
-from jmapkit.store import Workshop, atomic_write_text, sha256_file, utcnow
+from jmapkit.store import Workshop, atomic_write_text, utcnow
 
 PACKAGES = ("pandas", "ibis-framework", "duckdb", "papermill", "altair", "python-pptx", "ipywidgets", "pydantic")
 

@@ -5,7 +5,6 @@ Layout (DESIGN.md): workshop.json, notebooks/, data/, steps/, votes/, history/, 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -50,15 +49,6 @@ MIGRATIONS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Content hash of a file, so runs can say exactly which data they read."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def atomic_write_text(path: Path, text: str) -> None:

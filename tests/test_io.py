@@ -651,7 +651,7 @@ def test_second_read_on_the_same_connection_does_no_work(tmp_path: Path, monkeyp
     con = ibis.duckdb.connect()
     first = io.read(path, "events", con=con)
     validate = Spy(monkeypatch, "_validate")
-    monkeypatch.setattr("jmapkit.store.sha256_file", lambda p: pytest.fail("hashed the file again"))
+    monkeypatch.setattr("jmapkit.digest.sha256_file", lambda p: pytest.fail("hashed the file again"))
     first.warnings.append("changed by the caller")
     second = io.read(path, "events", con=con)
     assert validate.calls == 0
