@@ -216,21 +216,67 @@ def touchpoints(events: Any, stages: Stages = None) -> pd.DataFrame:
     several), else from the mapping, else "". `dropoff_after` is the share of its customers whose
     last touchpoint it is (ties ordered as in the module docstring).
     """
+    import pandas as pd
+
     t = as_table(events, "events")
     if isinstance(stages, Mapping):
         t = _with_stage(t, stages)
-    total = t.customer_id.nunique()
-    last = _last_touchpoints(t, stages)
-    ended = last.group_by("touchpoint").agg(ended=last.count())
-    per = t.group_by("touchpoint").agg(events=t.count(), customers=t.customer_id.nunique())
-    per = per.left_join(ended, "touchpoint").drop("touchpoint_right")
-    per = per.mutate(
-        share_of_customers=per.customers.cast("float64") / total.as_scalar().cast("float64"),
-        dropoff_after=per.ended.fill_null(0).cast("float64") / per.customers.cast("float64"),
-    )
-    frame = fetch(per.order_by([_desc("customers"), "touchpoint"]))
-    frame.insert(1, "stage", frame["touchpoint"].map(_touchpoint_stage(t, stages)).fillna(""))
-    return frame[["touchpoint", "stage", "events", "customers", "share_of_customers", "dropoff_after"]]
+    # Events per touchpoint (and stage): a scan into a few groups, which also names the touchpoints.
+    keys = ["touchpoint", *(["stage"] if "stage" in t.columns else [])]
+    counted = fetch(t.group_by(keys).agg(events=t.count()))
+    known = counted["touchpoint"].notna()
+    names = sorted(set(counted.loc[known, "touchpoint"]))
+    customers, ended, total = _reach(t, stages, names, missing=not known.all())
+    frame = counted.assign(touchpoint=counted["touchpoint"].astype(object).where(known, None))
+    frame = frame.groupby("touchpoint", dropna=False, sort=False, as_index=False)["events"].sum()
+    frame["customers"] = [customers[tp] for tp in frame["touchpoint"]]
+    frame["share_of_customers"] = frame["customers"] / total
+    frame["dropoff_after"] = [ended.get(tp, 0) / customers[tp] for tp in frame["touchpoint"]]
+    frame.insert(1, "stage", frame["touchpoint"].map(_touchpoint_stage(counted, stages)).fillna(""))
+    frame = frame.sort_values(["customers", "touchpoint"], ascending=[False, True], kind="stable", na_position="last")
+    frame["events"] = frame["events"].astype("int64")
+    frame["customers"] = frame["customers"].astype("int64")
+    columns = ["touchpoint", "stage", "events", "customers", "share_of_customers", "dropoff_after"]
+    return pd.DataFrame(frame[columns].reset_index(drop=True))
+
+
+SEEN_PER_PASS = 64  # touchpoints counted per scan of the events (one aggregate state per customer each)
+
+
+def _reach(t: ir.Table, stages: Stages, names: list[str], *, missing: bool
+           ) -> tuple[dict[Any, int], dict[str, int], int]:
+    """Customers per touchpoint, customers whose last touchpoint it is, and all customers.
+
+    One aggregate per customer: whether they had each touchpoint, and their latest event as the maximum
+    of (timestamp, has a touchpoint, stage order, touchpoint), so ties are ordered as `_collapsed`
+    orders them. No count(DISTINCT) per touchpoint and no window: at 100 M events those held every
+    (touchpoint, customer) pair. `missing`: also count customers with events without a touchpoint (key None).
+    """
+    import ibis
+
+    t, ranked = _ranked(t, stages)
+    rank = t.__jm_rank if ranked else ibis.literal(0, "int64")
+    latest = ibis.struct({"timestamp": t.timestamp, "known": t.touchpoint.notnull(), "rank": rank,
+                          "touchpoint": t.touchpoint})
+    tests = [(name, t.touchpoint == name) for name in names] + ([(None, t.touchpoint.isnull())] if missing else [])
+    customers: dict[Any, int] = {}
+    ended: dict[str, int] = {}
+    total = 0
+    for start in range(0, max(len(tests), 1), SEEN_PER_PASS):
+        chunk = tests[start:start + SEEN_PER_PASS]
+        first = start == 0
+        per = t.group_by("customer_id").agg(**{f"s{i}": test.any() for i, (_, test) in enumerate(chunk)},
+                                            **({"__jm_latest": latest.max()} if first else {}))
+        sums = {f"c{i}": per.count(where=per[f"s{i}"]) for i in range(len(chunk))}
+        if first:
+            last = per.__jm_latest.touchpoint
+            sums |= {"total": per.count(), **{f"e{i}": per.count(where=last == name) for i, name in enumerate(names)}}
+        row = fetch(per.agg(**sums)).iloc[0]
+        customers |= {name: int(row[f"c{i}"]) for i, (name, _) in enumerate(chunk)}
+        if first:
+            total = int(row["total"])
+            ended = {name: int(row[f"e{i}"]) for i, name in enumerate(names)}
+    return customers, ended, total
 
 
 def paths(events: Any, top: int = 10, *, stages: Stages = None) -> pd.DataFrame:
@@ -260,13 +306,9 @@ def transitions(events: Any, *, stages: Stages = None) -> pd.DataFrame:
     `count` counts every occurrence, `customers` the customers with it at least once, `share_of_source`
     is `count` over all transitions out of `source`. `stages` only orders same-timestamp events.
     """
-    import ibis
-
-    t = as_table(events, "events")
-    steps = _collapsed(t, stages)
-    window = ibis.window(group_by="customer_id", order_by="position")
-    pairs = steps.mutate(target=steps.touchpoint.lead().over(window)).filter(lambda x: x.target.notnull())
-    counted = pairs.group_by([pairs.touchpoint.name("source"), "target"]).agg(
+    steps = _collapsed(as_table(events, "events"), stages)
+    pairs = steps.filter(steps.previous.notnull())
+    counted = pairs.group_by([pairs.previous.name("source"), pairs.touchpoint.name("target")]).agg(
         count=pairs.count(), customers=pairs.customer_id.nunique()
     )
     frame = fetch(counted.order_by([_desc("count"), "source", "target"]))
@@ -333,47 +375,16 @@ def _remember(t: ir.Table, mapping: tuple[tuple[str, str], ...]) -> ir.Table:
     return t
 
 
-def _touchpoint_stage(t: ir.Table, stages: Stages) -> dict[str, str]:
-    """Each touchpoint's stage as the (staged) events carry it; the earliest in stage order if several."""
-    if "stage" not in t.columns:
+def _touchpoint_stage(counted: pd.DataFrame, stages: Stages) -> dict[str, str]:
+    """Each touchpoint's stage as the (staged) events carry it (`counted`: touchpoint, stage rows); the
+    earliest in stage order if several."""
+    if "stage" not in counted.columns:
         return {}
-    pairs = fetch(t.filter(t.stage.notnull()).select("touchpoint", "stage").distinct())
+    pairs = counted.loc[counted["stage"].notna() & counted["touchpoint"].notna(), ["touchpoint", "stage"]]
     rank = {s: i for i, s in enumerate(_order(stages))}
-    pairs["rank"] = pairs["stage"].map(rank).fillna(len(rank))
+    pairs = pairs.assign(rank=pairs["stage"].map(rank).fillna(len(rank)))
     pairs = pairs.sort_values(["touchpoint", "rank", "stage"], kind="stable").drop_duplicates("touchpoint")
     return dict(zip(pairs["touchpoint"], pairs["stage"], strict=True))
-
-
-def _ordered(t: ir.Table, stages: Stages = None) -> ir.Table:
-    """Each event's position in its customer's sequence (timestamp, stage order, touchpoint id)."""
-    import ibis
-
-    t, ranked = _ranked(t, stages)
-    keys = [t.timestamp, *([t.__jm_rank] if ranked else []), t.touchpoint]
-    window = ibis.window(group_by="customer_id", order_by=keys)
-    ordered = t.mutate(position=ibis.row_number().over(window))
-    if ranked:
-        ordered = ordered.drop("__jm_rank")
-    last = ibis.window(group_by="customer_id")
-    return ordered.mutate(last_position=ordered.position.max().over(last))
-
-
-def _last_touchpoints(t: ir.Table, stages: Stages = None) -> ir.Table:
-    """Each customer's last touchpoint (customer_id, touchpoint), ordered as `_ordered` orders them.
-
-    Aggregates and joins, no window over all events: those spill to disk, so 100 M events fit in
-    DuckDB's memory limit. Among events at the customer's last timestamp the latest in stage order,
-    then the last touchpoint id, is the maximum of a key "<rank as 4 digits><touchpoint>".
-    """
-    import ibis
-
-    t, ranked = _ranked(t, stages)
-    last = t.group_by("customer_id").agg(__jm_last=t.timestamp.max())
-    at_end = t.join(last, ["customer_id", t.timestamp == last.__jm_last])
-    rank = at_end.__jm_rank if ranked else ibis.literal(0, "int64")
-    key = rank.cast("string").lpad(4, "0") + at_end.touchpoint
-    ended = at_end.group_by("customer_id").agg(__jm_key=key.max())
-    return ended.select("customer_id", touchpoint=ended.__jm_key.substr(4))
 
 
 def _ranked(t: ir.Table, stages: Stages = None) -> tuple[ir.Table, bool]:
@@ -394,15 +405,21 @@ def _ranked(t: ir.Table, stages: Stages = None) -> tuple[ir.Table, bool]:
 
 
 def _collapsed(t: ir.Table, stages: Stages = None) -> ir.Table:
-    """Each customer's touchpoints in order, consecutive repeats removed."""
+    """Each customer's touchpoints in order, consecutive repeats removed: customer_id, touchpoint, position, previous.
+
+    Events are ordered by timestamp, stage order, touchpoint id. `previous` is the touchpoint before, in
+    the collapsed sequence too: an event kept is the first of a run, so the event before it ended the
+    previous run. One window over all events, for paths and transitions alike.
+    """
     import ibis
 
-    ordered = _ordered(t, stages).select("customer_id", "touchpoint", "position")
-    window = ibis.window(group_by="customer_id", order_by="position")
-    # The window value is a column first, then filtered on: PySpark cannot filter on a window expression.
-    ordered = ordered.mutate(previous=ordered.touchpoint.lag().over(window))
-    kept = ordered.filter(ordered.previous.isnull() | (ordered.previous != ordered.touchpoint))
-    return kept.select("customer_id", "touchpoint", "position")
+    t, ranked = _ranked(t, stages)
+    window = ibis.window(group_by="customer_id",
+                         order_by=[t.timestamp, *([t.__jm_rank] if ranked else []), t.touchpoint])
+    # The window values are columns first, then filtered on: PySpark cannot filter on a window expression.
+    ordered = t.select("customer_id", "touchpoint", position=ibis.row_number().over(window),
+                       previous=t.touchpoint.lag().over(window))
+    return ordered.filter(ordered.previous.isnull() | (ordered.previous != ordered.touchpoint))
 
 
 def _joined(t: ir.Table, column: str, mapping: Mapping[Any, Any], name: str, *, keep: bool = True,
