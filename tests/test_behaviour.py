@@ -295,6 +295,20 @@ def test_paths_transitions_touchpoints_match_reference_on_random_logs(seed: int)
     assert_table(analytics.touchpoints(frame, stages=STAGES), reference.touchpoints(STAGES))
 
 
+@pytest.mark.parametrize(("key_bits", "per_pass"), [(62, 64), (0, 2)], ids=["integer-key", "struct-key-2-per-pass"])
+def test_touchpoints_latest_event_key_either_way_matches_reference(key_bits: int, per_pass: int,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The latest event per customer as an integer key (the usual case) or a struct (events spread over
+    centuries), touchpoints counted all in one scan or two per scan: the same table, ties broken alike."""
+    from jmapkit.analytics import behaviour
+
+    monkeypatch.setattr(behaviour, "_KEY_BITS", key_bits)
+    monkeypatch.setattr(behaviour, "SEEN_PER_PASS", per_pass)
+    frame = random_log(3)
+    reference = Reference(with_stage(frame), ORDER)
+    assert_table(analytics.touchpoints(frame, stages=STAGES), reference.touchpoints(STAGES))
+
+
 def test_paths_without_stages_break_ties_by_touchpoint_name() -> None:
     """A messy log with no stage order at all: every same-time tie is broken by touchpoint name."""
     frame = random_log(99)

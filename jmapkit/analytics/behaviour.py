@@ -22,6 +22,7 @@ import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.analytics.backend import as_table, fetch
@@ -223,10 +224,11 @@ def touchpoints(events: Any, stages: Stages = None) -> pd.DataFrame:
         t = _with_stage(t, stages)
     # Events per touchpoint (and stage): a scan into a few groups, which also names the touchpoints.
     keys = ["touchpoint", *(["stage"] if "stage" in t.columns else [])]
-    counted = fetch(t.group_by(keys).agg(events=t.count()))
+    counted = fetch(t.group_by(keys).agg(events=t.count(), first=t.timestamp.min(), last=t.timestamp.max()))
     known = counted["touchpoint"].notna()
     names = sorted(set(counted.loc[known, "touchpoint"]))
-    customers, ended, total = _reach(t, stages, names, missing=not known.all())
+    span = (counted["first"].min(), counted["last"].max()) if len(counted) else None
+    customers, ended, total = _reach(t, stages, names, missing=not known.all(), span=span)
     frame = counted.assign(touchpoint=counted["touchpoint"].astype(object).where(known, None))
     frame = frame.groupby("touchpoint", dropna=False, sort=False, as_index=False)["events"].sum()
     frame["customers"] = [customers[tp] for tp in frame["touchpoint"]]
@@ -241,9 +243,10 @@ def touchpoints(events: Any, stages: Stages = None) -> pd.DataFrame:
 
 
 SEEN_PER_PASS = 64  # touchpoints counted per scan of the events (one aggregate state per customer each)
+_KEY_BITS = 62  # of a non-negative int64 key, one bit to spare
 
 
-def _reach(t: ir.Table, stages: Stages, names: list[str], *, missing: bool
+def _reach(t: ir.Table, stages: Stages, names: list[str], *, missing: bool, span: tuple[Any, Any] | None
            ) -> tuple[dict[Any, int], dict[str, int], int]:
     """Customers per touchpoint, customers whose last touchpoint it is, and all customers.
 
@@ -251,13 +254,9 @@ def _reach(t: ir.Table, stages: Stages, names: list[str], *, missing: bool
     of (timestamp, has a touchpoint, stage order, touchpoint), so ties are ordered as `_collapsed`
     orders them. No count(DISTINCT) per touchpoint and no window: at 100 M events those held every
     (touchpoint, customer) pair. `missing`: also count customers with events without a touchpoint (key None).
+    `span`: the events' first and last timestamp.
     """
-    import ibis
-
-    t, ranked = _ranked(t, stages)
-    rank = t.__jm_rank if ranked else ibis.literal(0, "int64")
-    latest = ibis.struct({"timestamp": t.timestamp, "known": t.touchpoint.notnull(), "rank": rank,
-                          "touchpoint": t.touchpoint})
+    t, latest, last_index = _latest_key(t, stages, names, span)
     tests = [(name, t.touchpoint == name) for name in names] + ([(None, t.touchpoint.isnull())] if missing else [])
     customers: dict[Any, int] = {}
     ended: dict[str, int] = {}
@@ -269,14 +268,46 @@ def _reach(t: ir.Table, stages: Stages, names: list[str], *, missing: bool
                                             **({"__jm_latest": latest.max()} if first else {}))
         sums = {f"c{i}": per.count(where=per[f"s{i}"]) for i in range(len(chunk))}
         if first:
-            last = per.__jm_latest.touchpoint
-            sums |= {"total": per.count(), **{f"e{i}": per.count(where=last == name) for i, name in enumerate(names)}}
+            last = last_index(per.__jm_latest)
+            sums |= {"total": per.count(), **{f"e{i}": per.count(where=last == i + 1) for i in range(len(names))}}
         row = fetch(per.agg(**sums)).iloc[0]
         customers |= {name: int(row[f"c{i}"]) for i, (name, _) in enumerate(chunk)}
         if first:
             total = int(row["total"])
             ended = {name: int(row[f"e{i}"]) for i, name in enumerate(names)}
     return customers, ended, total
+
+
+def _latest_key(t: ir.Table, stages: Stages, names: list[str], span: tuple[Any, Any] | None
+                ) -> tuple[ir.Table, ir.Value, Any]:
+    """A sortable key per event whose maximum is a customer's latest event, and how to read back its touchpoint.
+
+    The key orders (timestamp, has a touchpoint, stage order, touchpoint) and is an integer when it
+    fits in 63 bits (microseconds since the first event, shifted left past the tie-breakers), so the
+    per-customer maximum is a fixed-size aggregate state. A struct would do the same, but DuckDB keeps
+    a struct's maximum as a sort key outside its memory limit: 6.5 GB at 100 M events. The touchpoint
+    comes back as its place in `names` plus one (0: no touchpoint).
+    """
+    import ibis
+    import pandas as pd
+
+    t, ranked = _ranked(t, stages)
+    rank = t.__jm_rank if ranked else ibis.literal(0, "int64")
+    t = _joined(t, "touchpoint", {name: i + 1 for i, name in enumerate(names)}, "__jm_tp", value_type="int64")
+    index = t.__jm_tp.fill_null(0)
+    tp_bits = len(names).bit_length()
+    rank_bits = (len(_order(stages)) + 1).bit_length() if ranked else 0
+    low_bits = 1 + rank_bits + tp_bits
+    start, end = span if span is not None and not pd.isna(span[0]) else (None, None)
+    if start is None or (end - start) // timedelta(microseconds=1) < 2 ** (_KEY_BITS - low_bits):
+        key = ((index > 0).cast("int64") * 2 ** rank_bits + rank) * 2 ** tp_bits + index
+        if start is not None:
+            since = t.timestamp.delta(ibis.literal(start).cast(t.timestamp.type()), unit="microsecond")
+            key = since * 2 ** low_bits + key
+        return t, key, lambda latest: latest % 2 ** tp_bits
+    # Events spread over more than ~70 years (or thousands of touchpoints): the struct, memory or not.
+    key = ibis.struct({"timestamp": t.timestamp, "known": index > 0, "rank": rank, "index": index})
+    return t, key, lambda latest: latest["index"]
 
 
 def paths(events: Any, top: int = 10, *, stages: Stages = None) -> pd.DataFrame:
