@@ -309,6 +309,20 @@ def test_touchpoints_latest_event_key_either_way_matches_reference(key_bits: int
     assert_table(analytics.touchpoints(frame, stages=STAGES), reference.touchpoints(STAGES))
 
 
+@pytest.mark.parametrize("seed", SEEDS[:3])
+def test_paths_and_transitions_in_customer_parts_match_reference(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Split by customer into parts of ~40 events (as 100 M events are, into parts of 16 M): the same tables."""
+    from jmapkit.analytics import behaviour
+    from jmapkit.analytics.backend import as_table
+
+    frame = random_log(seed)
+    monkeypatch.setattr(behaviour, "WINDOW_ROWS", 40)
+    assert len(behaviour._customer_parts(as_table(frame, "events"))) == -(-len(frame) // 40) > 2
+    reference = Reference(with_stage(frame), ORDER)
+    assert_table(analytics.paths(frame, top=7, stages=STAGES), reference.paths(top=7))
+    assert_table(analytics.transitions(frame, stages=STAGES), reference.transitions())
+
+
 def test_paths_without_stages_break_ties_by_touchpoint_name() -> None:
     """A messy log with no stage order at all: every same-time tie is broken by touchpoint name."""
     frame = random_log(99)

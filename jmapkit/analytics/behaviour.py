@@ -316,19 +316,43 @@ def paths(events: Any, top: int = 10, *, stages: Stages = None) -> pd.DataFrame:
     `share` is of all customers; ties in customers are ranked by the path text. `stages` (the
     funnel's) only orders events at the same timestamp.
     """
-    t = as_table(events, "events")
-    steps = _collapsed(t, stages)
-    import ibis
+    with ExitStack() as temp:
+        return _paths(as_table(events, "events"), top, stages, temp)
 
-    # An ordered collect is not portable (PySpark has none): collect (position, touchpoint) pairs, sort them.
-    pairs = ibis.struct({"position": steps.position, "touchpoint": steps.touchpoint})
-    per_customer = steps.group_by("customer_id").agg(path=pairs.collect(), steps=steps.count())
-    per_customer = per_customer.mutate(path=per_customer.path.sort().map(lambda pair: pair.touchpoint))
-    total = per_customer.count()
-    counted = per_customer.group_by(["path", "steps"]).agg(customers=per_customer.count())
-    counted = counted.mutate(share=counted.customers.cast("float64") / total.as_scalar().cast("float64"))
-    frame = fetch(counted.mutate(path=counted.path.join(ARROW)).order_by([_desc("customers"), "path"]).limit(top))
-    return frame[["path", "steps", "customers", "share"]]
+
+def _paths(t: ir.Table, top: int, stages: Stages, temp: ExitStack) -> pd.DataFrame:
+    """Each customer's path as a list of small touchpoint numbers (1 + place in sorted names; 0 for none).
+
+    Numbers, not names: every customer's list is held at once (at 100 M events, names did not fit in
+    DuckDB's memory). The names come back only for the few paths shown.
+    """
+    import ibis
+    import pandas as pd
+
+    names = sorted(x for x in fetch(t.select("touchpoint").distinct())["touchpoint"] if pd.notna(x))
+    number = {n: i + 1 for i, n in enumerate(names)}
+    counts = []
+    for part in _customer_parts(t):  # a customer's path is all in one part
+        steps = _joined(_collapsed(part, stages), "touchpoint", number, "__jm_tp", value_type="int32")
+        # An ordered collect is not portable (PySpark has none): collect (position, touchpoint) pairs, sort them.
+        pairs = ibis.struct({"position": steps.position.cast("int32"), "touchpoint": steps.__jm_tp.fill_null(0)})
+        per_customer = steps.group_by("customer_id").agg(path=pairs.collect(), steps=steps.count())
+        per_customer = per_customer.mutate(path=per_customer.path.sort().map(lambda pair: pair.touchpoint))
+        counts.append(_materialized(per_customer.group_by(["path", "steps"]).agg(customers=per_customer.count()),
+                                    temp))
+    counted = counts[0]
+    if len(counts) > 1:
+        together = ibis.union(*counts)
+        counted = _materialized(together.group_by(["path", "steps"]).agg(customers=together.customers.sum()), temp)
+    total = int(fetch(counted.agg(n=counted.customers.sum()))["n"].fillna(0).iloc[0])
+    # The top rows by customers, with every path tied with the last of them: ties are ranked by text here.
+    first = fetch(counted.select("customers").order_by(_desc("customers")).limit(top))["customers"]
+    shown = counted.filter(counted.customers >= int(first.iloc[-1])) if len(first) == top and top else counted
+    frame = fetch(shown) if top else fetch(counted.limit(0))
+    frame["path"] = [ARROW.join(names[i - 1] for i in path if i) for path in frame["path"]]
+    frame["share"] = frame["customers"] / total if total else frame["customers"].astype("float64")
+    frame = frame.sort_values(["customers", "path"], ascending=[False, True], kind="stable").head(top)
+    return pd.DataFrame(frame[["path", "steps", "customers", "share"]].reset_index(drop=True))
 
 
 def transitions(events: Any, *, stages: Stages = None) -> pd.DataFrame:
@@ -337,12 +361,16 @@ def transitions(events: Any, *, stages: Stages = None) -> pd.DataFrame:
     `count` counts every occurrence, `customers` the customers with it at least once, `share_of_source`
     is `count` over all transitions out of `source`. `stages` only orders same-timestamp events.
     """
-    steps = _collapsed(as_table(events, "events"), stages)
-    pairs = steps.filter(steps.previous.notnull())
-    counted = pairs.group_by([pairs.previous.name("source"), pairs.touchpoint.name("target")]).agg(
-        count=pairs.count(), customers=pairs.customer_id.nunique()
-    )
-    frame = fetch(counted.order_by([_desc("count"), "source", "target"]))
+    import pandas as pd
+
+    frames = []
+    for part in _customer_parts(as_table(events, "events")):  # a customer's pairs are all in one part
+        steps = _collapsed(part, stages)
+        pairs = steps.filter(steps.previous.notnull())
+        frames.append(fetch(pairs.group_by([pairs.previous.name("source"), pairs.touchpoint.name("target")]).agg(
+            count=pairs.count(), customers=pairs.customer_id.nunique())))
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames).groupby(["source", "target"], as_index=False).sum()
+    frame = frame.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable")
     frame["share_of_source"] = frame["count"] / frame.groupby("source")["count"].transform("sum")
     return frame[["source", "target", "count", "customers", "share_of_source"]].reset_index(drop=True)
 
@@ -433,6 +461,27 @@ def _ranked(t: ir.Table, stages: Stages = None) -> tuple[ir.Table, bool]:
     if ranked:
         t = t.mutate(__jm_rank=t.__jm_rank.fill_null(len(order)))
     return t, ranked
+
+
+WINDOW_ROWS = 16_000_000  # events per window over customers' sequences on DuckDB; more are split by customer
+
+
+def _customer_parts(t: ir.Table) -> list[ir.Table]:
+    """`t` split by customer into parts of about WINDOW_ROWS events, for a window over each customer's events.
+
+    DuckDB's window over all events ran out of its memory limit at 100 M events, even allowed to
+    reorder. Every customer's events fall in one part (by a hash of the id), so results per customer are
+    exact and counts add up; each part costs a scan. Other backends get `t` whole.
+    """
+    con = t._find_backend(use_default=True)
+    if getattr(con, "name", "") != "duckdb":
+        return [t]
+    rows = int(fetch(t.agg(n=t.count()))["n"].iloc[0])
+    parts = -(-rows // WINDOW_ROWS)
+    if parts <= 1:
+        return [t]
+    bucket = (t.customer_id.hash() % parts + parts) % parts  # ibis reads DuckDB's unsigned hash as signed
+    return [t.filter(bucket == i) for i in range(parts)]
 
 
 def _collapsed(t: ir.Table, stages: Stages = None) -> ir.Table:
