@@ -382,6 +382,27 @@ def test_stage_conflicts_between_the_data_and_the_mapping_are_reported() -> None
         analytics.touchpoints(frame, stages=STAGES)
 
 
+@pytest.mark.parametrize("seed", SEEDS[:4])
+def test_funnel_on_map_events_output_matches_reference(seed: int) -> None:
+    """Raw events (two names per touchpoint, some never mapped) through map_events, then the funnel:
+    the same as the reference on the mapped touchpoints, whole and by segment (including no segment)."""
+    frame = random_log(seed)
+    rng = np.random.default_rng(seed)
+    raw = frame.assign(event=[f"{tp}_{'app' if flip else 'web'}" for tp, flip in
+                              zip(frame["touchpoint"], rng.integers(0, 2, len(frame)), strict=True)])
+    raw.loc[rng.random(len(raw)) < 0.1, "event"] = "push_open"  # not in the event map: listed, not counted
+    event_map = {f"{tp}_{kind}": tp for tp in frame["touchpoint"].unique() for kind in ("app", "web")}
+    mapped, unmapped = analytics.map_events(raw.drop(columns="touchpoint"), event_map, STAGES)
+    kept = raw[raw["event"] != "push_open"]
+    assert unmapped["events"].sum() == len(raw) - len(kept)
+    from jmapkit.analytics.behaviour import _stage_column
+
+    assert _stage_column(mapped, STAGES, ORDER, ["customer_id"])[1] == "k"  # stages numbered in the same join
+    reference = Reference(with_stage(kept.drop(columns="event")), ORDER)
+    assert_table(analytics.funnel(mapped, stages=STAGES), reference.funnel())
+    assert_table(analytics.funnel(mapped, stages=STAGES, by="segment"), reference.funnel(by="segment"))
+
+
 def test_map_events_output_is_checked_for_conflicts_once() -> None:
     """map_events warns about a conflict once; the funnel on its output does not warn again."""
     raw = raw_events().assign(stage=["aware", "consider", None, None, None, None, None])

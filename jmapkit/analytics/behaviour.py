@@ -62,7 +62,8 @@ def map_events(
         # Touchpoint and stage in one join: every later scan of the mapped events probes one small table.
         mapped = _lookup(t, "event", {"touchpoint": dict(event_map),
                                       "stage": {e: stages.get(tp) for e, tp in event_map.items()}}, keep=False)
-        return _remember(mapped, tuple(stages.items())), unmapped.reset_index(drop=True)
+        event_stage = {e: stages.get(tp) for e, tp in event_map.items()}
+        return _remember(mapped, tuple(stages.items()), (t, event_stage)), unmapped.reset_index(drop=True)
     mapped = _joined(t, "event", event_map, "touchpoint", keep=False)
     if stages is not None:
         mapped = _with_stage(mapped, stages)
@@ -107,12 +108,11 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
 
     t, order = _staged(t, stages)
     keys = ["customer_id", *([by] if by else [])]
-    if by:
-        t = t.mutate(**{by: t[by].fill_null("")})
-    t = t.select(*keys, "timestamp", "stage")
-    # Each stage's first event per customer, filtered by the stage's name: no join to number the stages.
+    t, column, values = _stage_column(t, stages, order, keys)
+    # Each stage's first event per customer, each a filtered minimum.
     firsts = [f"m{i}" for i in range(len(order))]
-    per = t.group_by(keys).agg(**{m: t.timestamp.min(where=t.stage == s) for s, m in zip(order, firsts, strict=True)})
+    per = t.group_by(keys).agg(**{m: t.timestamp.min(where=t[column] == v)
+                                  for v, m in zip(values, firsts, strict=True)})
     reached_any = ibis.coalesce(*(per[m] for m in firsts)) if len(firsts) > 1 else per[firsts[0]]
     per = _materialized(per.filter(reached_any.notnull()), temp)  # not customers with events of other stages only
     # Up to a customer's first out-of-order stage their anchors are their first events, so: a customer is
@@ -127,20 +127,41 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
     wide = chained.filter(~chained.out_of_order).select(*keys, *(f"a{i}" for i in range(len(order))))
     late = _materialized(chained.filter(chained.out_of_order).select(*keys, a0=chained[firsts[0]]), temp)
     if len(order) > 1 and fetch(late.agg(n=late.count()))["n"][0]:
-        wide = wide.union(_chain_slowly(t, late, keys, order, temp))
+        wide = wide.union(_chain_slowly(t, late, keys, column, values, temp))
     frame = fetch(_stage_metrics(wide, by, len(order)))
     entered = _entered(per, firsts, by, order)
     return _funnel_table(frame, entered, by, order)
 
 
-def _chain_slowly(t: ir.Table, late: ir.Table, keys: list[str], order: list[str], temp: ExitStack) -> ir.Table:
+def _stage_column(t: ir.Table, stages: Stages, order: list[str], keys: list[str]
+                  ) -> tuple[ir.Table, str, list[Any]]:
+    """The events (keys, timestamp, one column) and that column's value for each stage in `order`.
+
+    map_events' output: its events joined once with raw event → stage number ("k": 0, 1, ...), cheaper
+    to filter on than names. Other tables: their `stage` column and the names. A missing group (keys
+    after the customer) is "".
+    """
+    source = _STAGED.get((t.op(), tuple(stages.items()))) if isinstance(stages, Mapping) else None
+    if source is not None and set(keys) <= set(source[0].columns):
+        events, event_stage = source
+        number = {e: order.index(s) for e, s in event_stage.items() if s in order}
+        t = _joined(events, "event", number, "k", keep=False, value_type="int64")
+        column, values = "k", list(range(len(order)))
+    else:
+        column, values = "stage", list(order)
+    t = t.mutate(**{k: t[k].fill_null("") for k in keys[1:]}) if keys[1:] else t
+    return t.select(*keys, "timestamp", column), column, values
+
+
+def _chain_slowly(t: ir.Table, late: ir.Table, keys: list[str], column: str, values: list[Any],
+                  temp: ExitStack) -> ir.Table:
     """The anchors of `late` customers (keys, a0) stage by stage from their events: a0 .. a{stages-1}."""
-    events = _materialized(t.filter(t.stage.isin(order[1:])).semi_join(late, keys).select(*keys, "timestamp", "stage"),
-                           temp)
+    events = _materialized(t.filter(t[column].isin(values[1:])).semi_join(late, keys)
+                           .select(*keys, "timestamp", column), temp)
     level = late.select(*keys, anchor=late.a0)
     wide = late
-    for i in range(1, len(order)):
-        step = events.filter(events.stage == order[i]).select(*keys, "timestamp")
+    for i in range(1, len(values)):
+        step = events.filter(events[column] == values[i]).select(*keys, "timestamp")
         joined = step.join(level, keys).filter(lambda x: x.timestamp >= x.anchor)
         level = _materialized(joined.group_by(keys).agg(anchor=joined.timestamp.min()), temp)
         wide = wide.left_join(level.rename({f"a{i}": "anchor"}), keys).select(*keys, *(f"a{j}" for j in range(i + 1)))
@@ -424,11 +445,14 @@ def _with_stage(t: ir.Table, stages: Mapping[str, str]) -> ir.Table:
 # Tables whose stage _with_stage already resolved for a mapping, so that funnel, touchpoints, ... on
 # map_events' output do not scan the events again for conflicts. Ibis expressions are immutable and
 # hash by structure; a few recent ones are enough.
-_STAGED: dict[tuple[Any, tuple[tuple[str, str], ...]], None] = {}
+# map_events' output also remembers the events it mapped and each raw event's stage, so the funnel can
+# number the stages in the same single join.
+_STAGED: dict[tuple[Any, tuple[tuple[str, str], ...]], tuple[ir.Table, dict[str, str | None]] | None] = {}
 
 
-def _remember(t: ir.Table, mapping: tuple[tuple[str, str], ...]) -> ir.Table:
-    _STAGED[(t.op(), mapping)] = None
+def _remember(t: ir.Table, mapping: tuple[tuple[str, str], ...],
+              source: tuple[ir.Table, dict[str, str | None]] | None = None) -> ir.Table:
+    _STAGED[(t.op(), mapping)] = source
     while len(_STAGED) > 64:
         del _STAGED[next(iter(_STAGED))]
     return t
