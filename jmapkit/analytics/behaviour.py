@@ -108,7 +108,7 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
 
     t, order = _staged(t, stages)
     keys = ["customer_id", *([by] if by else [])]
-    t, column, values = _stage_column(t, stages, order, keys)
+    staged, (t, column, values) = t, _stage_column(t, stages, order, keys)
     # Each stage's first event per customer, each a filtered minimum.
     firsts = [f"m{i}" for i in range(len(order))]
     per = t.group_by(keys).agg(**{m: t.timestamp.min(where=t[column] == v)
@@ -127,37 +127,40 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
     wide = chained.filter(~chained.out_of_order).select(*keys, *(f"a{i}" for i in range(len(order))))
     late = _materialized(chained.filter(chained.out_of_order).select(*keys, a0=chained[firsts[0]]), temp)
     if len(order) > 1 and fetch(late.agg(n=late.count()))["n"][0]:
-        wide = wide.union(_chain_slowly(t, late, keys, column, values, temp))
+        later = _stage_column(staged, stages, order, keys, first=1)[0]
+        wide = wide.union(_chain_slowly(later, late, keys, column, values, temp))
     frame = fetch(_stage_metrics(wide, by, len(order)))
     entered = _entered(per, firsts, by, order)
     return _funnel_table(frame, entered, by, order)
 
 
-def _stage_column(t: ir.Table, stages: Stages, order: list[str], keys: list[str]
+def _stage_column(t: ir.Table, stages: Stages, order: list[str], keys: list[str], *, first: int = 0
                   ) -> tuple[ir.Table, str, list[Any]]:
-    """The events (keys, timestamp, one column) and that column's value for each stage in `order`.
+    """The events of stages `first`.. (keys, timestamp, one column) and that column's value per stage in `order`.
 
     map_events' output: its events joined once with raw event → stage number ("k": 0, 1, ...), cheaper
-    to filter on than names. Other tables: their `stage` column and the names. A missing group (keys
-    after the customer) is "".
+    to filter on than names, and filtered by raw event name before that, in the file scan. Other
+    tables: their `stage` column and the names. A missing group (keys after the customer) is "".
     """
     source = _STAGED.get((t.op(), tuple(stages.items()))) if isinstance(stages, Mapping) else None
     if source is not None and set(keys) <= set(source[0].columns):
         events, event_stage = source
-        number = {e: order.index(s) for e, s in event_stage.items() if s in order}
+        number = {e: order.index(s) for e, s in event_stage.items() if s in order[first:]}
+        if first:
+            events = events.filter(events.event.isin(list(number)))
         t = _joined(events, "event", number, "k", keep=False, value_type="int64")
         column, values = "k", list(range(len(order)))
     else:
         column, values = "stage", list(order)
+        t = t.filter(t.stage.isin(order[first:])) if first else t
     t = t.mutate(**{k: t[k].fill_null("") for k in keys[1:]}) if keys[1:] else t
     return t.select(*keys, "timestamp", column), column, values
 
 
-def _chain_slowly(t: ir.Table, late: ir.Table, keys: list[str], column: str, values: list[Any],
+def _chain_slowly(later: ir.Table, late: ir.Table, keys: list[str], column: str, values: list[Any],
                   temp: ExitStack) -> ir.Table:
-    """The anchors of `late` customers (keys, a0) stage by stage from their events: a0 .. a{stages-1}."""
-    events = _materialized(t.filter(t[column].isin(values[1:])).semi_join(late, keys)
-                           .select(*keys, "timestamp", column), temp)
+    """The anchors of `late` customers (keys, a0) stage by stage from `later`, the events of stages 1..."""
+    events = _materialized(later.semi_join(late, keys).select(*keys, "timestamp", column), temp)
     level = late.select(*keys, anchor=late.a0)
     wide = late
     for i in range(1, len(values)):
