@@ -60,9 +60,8 @@ def map_events(
     t = t.drop("touchpoint") if "touchpoint" in t.columns else t
     if stages is not None and "stage" not in t.columns:
         # Touchpoint and stage in one join: every later scan of the mapped events probes one small table.
-        mapped = _lookup(t, "event", {"touchpoint": dict(event_map),
-                                      "stage": {e: stages.get(tp) for e, tp in event_map.items()}}, keep=False)
         event_stage = {e: stages.get(tp) for e, tp in event_map.items()}
+        mapped = _lookup(t, "event", {"touchpoint": dict(event_map), "stage": event_stage}, keep=False)
         return _remember(mapped, tuple(stages.items()), (t, event_stage)), unmapped.reset_index(drop=True)
     mapped = _joined(t, "event", event_map, "touchpoint", keep=False)
     if stages is not None:
@@ -108,11 +107,11 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
 
     t, order = _staged(t, stages)
     keys = ["customer_id", *([by] if by else [])]
-    staged, (t, column, values) = t, _stage_column(t, stages, order, keys)
+    events, column, values = _stage_column(t, stages, order, keys)
     # Each stage's first event per customer, each a filtered minimum.
     firsts = [f"m{i}" for i in range(len(order))]
-    per = t.group_by(keys).agg(**{m: t.timestamp.min(where=t[column] == v)
-                                  for v, m in zip(values, firsts, strict=True)})
+    per = events.group_by(keys).agg(**{m: events.timestamp.min(where=events[column] == v)
+                                       for v, m in zip(values, firsts, strict=True)})
     reached_any = ibis.coalesce(*(per[m] for m in firsts)) if len(firsts) > 1 else per[firsts[0]]
     per = _materialized(per.filter(reached_any.notnull()), temp)  # not customers with events of other stages only
     # Up to a customer's first out-of-order stage their anchors are their first events, so: a customer is
@@ -127,7 +126,7 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
     wide = chained.filter(~chained.out_of_order).select(*keys, *(f"a{i}" for i in range(len(order))))
     late = _materialized(chained.filter(chained.out_of_order).select(*keys, a0=chained[firsts[0]]), temp)
     if len(order) > 1 and fetch(late.agg(n=late.count()))["n"][0]:
-        later = _stage_column(staged, stages, order, keys, first=1)[0]
+        later = _stage_column(t, stages, order, keys, first=1)[0]
         wide = wide.union(_chain_slowly(later, late, keys, column, values, temp))
     frame = fetch(_stage_metrics(wide, by, len(order)))
     entered = _entered(per, firsts, by, order)
@@ -500,8 +499,7 @@ def _customer_parts(t: ir.Table) -> list[ir.Table]:
     reorder. Every customer's events fall in one part (by a hash of the id), so results per customer are
     exact and counts add up; each part costs a scan. Other backends get `t` whole.
     """
-    con = t._find_backend(use_default=True)
-    if getattr(con, "name", "") != "duckdb":
+    if _duckdb(t) is None:
         return [t]
     rows = int(fetch(t.agg(n=t.count()))["n"].iloc[0])
     parts = -(-rows // WINDOW_ROWS)
@@ -559,13 +557,19 @@ def _materialized(expr: ir.Table, temp: ExitStack) -> ir.Table:
     """
     import uuid
 
-    con = expr._find_backend(use_default=True)
-    if getattr(con, "name", "") != "duckdb":
+    con = _duckdb(expr)
+    if con is None:
         return expr
     name = f"jmapkit_{uuid.uuid4().hex[:12]}"
     table = con.create_table(name, expr, temp=True)
     temp.callback(con.raw_sql, f'DROP TABLE IF EXISTS "{name}"')
     return table
+
+
+def _duckdb(expr: ir.Table) -> Any:
+    """The DuckDB backend `expr` runs on, or None on any other backend."""
+    con = expr._find_backend(use_default=True)
+    return con if getattr(con, "name", "") == "duckdb" else None
 
 
 def _desc(column: str) -> Any:
