@@ -113,18 +113,22 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
     per = events.group_by(keys).agg(**{m: events.timestamp.min(where=events[column] == v)
                                        for v, m in zip(values, firsts, strict=True)})
     reached_any = ibis.coalesce(*(per[m] for m in firsts)) if len(firsts) > 1 else per[firsts[0]]
-    per = _materialized(per.filter(reached_any.notnull()), temp)  # not customers with events of other stages only
+    per = per.filter(reached_any.notnull())  # not customers with events of other stages only
     # Up to a customer's first out-of-order stage their anchors are their first events, so: a customer is
     # in order unless some stage's first event comes before the previous stage's, all stages up to it
     # reached. An in-order customer's anchor in stage k is m_k where m_0 .. m_k all exist, else none.
-    reached, out_of_order, anchors = per[firsts[0]].notnull(), ibis.literal(False), [per[firsts[0]]]
+    reached, out_of_order = per[firsts[0]].notnull(), ibis.literal(False)
     for previous, m in itertools.pairwise(firsts):
         reached = reached & per[m].notnull()
         out_of_order = out_of_order | (reached & (per[m] < per[previous]))
-        anchors.append(ibis.ifelse(reached, per[m], ibis.null(per[m].type())))
-    chained = per.mutate(out_of_order=out_of_order, **{f"a{i}": a for i, a in enumerate(anchors)})
-    wide = chained.filter(~chained.out_of_order).select(*keys, *(f"a{i}" for i in range(len(order))))
-    late = _materialized(chained.filter(chained.out_of_order).select(*keys, a0=chained[firsts[0]]), temp)
+    per = _materialized(per.mutate(__jm_late=out_of_order), temp)  # decided once, read by both filters below
+    in_order = per.filter(~per.__jm_late)
+    reached, anchors = in_order[firsts[0]].notnull(), {"a0": in_order[firsts[0]]}
+    for i, m in enumerate(firsts[1:], start=1):
+        reached = reached & in_order[m].notnull()
+        anchors[f"a{i}"] = ibis.ifelse(reached, in_order[m], ibis.null(in_order[m].type()))
+    wide = in_order.select(*keys, **anchors)
+    late = _materialized(per.filter(per.__jm_late).select(*keys, a0=per[firsts[0]]), temp)
     if len(order) > 1 and fetch(late.agg(n=late.count()))["n"][0]:
         later = _stage_column(t, stages, order, keys, first=1)[0]
         wide = wide.union(_chain_slowly(later, late, keys, column, values, temp))
@@ -138,15 +142,14 @@ def _stage_column(t: ir.Table, stages: Stages, order: list[str], keys: list[str]
     """The events of stages `first`.. (keys, timestamp, one column) and that column's value per stage in `order`.
 
     map_events' output: its events joined once with raw event → stage number ("k": 0, 1, ...), cheaper
-    to filter on than names, and filtered by raw event name before that, in the file scan. Other
-    tables: their `stage` column and the names. A missing group (keys after the customer) is "".
+    to filter on than names; the join keeps only events of stages `first`.. (an IN filter on the names
+    before it would cost DuckDB a mark join over every event). Other tables: their `stage` column and
+    the names. A missing group (keys after the customer) is "".
     """
     source = _STAGED.get((t.op(), tuple(stages.items()))) if isinstance(stages, Mapping) else None
     if source is not None and set(keys) <= set(source[0].columns):
         events, event_stage = source
         number = {e: order.index(s) for e, s in event_stage.items() if s in order[first:]}
-        if first:
-            events = events.filter(events.event.isin(list(number)))
         t = _joined(events, "event", number, "k", keep=False, value_type="int64")
         column, values = "k", list(range(len(order)))
     else:
@@ -279,15 +282,16 @@ def _reach(t: ir.Table, stages: Stages, names: list[str], *, missing: bool, span
     (touchpoint, customer) pair. `missing`: also count customers with events without a touchpoint (key None).
     `span`: the events' first and last timestamp.
     """
-    t, latest, last_index = _latest_key(t, stages, names, span)
-    tests = [(name, t.touchpoint == name) for name in names] + ([(None, t.touchpoint.isnull())] if missing else [])
+    keyed, latest, last_index = _latest_key(t, stages, names, span)
     customers: dict[Any, int] = {}
     ended: dict[str, int] = {}
     total = 0
-    for start in range(0, max(len(tests), 1), SEEN_PER_PASS):
-        chunk = tests[start:start + SEEN_PER_PASS]
+    for start in range(0, max(len(names) + missing, 1), SEEN_PER_PASS):
         first = start == 0
-        per = t.group_by("customer_id").agg(**{f"s{i}": test.any() for i, (_, test) in enumerate(chunk)},
+        e = keyed if first else t  # later passes need no latest-event key, nor the join that numbers touchpoints
+        tests = [(name, e.touchpoint == name) for name in names] + ([(None, e.touchpoint.isnull())] if missing else [])
+        chunk = tests[start:start + SEEN_PER_PASS]
+        per = e.group_by("customer_id").agg(**{f"s{i}": test.any() for i, (_, test) in enumerate(chunk)},
                                             **({"__jm_latest": latest.max()} if first else {}))
         sums = {f"c{i}": per.count(where=per[f"s{i}"]) for i in range(len(chunk))}
         if first:
