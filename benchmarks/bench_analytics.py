@@ -57,7 +57,8 @@ MEMORY_LIMIT = "3GB"  # the same DuckDB limit for jmapkit (its default) and the 
 
 def data_file(size: str, order: str) -> Path:
     """Where the generated events of one size and row order live (the shuffled order kept its old name)."""
-    return DATA / (f"events-{FORMAT}-{size}.parquet" if order == "shuffled" else f"events-{FORMAT}-{order}-{size}.parquet")
+    name = f"events-{FORMAT}-{size}" if order == "shuffled" else f"events-{FORMAT}-{order}-{size}"
+    return DATA / f"{name}.parquet"
 
 
 def sort_by_time(source: Path, path: Path) -> None:
