@@ -4,8 +4,8 @@ Generates synthetic event logs that look like a real export (customer ids like C
 timestamps, raw event names that step 3 maps to touchpoints plus a few it does not map, channel,
 segment, order value; a skewed drop-off through five stages, some customers entering late) as
 Parquet under benchmarks/data/ (git-ignored), rows ordered by timestamp as exports write them
-(`--order shuffled`: customers in random order within 5 M-row chunks, the file of the first rounds). Then runs the same ordered five-stage funnel of
-DESIGN.md (reached, time between stages, entered_here) in each engine, each in its own process so
+(`--order shuffled`: customers in random order within 5 M-row chunks, the file of the first
+rounds). Then runs the same ordered five-stage funnel of DESIGN.md (reached, time between stages, entered_here) in each engine, each in its own process so
 the peak RSS is that engine's alone, checks that all engines agree, and prints times, peak RSS and
 the ratios behind the targets (10 M: jmapkit within 1.3x of the SQL, >= 5x faster than pandas with
 <= 0.3x its peak RSS; 100 M: peak RSS <= 4 GiB).
@@ -56,10 +56,10 @@ EVENTS_PER_CUSTOMER = 5  # on average
 MEMORY_LIMIT = "3GB"  # the same DuckDB limit for jmapkit (its default) and the hand-written SQL
 
 
-def data_file(size: str, order: str) -> Path:
+def data_file(size: str, order: str, folder: Path = DATA) -> Path:
     """Where the generated events of one size and row order live (the shuffled order kept its old name)."""
     name = f"events-{FORMAT}-{size}" if order == "shuffled" else f"events-{FORMAT}-{order}-{size}"
-    return DATA / f"{name}.parquet"
+    return folder / f"{name}.parquet"
 
 
 def sort_by_time(source: Path, path: Path) -> None:
@@ -277,6 +277,7 @@ def main() -> None:
     parser.add_argument("--order", choices=ORDERS, default="time",
                         help="row order of the event file: by timestamp, as exports come (default), or customers "
                              "shuffled (the order of the first two rounds)")
+    parser.add_argument("--data", type=Path, default=DATA, help=f"folder of the generated files (default {DATA})")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -288,10 +289,10 @@ def main() -> None:
     print(f"{'events':>8} {'engine':<14} {'seconds':>8} {'peak MB':>8}  reached per stage / entered per stage")
     for size in args.sizes:
         n = parse_size(size)
-        path = data_file(size, args.order)
+        path = data_file(size, args.order, args.data)
         if not path.exists():
             t0 = time.perf_counter()
-            shuffled = data_file(size, "shuffled")
+            shuffled = data_file(size, "shuffled", args.data)
             if not shuffled.exists():
                 generate(n, shuffled)
             if path != shuffled:
