@@ -5,10 +5,11 @@ timestamps, raw event names that step 3 maps to touchpoints plus a few it does n
 segment, order value; a skewed drop-off through five stages, some customers entering late) as
 Parquet under benchmarks/data/ (git-ignored), rows ordered by timestamp as exports write them
 (`--order shuffled`: customers in random order within 5 M-row chunks, the file of the first
-rounds). Then runs the same ordered five-stage funnel of DESIGN.md (reached, time between stages, entered_here) in each engine, each in its own process so
-the peak RSS is that engine's alone, checks that all engines agree, and prints times, peak RSS and
-the ratios behind the targets (10 M: jmapkit within 1.3x of the SQL, >= 5x faster than pandas with
-<= 0.3x its peak RSS; 100 M: peak RSS <= 4 GiB).
+rounds). Then runs the same ordered five-stage funnel of DESIGN.md (reached, time between stages,
+entered_here) in each engine, each in its own process so the peak RSS is that engine's alone,
+checks that all engines agree, and prints times, peak RSS and the ratios behind the targets (10 M:
+jmapkit within 1.3x of the SQL, >= 5x faster than pandas with <= 0.3x its peak RSS; 100 M: peak
+RSS <= 4 GiB).
 
     python benchmarks/bench_analytics.py --sizes 1M 10M --repeat 3   # 100M takes ~2 GB of disk
 
