@@ -117,17 +117,15 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
     # Up to a customer's first out-of-order stage their anchors are their first events, so: a customer is
     # in order unless some stage's first event comes before the previous stage's, all stages up to it
     # reached. An in-order customer's anchor in stage k is m_k where m_0 .. m_k all exist, else none.
-    reached, out_of_order = per[firsts[0]].notnull(), ibis.literal(False)
-    for previous, m in itertools.pairwise(firsts):
-        reached = reached & per[m].notnull()
-        out_of_order = out_of_order | (reached & (per[m] < per[previous]))
+    reached, out_of_order = _reached_through(per, firsts), ibis.literal(False)
+    for k, (previous, m) in enumerate(itertools.pairwise(firsts), start=1):
+        out_of_order = out_of_order | (reached[k] & (per[m] < per[previous]))
     per = _materialized(per.mutate(__jm_late=out_of_order), temp)  # decided once, read by both filters below
     in_order = per.filter(~per.__jm_late)
-    reached, anchors = in_order[firsts[0]].notnull(), {"a0": in_order[firsts[0]]}
-    for i, m in enumerate(firsts[1:], start=1):
-        reached = reached & in_order[m].notnull()
-        anchors[f"a{i}"] = ibis.ifelse(reached, in_order[m], ibis.null(in_order[m].type()))
-    wide = in_order.select(*keys, **anchors)
+    reached = _reached_through(in_order, firsts)
+    anchors = {f"a{k}": ibis.ifelse(reached[k], in_order[m], ibis.null(in_order[m].type()))
+               for k, m in enumerate(firsts) if k}
+    wide = in_order.select(*keys, a0=in_order[firsts[0]], **anchors)
     late = _materialized(per.filter(per.__jm_late).select(*keys, a0=per[firsts[0]]), temp)
     if len(order) > 1 and fetch(late.agg(n=late.count()))["n"][0]:
         later = _stage_column(t, stages, order, keys, first=1)[0]
@@ -135,6 +133,14 @@ def _funnel(t: ir.Table, stages: Stages, by: str | None, temp: ExitStack) -> pd.
     frame = fetch(_stage_metrics(wide, by, len(order)))
     entered = _entered(per, firsts, by, order)
     return _funnel_table(frame, entered, by, order)
+
+
+def _reached_through(per: ir.Table, firsts: list[str]) -> list[ir.BooleanValue]:
+    """Per stage k: the customer has a first event in every stage 0 .. k (`per`'s columns `firsts`)."""
+    reached = [per[firsts[0]].notnull()]
+    for m in firsts[1:]:
+        reached.append(reached[-1] & per[m].notnull())
+    return reached
 
 
 def _stage_column(t: ir.Table, stages: Stages, order: list[str], keys: list[str], *, first: int = 0
@@ -286,19 +292,20 @@ def _reach(t: ir.Table, stages: Stages, names: list[str], *, missing: bool, span
     customers: dict[Any, int] = {}
     ended: dict[str, int] = {}
     total = 0
-    for start in range(0, max(len(names) + missing, 1), SEEN_PER_PASS):
+    counted: list[str | None] = [*names, *([None] if missing else [])]  # None: events without a touchpoint
+    for start in range(0, max(len(counted), 1), SEEN_PER_PASS):
         first = start == 0
         e = keyed if first else t  # later passes need no latest-event key, nor the join that numbers touchpoints
-        tests = [(name, e.touchpoint == name) for name in names] + ([(None, e.touchpoint.isnull())] if missing else [])
-        chunk = tests[start:start + SEEN_PER_PASS]
-        per = e.group_by("customer_id").agg(**{f"s{i}": test.any() for i, (_, test) in enumerate(chunk)},
-                                            **({"__jm_latest": latest.max()} if first else {}))
+        chunk = counted[start:start + SEEN_PER_PASS]
+        seen = {f"s{i}": (e.touchpoint.isnull() if name is None else e.touchpoint == name).any()
+                for i, name in enumerate(chunk)}
+        per = e.group_by("customer_id").agg(**seen, **({"__jm_latest": latest.max()} if first else {}))
         sums = {f"c{i}": per.count(where=per[f"s{i}"]) for i in range(len(chunk))}
         if first:
             last = last_index(per.__jm_latest)
             sums |= {"total": per.count(), **{f"e{i}": per.count(where=last == i + 1) for i in range(len(names))}}
         row = fetch(per.agg(**sums)).iloc[0]
-        customers |= {name: int(row[f"c{i}"]) for i, (name, _) in enumerate(chunk)}
+        customers |= {name: int(row[f"c{i}"]) for i, name in enumerate(chunk)}
         if first:
             total = int(row["total"])
             ended = {name: int(row[f"e{i}"]) for i, name in enumerate(names)}
