@@ -6,6 +6,7 @@ entrants, median hours or unmapped events, so running it is a three-way check of
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -40,9 +41,13 @@ def test_engines_agree(tmp_path: Path, order: str) -> None:
 
 
 def test_time_order_is_the_same_rows_sorted(tmp_path: Path) -> None:
-    _run(tmp_path, "time")  # writes the shuffled file first, then its sorted copy
-    shuffled = pq.read_table(tmp_path / "events-v2-30K.parquet")
-    ordered = pq.read_table(tmp_path / "events-v2-time-30K.parquet")
+    spec = importlib.util.spec_from_file_location("bench_analytics", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    shuffled_path, ordered_path = bench.data_file("30K", "shuffled", tmp_path), bench.data_file("30K", "time", tmp_path)
+    bench.generate(30_000, shuffled_path)  # as the script makes them: generated, then a sorted copy
+    bench.sort_by_time(shuffled_path, ordered_path)
+    shuffled, ordered = pq.read_table(shuffled_path), pq.read_table(ordered_path)
     assert ordered.num_rows == shuffled.num_rows == 30_000
     times = ordered["timestamp"].to_numpy()
     assert (times[1:] >= times[:-1]).all()
