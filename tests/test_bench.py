@@ -1,7 +1,8 @@
 """benchmarks/bench_analytics.py on a small file: its engines must agree, and its time order is a true sort.
 
 The script stops when jmapkit, the hand-written SQL and pandas disagree on customers per stage,
-entrants, median hours or unmapped events, so running it is a three-way check of the funnel.
+entrants, median hours or unmapped events (with --step4 also per segment, and on touchpoints, top
+paths and transitions), so running it is a three-way check of step 4's behaviour analytics.
 """
 
 from __future__ import annotations
@@ -22,16 +23,16 @@ ENGINES = ["jmapkit", "jmapkit-again", "duckdb-sql", "duckdb-sql-table", "pandas
 pytestmark = pytest.mark.slow
 
 
-def _run(data: Path, order: str) -> str:
+def _run(data: Path, order: str, *more: str) -> str:
     out = subprocess.run([sys.executable, str(SCRIPT), "--sizes", "30K", "--order", order, "--data", str(data),
-                          "--engines", *ENGINES], capture_output=True, text=True, timeout=600, check=False)
+                          "--engines", *ENGINES, *more], capture_output=True, text=True, timeout=600, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
 
 
-@pytest.mark.parametrize("order", ["time", "shuffled"])
-def test_engines_agree(tmp_path: Path, order: str) -> None:
-    printed = _run(tmp_path, order)
+@pytest.mark.parametrize(("order", "more"), [("time", ()), ("shuffled", ()), ("time", ("--step4",))])
+def test_engines_agree(tmp_path: Path, order: str, more: tuple[str, ...]) -> None:
+    printed = _run(tmp_path, order, *more)
     line = re.compile(r"^\s+30K (\S+)\s+[\d.]+\s+\d+\s+(\[[^]]*\] / \[[^]]*\])", re.M)
     rows = {m.group(1): m.group(2) for m in line.finditer(printed)}
     assert set(rows) == set(ENGINES), printed

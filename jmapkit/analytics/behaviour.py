@@ -363,13 +363,12 @@ def _paths(t: ir.Table, top: int, stages: Stages, temp: ExitStack) -> pd.DataFra
     import ibis
     import pandas as pd
 
-    names = sorted(x for x in fetch(t.select("touchpoint").distinct())["touchpoint"] if pd.notna(x))
-    number = {n: i + 1 for i, n in enumerate(names)}
+    names = _touchpoint_names(t)
     counts = []
     for part in _customer_parts(t):  # a customer's path is all in one part
-        steps = _joined(_collapsed(part, stages), "touchpoint", number, "__jm_tp", value_type="int32")
+        steps = _collapsed(part, stages, names)
         # An ordered collect is not portable (PySpark has none): collect (position, touchpoint) pairs, sort them.
-        pairs = ibis.struct({"position": steps.position.cast("int32"), "touchpoint": steps.__jm_tp.fill_null(0)})
+        pairs = ibis.struct({"position": steps.position.cast("int32"), "touchpoint": steps.tp.fill_null(0)})
         per_customer = steps.group_by("customer_id").agg(path=pairs.collect(), steps=steps.count())
         per_customer = per_customer.mutate(path=per_customer.path.sort().map(lambda pair: pair.touchpoint))
         counts.append(_materialized(per_customer.group_by(["path", "steps"]).agg(customers=per_customer.count()),
@@ -397,13 +396,17 @@ def transitions(events: Any, *, stages: Stages = None) -> pd.DataFrame:
     """
     import pandas as pd
 
+    t = as_table(events, "events")
+    names = _touchpoint_names(t)
     frames = []
-    for part in _customer_parts(as_table(events, "events")):  # a customer's pairs are all in one part
-        steps = _collapsed(part, stages)
+    for part in _customer_parts(t):  # a customer's pairs are all in one part
+        steps = _collapsed(part, stages, names)
         pairs = steps.filter(steps.previous.notnull())
-        frames.append(fetch(pairs.group_by([pairs.previous.name("source"), pairs.touchpoint.name("target")]).agg(
+        frames.append(fetch(pairs.group_by([pairs.previous.name("source"), pairs.tp.name("target")]).agg(
             count=pairs.count(), customers=pairs.customer_id.nunique())))
     frame = frames[0] if len(frames) == 1 else pd.concat(frames).groupby(["source", "target"], as_index=False).sum()
+    for end in ("source", "target"):  # back from numbers to names (a touchpoint without a name has none)
+        frame[end] = [names[int(i) - 1] if pd.notna(i) else None for i in frame[end]]
     frame = frame.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable")
     frame["share_of_source"] = frame["count"] / frame.groupby("source")["count"].transform("sum")
     return frame[["source", "target", "count", "customers", "share_of_source"]].reset_index(drop=True)
@@ -520,22 +523,33 @@ def _customer_parts(t: ir.Table) -> list[ir.Table]:
     return [t.filter(bucket == i) for i in range(parts)]
 
 
-def _collapsed(t: ir.Table, stages: Stages = None) -> ir.Table:
-    """Each customer's touchpoints in order, consecutive repeats removed: customer_id, touchpoint, position, previous.
+def _touchpoint_names(t: ir.Table) -> list[str]:
+    """The events' touchpoints, sorted: touchpoint number i is names[i - 1]."""
+    import pandas as pd
 
-    Events are ordered by timestamp, stage order, touchpoint id. `previous` is the touchpoint before, in
-    the collapsed sequence too: an event kept is the first of a run, so the event before it ended the
-    previous run. One window over all events, for paths and transitions alike.
+    return sorted(x for x in fetch(t.select("touchpoint").distinct())["touchpoint"] if pd.notna(x))
+
+
+def _collapsed(t: ir.Table, stages: Stages, names: list[str]) -> ir.Table:
+    """Each customer's touchpoints in order, consecutive repeats removed: customer_id, tp, position, previous.
+
+    `tp` and `previous` are touchpoint numbers (1 + place in `names`; NULL for an event without a
+    touchpoint): sorted names number in the same order, and the window's sort holds a small integer
+    per event instead of two strings (paths' and transitions' peak memory). Events are ordered by
+    timestamp, stage order, touchpoint id. `previous` is the touchpoint before, in the collapsed
+    sequence too: an event kept is the first of a run, so the event before it ended the previous run.
+    One window over all events, for paths and transitions alike.
     """
     import ibis
 
     t, ranked = _ranked(t, stages)
+    t = _joined(t, "touchpoint", {n: i + 1 for i, n in enumerate(names)}, "__jm_tp", value_type="int32")
     window = ibis.window(group_by="customer_id",
-                         order_by=[t.timestamp, *([t.__jm_rank] if ranked else []), t.touchpoint])
+                         order_by=[t.timestamp, *([t.__jm_rank] if ranked else []), t.__jm_tp])
     # The window values are columns first, then filtered on: PySpark cannot filter on a window expression.
-    ordered = t.select("customer_id", "touchpoint", position=ibis.row_number().over(window),
-                       previous=t.touchpoint.lag().over(window))
-    return ordered.filter(ordered.previous.isnull() | (ordered.previous != ordered.touchpoint))
+    ordered = t.select("customer_id", tp=t.__jm_tp, position=ibis.row_number().over(window),
+                       previous=t.__jm_tp.lag().over(window))
+    return ordered.filter(ordered.previous.isnull() | (ordered.previous != ordered.tp))
 
 
 def _joined(t: ir.Table, column: str, mapping: Mapping[Any, Any], name: str, *, keep: bool = True,
