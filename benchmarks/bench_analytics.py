@@ -231,13 +231,16 @@ def _sql_funnel(con: Any, groups: list[str]) -> dict[str, Any]:
         levels.append(con.execute(f"SELECT {g}count(*), quantile_cont((epoch_us(anchor) - epoch_us(previous)) "
                                   f"/ 3.6e9, [0.5, 0.9]) FROM a{k} GROUP BY ALL").fetchall())
     by_group: dict[tuple[Any, ...], dict[str, list[Any]]] = {}
-    empty = {"reached": [0] * len(STAGES), "entered": [0] * len(STAGES), "median_hours": [None] * len(STAGES)}
+
+    def of(group: list[Any]) -> dict[str, list[Any]]:
+        n = len(STAGES)
+        return by_group.setdefault(tuple(group), {"reached": [0] * n, "entered": [0] * n, "median_hours": [None] * n})
+
     for k, rows in enumerate(levels):
         for *group, n, quantiles in rows:
-            level = by_group.setdefault(tuple(group), json.loads(json.dumps(empty)))
-            level["reached"][k], level["median_hours"][k] = n, quantiles[0] if quantiles else None
+            of(group)["reached"][k], of(group)["median_hours"][k] = n, quantiles[0] if quantiles else None
     for *group, k, n in entered:
-        by_group.setdefault(tuple(group), json.loads(json.dumps(empty)))["entered"][k] = n
+        of(group)["entered"][k] = n
     return by_group[()] if not groups else {group[0]: r for group, r in sorted(by_group.items())}
 
 
@@ -246,14 +249,14 @@ def run_pandas(path: Path, step4: bool = False) -> dict[str, object]:
     import pandas as pd
 
     e = pd.read_parquet(path, columns=["customer_id", "timestamp", "event", *(["segment"] if step4 else [])])
-    e["tp"] = e["event"].map(EVENT_MAP)
-    unmapped = e[e["tp"].isna()].groupby("event", dropna=False).agg(events=("customer_id", "size"),
-                                                                   customers=("customer_id", "nunique"))
-    e = e.dropna(subset=["tp"])
-    e["k"] = e["tp"].map({tp: STAGES.index(stage) for tp, stage in TOUCHPOINTS.items()})
+    e["k"] = e["event"].map({ev: STAGES.index(TOUCHPOINTS[tp]) for ev, tp in EVENT_MAP.items()})
+    unmapped = e[e["k"].isna()].groupby("event", dropna=False).agg(events=("customer_id", "size"),
+                                                                  customers=("customer_id", "nunique"))
+    e = e.dropna(subset=["k"])
     result = _pandas_funnel(e, []) | {"unmapped": int(unmapped["events"].sum())}
     if not step4:
         return result
+    e["tp"] = e["event"].map(EVENT_MAP)
     counted = e.groupby("tp").agg(events=("customer_id", "size"), customers=("customer_id", "nunique"))
     ordered = e.sort_values(["customer_id", "timestamp", "k", "tp"])
     ended = ordered.drop_duplicates("customer_id", keep="last")["tp"].value_counts()
