@@ -140,7 +140,7 @@ def generate(n_events: int, path: Path, seed: int = 7) -> None:
 
 # --- the engines (each runs in its own process) ---------------------------------------------------
 # Each returns {"reached": [...], "entered": [...], "median_hours": [...]} per stage and the unmapped events;
-# with step4=True also "segments" (reached and entered per segment), "touchpoints" ([touchpoint, events,
+# with step4=True also "segments" (reached, entered, median_hours per segment), "touchpoints" ([touchpoint, events,
 # customers, customers whose last touchpoint it is] by name), "paths" (the top 10 [path, steps, customers])
 # and "transitions" (every [source, target, count, customers], most frequent first).
 

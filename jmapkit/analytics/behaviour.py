@@ -405,8 +405,8 @@ def transitions(events: Any, *, stages: Stages = None) -> pd.DataFrame:
         frames.append(fetch(pairs.group_by([pairs.previous.name("source"), pairs.tp.name("target")]).agg(
             count=pairs.count(), customers=pairs.customer_id.nunique())))
     frame = frames[0] if len(frames) == 1 else pd.concat(frames).groupby(["source", "target"], as_index=False).sum()
-    for end in ("source", "target"):  # back from numbers to names (a touchpoint without a name has none)
-        frame[end] = [names[int(i) - 1] if pd.notna(i) else None for i in frame[end]]
+    for end in ("source", "target"):  # back from numbers to names; both ends have one (`_collapsed` drops the rest)
+        frame[end] = [names[int(i) - 1] for i in frame[end]]
     frame = frame.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable")
     frame["share_of_source"] = frame["count"] / frame.groupby("source")["count"].transform("sum")
     return frame[["source", "target", "count", "customers", "share_of_source"]].reset_index(drop=True)
