@@ -33,7 +33,11 @@ FONT = "Noto Sans CJK JP, Noto Sans CJK KR, DejaVu Sans, sans-serif"
 THEME = "jmapkit"
 RENDERERS = ("svg", "png", "html")
 SAVE_FORMATS = (".png", ".svg", ".html", ".json", ".pdf")
-BLUE, ORANGE, RED, GREY, INK = "#1f5fa8", "#d9730d", "#b3261e", "#8a8a8a", "#222222"
+BLUE, ORANGE, RED, GREY, INK, GREEN = "#1f5fa8", "#d9730d", "#b3261e", "#6b6b6b", "#222222", "#2e7d32"
+URGENT_PRIORITY = 20  # pain points at or above this priority are drawn in red
+# The three sources of emotion on the map, each drawn apart: colour, line dash, point shape.
+EMOTION_KINDS = {"team": (GREEN, [2, 2], "square"), "voted": (BLUE, [1, 0], "circle"),
+                 "measured": (ORANGE, [5, 3], "diamond")}
 
 __all__ = [
     "emotion_curve",
@@ -357,7 +361,7 @@ def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
 
 
 def journey_map(
-    lanes: pd.DataFrame, *, width: int = 1240, font_size: int = 11, max_lines: int | None = 10, title: str | None = None
+    lanes: pd.DataFrame, *, width: int = 1240, font_size: int = 11, max_lines: int | None = None, title: str | None = None
 ) -> alt.LayerChart:
     """The journey map: stages as columns (step-3 order), lanes as rows, text wrapped to fit a 16:9 slide.
 
@@ -386,11 +390,10 @@ def journey_map(
             x=x, x2=x2, y=y, y2=y2, color=colour,
             strokeDash=alt.StrokeDash("dash:N", scale=None), strokeWidth=alt.StrokeWidth("stroke:Q", scale=None),
         ))
-    for kind, style in (("voted", [1, 0]), ("measured", [5, 3])):
+    for kind, (hue, style, shape) in EMOTION_KINDS.items():
         pts = pd.DataFrame([p for p in layout.points if p["kind"] == kind])
         if not len(pts):
             continue
-        hue = BLUE if kind == "voted" else ORANGE
         ci = pts[pts["y_low"] != pts["y_high"]]
         if len(ci):
             layers.append(alt.Chart(ci).mark_rule(color=hue, opacity=0.45, strokeWidth=2).encode(
@@ -398,7 +401,7 @@ def journey_map(
         layers.append(alt.Chart(pts).mark_line(color=hue, strokeDash=style, strokeWidth=2).encode(
             x=x, y=y, order="x:Q", detail="segment:N"))
         layers.append(alt.Chart(pts).mark_point(
-            color=hue, filled=True, size=45, shape="circle" if kind == "voted" else "diamond"
+            color=hue, filled=True, size=45 * (font_size / 11) ** 2, shape=shape
         ).encode(x=x, y=y, tooltip=["touchpoint:N", alt.Tooltip("emotion:Q", format="+.2f"), "n:N"]))
     for weight, style in (("bold", "normal"), ("normal", "normal"), ("normal", "italic")):
         part = texts[(texts["weight"] == weight) & (texts["style"] == style)]
@@ -465,9 +468,11 @@ class _MapLayout:
         for _, cell in cells.iterrows():
             x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col + self.PAD
             y = top + self.PAD
-            template = int(cell["template"]) == len(cell["items"]) and len(cell["items"]) > 0
-            lines = self._cell_lines(list(cell["items"]), str(cell["lane"]))
-            for text, indent, colour in lines:
+            flags = list(cell["item_template"]) if "item_template" in cell else [False] * len(cell["items"])
+            prios = list(cell["priorities"]) if "priorities" in cell else []
+            lines = self._cell_lines(list(cell["items"]), str(cell["lane"]), flags, prios)
+            for text, indent, colour, template in lines:
+                # Each un-reviewed template item is grey and italic on its own, not only whole cells.
                 style = "italic" if template else "normal"
                 self._text(x0 + indent, y, [text], "normal", colour=GREY if template and colour == INK else colour,
                            style=style)
@@ -475,16 +480,19 @@ class _MapLayout:
             bottom = max(bottom, y + self.PAD)
         return bottom
 
-    def _cell_lines(self, items: list[str], lane: str) -> list[tuple[str, float, str]]:
+    def _cell_lines(self, items: list[str], lane: str, template: list[bool],
+                    priorities: list[int]) -> list[tuple[str, float, str, bool]]:
         # Whole items only: a cut-off pain point would read as a different one. What does not fit is counted.
-        lines: list[tuple[str, float, str]] = []
+        lines: list[tuple[str, float, str, bool]] = []
         bullet = lane not in ("touchpoints", "owners")
         blocks = []
-        for item in items:
-            colour = RED if lane == "pain_points" and _priority(item) >= 20 else INK
+        for k, item in enumerate(items):
+            urgent = lane == "pain_points" and k < len(priorities) and priorities[k] >= URGENT_PRIORITY
+            colour = RED if urgent else INK
+            flag = bool(template[k]) if k < len(template) else False
             wrapped = wrap(item, self.chars - (2 if bullet else 0))
-            blocks.append([(("• " if bullet and j == 0 else "") + line, self.fs * 0.75 if bullet and j else 0, colour)
-                           for j, line in enumerate(wrapped)])
+            blocks.append([(("• " if bullet and j == 0 else "") + line, self.fs * 0.75 if bullet and j else 0, colour,
+                            flag) for j, line in enumerate(wrapped)])
         total = sum(len(b) for b in blocks)
         limit = total if self.max_lines is None or total <= self.max_lines else self.max_lines - 1
         shown = 0
@@ -494,7 +502,7 @@ class _MapLayout:
             lines.extend(block[: max(limit - len(lines), 1)] if not shown else block)
             shown += 1
         if shown < len(items):
-            lines.append((f"… +{len(items) - shown} more", 0, GREY))
+            lines.append((f"… +{len(items) - shown} more", 0, GREY, False))
         return lines
 
     def _emotion(self, cells: pd.DataFrame, top: float) -> float:
@@ -509,12 +517,13 @@ class _MapLayout:
                                "color": "#b9c0c8" if e == 0 else "#e1e4e8", "dash": [3, 3] if e else [1, 0],
                                "stroke": 1})
             self._text(self.LABEL_WIDTH - 22, ypos(e) - self.fs / 2, [label], "normal", colour=GREY, size=self.fs - 1)
+        self._text(self.PAD, top + self.PAD + 1 * self.lh, ["■ team"], "normal", colour=GREEN, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 2 * self.lh, ["● voted"], "normal", colour=BLUE, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 3 * self.lh, ["◆ measured"], "normal", colour=ORANGE, size=self.fs - 1)
         for _, cell in cells.iterrows():
             x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col
             for p in cell["points"]:
-                for kind in ("voted", "measured"):
+                for kind in EMOTION_KINDS:
                     v = p.get(kind)
                     if v is None:
                         continue
@@ -542,11 +551,6 @@ class _MapLayout:
         for i, line in enumerate(lines):
             self.texts.append({"x": x, "y": y + i * self.lh, "line": line, "weight": weight, "style": style,
                                "color": colour, "size": size or self.fs})
-
-
-def _priority(item: str) -> int:
-    head = item.split(" ", 1)[0]
-    return int(head[1:]) if head.startswith("P") and head[1:].isdigit() else 0
 
 
 # --- helpers --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 
 from jmapkit.errors import JmapkitError
 from jmapkit.export import FORMATS, default_output, export
-from jmapkit.model import DataRef
+from jmapkit.model import BehaviourResults, DataRef
 from jmapkit.store import Workshop, new_workshop
 
 EVENTS_SHA = "3f2a9c0d1e4b" + "7" * 52
@@ -57,7 +57,7 @@ def add_step4(ws: Workshop, *, survey: bool = True) -> Workshop:
     tables = {"funnel": FUNNEL, **({"scores": SCORES} if survey else {})}
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False)
-    b = ws.load(4)
+    b = ws.load_or_default(BehaviourResults)
     b.inputs = {"events": DataRef(path="data/events.csv", sha256=EVENTS_SHA, rows=48210)}
     if survey:
         b.inputs["survey"] = DataRef(path="data/survey.csv", sha256=SURVEY_SHA, rows=2160)

@@ -21,8 +21,8 @@ from jmapkit.store import Workshop, new_workshop
 from tests.independent import csat, nps, ordered_funnel
 
 pytestmark = pytest.mark.slow
-NOTEBOOKS = ["1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb", "4-behaviour-and-sentiment.ipynb",
-             "5-map-and-kpis.ipynb"]
+NOTEBOOKS = ["1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb", "4-behaviour.ipynb",
+             "5-map.ipynb"]
 
 
 @pytest.fixture(scope="module")
@@ -92,14 +92,14 @@ def test_saved_survey_scores_match_an_independent_calculation(done: tuple[Worksh
 
 def test_executed_notebook_shows_charts_offline(done: tuple[Workshop, Path]) -> None:
     _, folder = done
-    book = nbformat.read(folder / "4-behaviour-and-sentiment.ipynb", as_version=4)
+    book = nbformat.read(folder / "4-behaviour.ipynb", as_version=4)
     outputs = [o for c in book.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     svgs = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
     assert len(svgs) >= 4  # funnel, time between stages, transitions, scores, emotion
     text = json.dumps(book)
     assert "cdn.jsdelivr" not in text and "<script src=\"http" not in text
-    assert (folder / "4-behaviour-and-sentiment.ipynb").stat().st_size < 2_000_000  # aggregated tables only
-    book5 = nbformat.read(folder / "5-map-and-kpis.ipynb", as_version=4)
+    assert (folder / "4-behaviour.ipynb").stat().st_size < 2_000_000  # aggregated tables only
+    book5 = nbformat.read(folder / "5-map.ipynb", as_version=4)
     assert any("image/svg+xml" in o.get("data", {}) for c in book5.cells for o in c.get("outputs", []))
 
 
