@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.errors import JmapkitError, MissingDependency
+from jmapkit.i18n import _
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -52,6 +53,32 @@ __all__ = [
     "transitions",
     "wrap",
 ]
+
+
+# --- presentation mode ---------------------------------------------------------------------------------
+
+# Projector size: text of at least 16 px in an SVG drawn 1:1 on a 1920 × 1080 screen.
+PROJECTOR_FONT = 18
+PROJECTOR_WIDTH = 1800
+MIN_PROJECTOR_FONT = 16
+_mode = {"presentation": False}
+
+
+def presentation(on: bool | None = None) -> bool:
+    """Whether charts are drawn at projector size; pass True or False to switch (the notebook's switch does)."""
+    if on is not None:
+        _mode["presentation"] = bool(on)
+    return _mode["presentation"]
+
+
+def _fs(size: float) -> float:
+    """A font size: as given, or scaled up to projector size (never under 16 px) in presentation mode."""
+    return max(round(size * 1.6), MIN_PROJECTOR_FONT) if presentation() else size
+
+
+def _w(size: float) -> float:
+    """A width, height or mark size: scaled with the text in presentation mode."""
+    return round(size * 1.6) if presentation() else size
 
 
 # --- rendering ----------------------------------------------------------------------------------------
@@ -195,10 +222,11 @@ def funnel(df: pd.DataFrame | None) -> alt.Chart:
                 scale=alt.Scale(domain=[0, max(float(data["reached"].max()), 1.0) * 1.7], nice=False)),
         tooltip=[c for c in keep if c != "label"],
     )
-    text = base.mark_text(align="left", dx=4, font=FONT, fontSize=11, color=INK).encode(
+    text = base.mark_text(align="left", dx=4, font=FONT, fontSize=_fs(11), color=INK).encode(
         x="reached:Q", text="label:N"
     )
-    return (bars + text).properties(width=460, height=max(26 * len(data), 80), title="Funnel by stage")
+    return (bars + text).properties(width=_w(460), height=max(_w(26) * len(data), 80),
+                                    title=_("Funnel by stage"))
 
 
 def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
@@ -224,8 +252,9 @@ def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
         x=alt.X("median_hours:Q", title="hours (bar: median, tick: 90th percentile)"),
         tooltip=["step", alt.Tooltip("median_hours:Q", format=".1f"), alt.Tooltip("p90_hours:Q", format=".1f")],
     )
-    ticks = base.mark_tick(color=ORANGE, thickness=3, size=18).encode(x="p90_hours:Q")
-    return (bars + ticks).properties(width=420, height=max(28 * len(data), 80), title="Time between stages")
+    ticks = base.mark_tick(color=ORANGE, thickness=3, size=_w(18)).encode(x="p90_hours:Q")
+    return (bars + ticks).properties(width=_w(420), height=max(_w(28) * len(data), 80),
+                                     title=_("Time between stages"))
 
 
 def scores(
@@ -259,26 +288,26 @@ def scores(
     bars = base.mark_rule(color=GREY, strokeWidth=2).encode(
         x=alt.X("ci_low:Q", scale=scale, title=f"{title} with 95 % CI"), x2="ci_high:Q"
     )
-    dots = base.mark_point(filled=True, size=70, color=BLUE).encode(
+    dots = base.mark_point(filled=True, size=_w(70), color=BLUE).encode(
         x="value:Q",
         tooltip=["group", "n", alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("ci_low:Q", format=".1f"),
                  alt.Tooltip("ci_high:Q", format=".1f")],
     )
-    text = base.mark_text(align="left", dx=8, dy=-8, font=FONT, fontSize=10, color=INK).encode(
+    text = base.mark_text(align="left", dx=8, dy=-8, font=FONT, fontSize=_fs(10), color=INK).encode(
         x="value:Q", text=alt.Text("value:Q", format=".0f" if metric in ("nps", "csat") else ".2f")
     )
     layers = [bars, dots, text]
     if metric == "nps":
         layers.insert(0, alt.Chart().mark_rule(color="#cccccc").encode(x=alt.datum(0)))
     return alt.layer(*layers, data=data).properties(
-        width=width, height=max(26 * len(groups), 80), title=f"{title} per {group_by}"
+        width=_w(width), height=max(_w(26) * len(groups), 80), title=f"{title} per {group_by}"
     )
 
 
 def emotion_curve(
     df: pd.DataFrame | None, stage_order: Sequence[str] = (), touchpoint_order: Sequence[str] = ()
 ) -> alt.Chart:
-    """Voted vs measured emotion (−2..+2) per touchpoint in journey order, each with its 95 % CI."""
+    """Team, voted and measured emotion (−2..+2) per touchpoint in journey order, with 95 % CIs where known."""
     alt = _altair()
     import pandas as pd
 
@@ -295,7 +324,7 @@ def emotion_curve(
     order = sorted(dict.fromkeys(tps), key=key)
     rows = []
     for r in df.to_dict("records"):
-        for kind in ("voted", "measured"):
+        for kind in EMOTION_KINDS:
             v = r.get(kind)
             if _ok(v):
                 low, high = r.get(f"{kind}_ci_low"), r.get(f"{kind}_ci_high")
@@ -304,12 +333,14 @@ def emotion_curve(
                              "ci_low": float(low) if _ok(low) else float(v),
                              "ci_high": float(high) if _ok(high) else float(v),
                              "n": int(n) if _ok(n) else None,
-                             "from": str(r.get("measured_from") or "") if kind == "measured" else "votes"})
+                             "from": {"measured": str(r.get("measured_from") or ""),
+                                      "voted": "votes"}.get(kind, "team")})
     if not rows:
         return _empty("No emotions yet: vote in step 4, or add a survey or verbatims file.")
     data = pd.DataFrame(rows)
     order = [t for t in order if t in set(data["touchpoint"])]
-    colour = alt.Color("kind:N", scale=alt.Scale(domain=["voted", "measured"], range=[BLUE, ORANGE]),
+    kinds = list(EMOTION_KINDS)
+    colour = alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[v[0] for v in EMOTION_KINDS.values()]),
                        legend=alt.Legend(title=None, orient="top"))
     x = alt.X("touchpoint:N", sort=order, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=160))
     y_scale = alt.Scale(domain=[-2, 2])
@@ -320,12 +351,13 @@ def emotion_curve(
     )
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60)).encode(
         y=alt.Y("emotion:Q", scale=y_scale),
-        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=["voted", "measured"], range=[[1, 0], [5, 3]]),
+        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=kinds, range=[v[1] for v in EMOTION_KINDS.values()]),
                                   legend=None),
         tooltip=["touchpoint", "kind", alt.Tooltip("emotion:Q", format="+.2f"), "n", "from"],
     )
     return alt.layer(zero, band, line).properties(
-        width=max(40 * len(order), 360), height=220, title="Emotion per touchpoint: voted vs measured (95 % CI)"
+        width=max(_w(40) * len(order), _w(360)), height=_w(220),
+        title=_("Emotion per touchpoint: team, voted and measured (95 % CI)")
     )
 
 
@@ -349,19 +381,20 @@ def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
         color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), title="moves"),
         tooltip=["source", "target", "count"],
     )
-    text = base.mark_text(font=FONT, fontSize=9).encode(
+    text = base.mark_text(font=FONT, fontSize=_fs(9)).encode(
         text="count:Q",
         color=alt.condition(alt.datum["count"] > float(data["count"].max()) / 2, alt.value("white"), alt.value(INK)),
     )
-    size = max(24 * len(order), 160)
-    return (cells + text).properties(width=size, height=size, title="Transitions between touchpoints")
+    size = max(_w(24) * len(order), 160)
+    return (cells + text).properties(width=size, height=size, title=_("Transitions between touchpoints"))
 
 
 # --- the journey map -------------------------------------------------------------------------------------
 
 
 def journey_map(
-    lanes: pd.DataFrame, *, width: int = 1240, font_size: int = 11, max_lines: int | None = None, title: str | None = None
+    lanes: pd.DataFrame, *, width: int | None = None, font_size: int | None = None, max_lines: int | None = None,
+    title: str | None = None,
 ) -> alt.LayerChart:
     """The journey map: stages as columns (step-3 order), lanes as rows, text wrapped to fit a 16:9 slide.
 
@@ -371,8 +404,10 @@ def journey_map(
     alt = _altair()
     import pandas as pd
 
+    width = width or (PROJECTOR_WIDTH if presentation() else 1240)
+    font_size = font_size or (PROJECTOR_FONT if presentation() else 12)
     if lanes is None or not len(lanes):
-        return _empty("No journey map yet: step 3 has no stages.", width=width)
+        return _empty(_("No journey map yet: step 3 has no stages."), width=width)
     layout = _MapLayout(lanes, width, font_size, max_lines)
     texts = pd.DataFrame(layout.texts)
     rects = pd.DataFrame(layout.rects)
@@ -427,6 +462,9 @@ class _MapLayout:
         self.width = width
         self.fs = font_size
         self.lh = round(font_size * 1.3)
+        # The lane labels' column and the emotion band grow with the text (projector size).
+        self.LABEL_WIDTH = max(112, round(font_size * 10.5))
+        self.EMOTION_HEIGHT = max(120, round(font_size * 11))
         self.max_lines = max_lines
         self.texts: list[dict[str, Any]] = []
         self.rects: list[dict[str, Any]] = []
@@ -437,7 +475,7 @@ class _MapLayout:
         self.col = (width - self.LABEL_WIDTH) / self.n
         self.chars = (self.col - 2 * self.PAD) / (font_size * 0.6)
         y = self._header(stages)
-        for _, lane in lanes.drop_duplicates("lane").sort_values("lane_index", kind="stable").iterrows():
+        for _i, lane in lanes.drop_duplicates("lane").sort_values("lane_index", kind="stable").iterrows():
             cells = lanes[lanes["lane"] == lane["lane"]].sort_values("stage_index", kind="stable")
             top = y
             if lane["lane"] == "emotion":
@@ -465,7 +503,7 @@ class _MapLayout:
 
     def _lane(self, cells: pd.DataFrame, top: float) -> float:
         bottom = top + self.lh + 2 * self.PAD
-        for _, cell in cells.iterrows():
+        for _i, cell in cells.iterrows():
             x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col + self.PAD
             y = top + self.PAD
             flags = list(cell["item_template"]) if "item_template" in cell else [False] * len(cell["items"])
@@ -520,7 +558,7 @@ class _MapLayout:
         self._text(self.PAD, top + self.PAD + 1 * self.lh, ["■ team"], "normal", colour=GREEN, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 2 * self.lh, ["● voted"], "normal", colour=BLUE, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 3 * self.lh, ["◆ measured"], "normal", colour=ORANGE, size=self.fs - 1)
-        for _, cell in cells.iterrows():
+        for _i, cell in cells.iterrows():
             x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col
             for p in cell["points"]:
                 for kind in EMOTION_KINDS:
@@ -563,9 +601,9 @@ def _empty(message: str, *, width: int = 420) -> alt.Chart:
 
     lines = wrap(message, width / 7)
     data = pd.DataFrame({"line": lines, "y": range(len(lines))})
-    return alt.Chart(data).mark_text(align="left", baseline="top", font=FONT, fontSize=13, color=GREY).encode(
+    return alt.Chart(data).mark_text(align="left", baseline="top", font=FONT, fontSize=_fs(13), color=GREY).encode(
         x=alt.value(0), y=alt.Y("y:O", axis=None), text="line:N"
-    ).properties(width=width, height=22 * len(lines), view=alt.ViewConfig(stroke=None))
+    ).properties(width=_w(width), height=_w(22) * len(lines), view=alt.ViewConfig(stroke=None))
 
 
 def _ok(value: Any) -> bool:
@@ -606,12 +644,14 @@ def _register_theme() -> None:
 
     @alt.theme.register(THEME, enable=False)
     def _theme() -> alt.theme.ThemeConfig:
+        # Read at serialisation time, so the presentation switch applies to the next chart drawn.
+        label, title = _fs(11), _fs(14)
         return alt.theme.ThemeConfig(config={
             "font": FONT,
-            "title": {"font": FONT, "fontSize": 14, "anchor": "start"},
-            "axis": {"labelFont": FONT, "titleFont": FONT},
-            "legend": {"labelFont": FONT, "titleFont": FONT},
-            "header": {"labelFont": FONT, "titleFont": FONT},
+            "title": {"font": FONT, "fontSize": title, "anchor": "start"},
+            "axis": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": label, "titleFontSize": label},
+            "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": label, "titleFontSize": label},
+            "header": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": label, "titleFontSize": label},
         })
 
 

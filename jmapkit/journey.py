@@ -40,7 +40,7 @@ LANE_COLUMNS = ["stage", "stage_label", "stage_index", "lane", "lane_label", "la
 POINT_KEYS = ("touchpoint", "label", "position", "team", "team_kind", "voted", "voted_n", "voted_ci_low",
               "voted_ci_high", "measured", "measured_n", "measured_ci_low", "measured_ci_high", "measured_from",
               "moment_of_truth")
-__all__ = ["LANES", "TABLES", "lanes"]
+__all__ = ["LANES", "TABLES", "labelled", "lanes"]
 
 
 def lanes(source: Workshop | Bundle | Mapping[Any, Any] | Iterable[Any]) -> pd.DataFrame:
@@ -113,6 +113,25 @@ def lanes(source: Workshop | Bundle | Mapping[Any, Any] | Iterable[Any]) -> pd.D
                 "points": points if lane == "emotion" else [],
             })
     return pd.DataFrame(rows, columns=LANE_COLUMNS)
+
+
+def labelled(frame: pd.DataFrame | None, source: Workshop | Bundle | Any) -> pd.DataFrame | None:
+    """A step-4 table with stage and touchpoint ids replaced by their names, for charts and tables people read."""
+    if frame is None:
+        return None
+    tps = source if hasattr(source, "stages") else as_bundle(source).touchpoints
+    stages = {s.id: s.label for s in tps.stages}
+    points = {t.id: t.label for t in tps.touchpoints}
+    out = frame.copy()
+    for column, names in (("stage", stages), ("touchpoint", points), ("source", points), ("target", points)):
+        if column in out:
+            out[column] = [names.get(str(v), v) for v in out[column]]
+    if "group" in out and "group_by" in out:
+        by = {"touchpoint": points, "stage": stages}
+        out["group"] = [by.get(str(k), {}).get(str(g), g) for k, g in zip(out["group_by"], out["group"], strict=True)]
+    if "path" in out:
+        out["path"] = [" → ".join(points.get(p.strip(), p.strip()) for p in str(v).split("→")) for v in out["path"]]
+    return out
 
 
 # --- texts shared by the chart and the exports ------------------------------------------------------

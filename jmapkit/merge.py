@@ -23,14 +23,18 @@ class FieldConflict:
         return ".".join(str(p) for p in self.path) or "(whole step)"
 
 
-def merge(base: Any, mine: Any, theirs: Any) -> tuple[Any, list[FieldConflict]]:
-    """Merge `mine` and `theirs`, both edited from `base`; returns the merged value and the conflicts."""
+def merge(base: Any, mine: Any, theirs: Any, *, prefer: str = "theirs") -> tuple[Any, list[FieldConflict]]:
+    """Merge `mine` and `theirs`, both edited from `base`: the merged value and the conflicts found.
+
+    A conflicting value is taken from the side named by `prefer` ("mine" or "theirs") in the merged value.
+    """
     conflicts: list[FieldConflict] = []
-    merged = _merge(base, mine, theirs, (), conflicts)
+    merged = _merge(base, mine, theirs, (), conflicts, prefer == "mine")
     return merged, conflicts
 
 
-def _merge(base: Any, mine: Any, theirs: Any, path: tuple[str | int, ...], out: list[FieldConflict]) -> Any:
+def _merge(base: Any, mine: Any, theirs: Any, path: tuple[str | int, ...], out: list[FieldConflict],
+           mine_wins: bool) -> Any:
     if mine == theirs:
         return mine
     if mine == base:
@@ -41,7 +45,7 @@ def _merge(base: Any, mine: Any, theirs: Any, path: tuple[str | int, ...], out: 
         keys = list(dict.fromkeys([*theirs, *mine]))
         merged = {}
         for key in keys:
-            value = _merge(base.get(key), mine.get(key), theirs.get(key), (*path, key), out)
+            value = _merge(base.get(key), mine.get(key), theirs.get(key), (*path, key), out, mine_wins)
             if value is not None or key in mine or key in theirs:
                 merged[key] = value
         return merged
@@ -49,7 +53,7 @@ def _merge(base: Any, mine: Any, theirs: Any, path: tuple[str | int, ...], out: 
         common = len(base)
         # Records edited in place merge item by item; items one side appended after them are kept.
         if len(mine) >= common and len(theirs) >= common and (len(mine) == common or len(theirs) == common):
-            head = [_merge(base[i], mine[i], theirs[i], (*path, i), out) for i in range(common)]
+            head = [_merge(base[i], mine[i], theirs[i], (*path, i), out, mine_wins) for i in range(common)]
             return head + mine[common:] + theirs[common:]
     out.append(FieldConflict(path, mine, theirs))
-    return theirs
+    return mine if mine_wins else theirs

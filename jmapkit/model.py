@@ -60,8 +60,11 @@ class Goals(_Sourced):
 # --- step 2 -----------------------------------------------------------------------------------
 
 
+NAME_LENGTH = 120  # names show in titles, axes and map cells; longer text belongs in a description
+
+
 class Persona(_Sourced):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=NAME_LENGTH)
     role: str = ""
     segment: str | None = None  # a value of the data's `segment` column
     goals: list[str] = []
@@ -87,7 +90,7 @@ class Personas(_Model):
 
 class Stage(_Sourced):
     id: str = Field(min_length=1, pattern=r"^[^\s/\\]+$")
-    name: str = ""
+    name: str = Field("", max_length=NAME_LENGTH)
     actions: list[str] = []  # what the customer does in this stage
 
     @property
@@ -97,7 +100,7 @@ class Stage(_Sourced):
 
 class Touchpoint(_Sourced):
     id: str = Field(min_length=1, pattern=r"^[^\s/\\]+$")
-    name: str = ""
+    name: str = Field("", max_length=NAME_LENGTH)
     stage: str
     channel: str = ""
     layer: Literal["frontstage", "backstage"] = "frontstage"
@@ -243,7 +246,7 @@ class Opportunity(_Sourced):
 
 class KPI(_Sourced):
     stage: str
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=NAME_LENGTH)
     baseline: float | None = None
     target: float | None = None
     unit: str = ""

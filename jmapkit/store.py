@@ -218,12 +218,12 @@ class Workshop:
         """Load the earlier steps a step builds on, naming the first one that is missing."""
         return [self.load(s) for s in steps]
 
-    def save(self, model: StepModel, *, base: int | None = None) -> Saved:
+    def save(self, model: StepModel, *, base: int | None = None, prefer: str | None = None) -> Saved:
         """Validate and write one record atomically; the previous version goes to history/.
 
         `base` is the revision the edit started from (a form passes it; a batch run does not). When the
         file has moved on since, the two edits are merged value by value; a value both changed raises
-        `SaveConflict` and nothing is written.
+        `SaveConflict` and nothing is written, unless `prefer` ("mine" or "theirs") says which side wins.
         """
         info = step_info(model)
         data = info.model.model_validate(model.model_dump()).model_dump(mode="json")
@@ -235,7 +235,7 @@ class Workshop:
                 current = _envelope_or_none(previous)
                 revision = int(current.get("revision", 0)) if current else 0
                 if base is not None and base != revision and current is not None:
-                    data = self._merge_onto(info, base, data, current, revision)
+                    data = self._merge_onto(info, base, data, current, revision, prefer)
                     merged = True
                 if current is not None and current.get("data") == data:
                     return Saved(path, revision, merged)  # a re-run that changes nothing adds no revision
@@ -255,13 +255,15 @@ class Workshop:
         return Saved(path, revision + 1, merged)
 
     def _merge_onto(self, info: StepInfo, base: int, mine: dict[str, Any], current: dict[str, Any],
-                    revision: int) -> dict[str, Any]:
+                    revision: int, prefer: str | None) -> dict[str, Any]:
         theirs = current.get("data", {})
         old = self._revision_data(info, base)
-        conflicts = [FieldConflict((), mine, theirs)] if old is None else merge(old, mine, theirs)[1]
-        if conflicts:
+        if old is None:  # the base revision is gone from history: nothing to merge against
+            merged, conflicts = (mine if prefer == "mine" else theirs), [FieldConflict((), mine, theirs)]
+        else:
+            merged, conflicts = merge(old, mine, theirs, prefer=prefer or "theirs")
+        if conflicts and prefer is None:
             raise SaveConflict(info, base, revision, conflicts)
-        merged, _ = merge(old, mine, theirs)
         return info.model.model_validate(merged).model_dump(mode="json")
 
     def _revision_data(self, info: StepInfo, revision: int) -> dict[str, Any] | None:

@@ -282,7 +282,7 @@ class Report:
         return lines
 
     def _notes_pain_points(self) -> list[str]:
-        jm, tps = self.map, {t.id: t for t in self.touchpoints.touchpoints}
+        jm = self.map
         if not jm.pain_points:
             return ["No pain points in step 5: a journey map is not a persona with arrows; add them before presenting."]
         lines = ["Priority = severity × frequency (1–5 each), ×2 at a moment of truth."]
@@ -331,10 +331,6 @@ def _kinds(sources: list[Any]) -> str:
     if len(counts) == 1:
         return next(iter(counts))
     return ", ".join(f"{n} {text}" for text, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-
-
-def _mot(tps: dict[str, Any], tp: str) -> bool:
-    return bool(tps.get(tp) and tps[tp].moment_of_truth)
 
 
 def _pct(value: Any) -> str:

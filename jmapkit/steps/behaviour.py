@@ -57,7 +57,8 @@ def data_files(ws: Workshop, saved: Behaviour, overrides: Mapping[str, str] | No
     return files
 
 
-def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | None = None) -> BehaviourResult:
+def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
+        options: Mapping[str, Mapping[str, str]] | None = None, run_id: str | None = None) -> BehaviourResult:
     """Recompute step 4's results from the data the team chose and save them in their own envelope.
 
     Only `BehaviourResults` and the CSV tables are written: the team's input (files, emotion estimates)
@@ -77,8 +78,9 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | No
     notes: list[str] = []
     inputs: dict[str, DataRef] = {}
     loaded: dict[str, Any] = {}
+    reader = reader_options(saved, options)
     for name, path in files.items():
-        result = io.read(path, name, con=con)  # type: ignore[arg-type]
+        result = io.read(path, name, con=con, **reader.get(name, {}))  # type: ignore[arg-type]
         inputs[name] = DataRef(path=ws.relative(path), sha256=result.sha256, rows=result.rows)
         notes += [f"{path.name}: {w}" for w in result.warnings]
         notes += [f"{path.name}: dropped {p.describe()}" for p in result.dropped]
@@ -124,6 +126,40 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | No
         _write_tables(out, tables)
         ws.save(model)
     return BehaviourResult(model=model, tables=tables)
+
+
+READER_OPTIONS = ("delimiter", "encoding", "decimal", "timestamp_format", "sheet")
+
+
+def reader_options(
+    saved: Behaviour, overrides: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Reader options per input: the team's saved ones, replaced option by option by this run's overrides."""
+    merged: dict[str, dict[str, Any]] = {}
+    for source in (saved.options, overrides or {}):
+        for name, opts in source.items():
+            merged.setdefault(name, {}).update(opts)
+    problems = [f"{name}.{key}" for name, opts in merged.items() for key in opts if key not in READER_OPTIONS]
+    if problems:
+        raise JmapkitError(
+            f"unknown reader option {', '.join(problems)}.",
+            where="step 4 reader options",
+            fix=f"use {', '.join(READER_OPTIONS)} (e.g. --option events.delimiter=';').",
+        )
+    return merged
+
+
+def emotion_chart_data(ws: Workshop, emotion: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The emotion table with names instead of ids and the team's estimate, and the stage and touchpoint order."""
+    from jmapkit.journey import labelled
+
+    tps = ws.load_or_default(Touchpoints)
+    team = {e.touchpoint: e.emotion for e in ws.load_or_default(Behaviour).emotions}
+    frame = emotion.copy()
+    frame["team"] = [team.get(str(tp)) for tp in frame["touchpoint"]]
+    frame["stage"] = [tps.stage_of().get(str(tp), "") for tp in frame["touchpoint"]]
+    frame = labelled(frame, tps)
+    return frame, [s.label for s in tps.stages], [t.label for t in tps.touchpoints]
 
 
 def participant_votes(ws: Workshop) -> pd.DataFrame:
