@@ -579,7 +579,7 @@ class _MapLayout:
 
     def _legend(self, y: float) -> float:
         text = ("★ moment of truth · ⇄ handoff · P = priority: severity × frequency, ×2 at a moment of truth · "
-                "grey = template, not yet reviewed by the team · emotion: ● voted, ◆ measured, bars = 95 % CI")
+                "grey = template, not yet reviewed by the team · emotion: ■ team, ● voted, ◆ measured, bars = 95 % CI")
         lines = wrap(text, self.width / ((self.fs - 1) * 0.6))
         self._text(0, y, lines, "normal", colour=GREY, size=self.fs - 1)
         return len(lines) * self.lh + self.PAD

@@ -32,6 +32,7 @@ LANES: dict[str, str] = {
     "kpis": "KPIs",
 }
 MOMENT_OF_TRUTH = "★"
+THOUSANDS = "\u00a0"  # a no-break space: "1 200" never wraps between its digits
 HANDOFF = "⇄"
 TEMPLATE_NOTE = "template — not yet reviewed by the team"
 LANE_COLUMNS = ["stage", "stage_label", "stage_index", "lane", "lane_label", "lane_index", "items", "text", "n",
@@ -162,8 +163,8 @@ def number(value: Any, digits: int = 1) -> str:
         return "–"
     value = float(value)
     if value.is_integer():
-        return f"{int(value):,}".replace(",", " ")
-    return f"{value:,.{digits}f}".replace(",", " ")
+        return f"{int(value):,}".replace(",", THOUSANDS)
+    return f"{value:,.{digits}f}".replace(",", THOUSANDS)
 
 
 def describe_source(source: Source) -> str:
