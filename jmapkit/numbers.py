@@ -62,14 +62,15 @@ def fixed(value: Any, digits: int = 0, *, language: str | None = None, signed: b
 
 def percent(fraction: Any, digits: int = 0, *, language: str | None = None) -> str:
     """A share 0..1 as a percentage in the locale's style: '44%', '44 %' (German)."""
+    from babel import Locale
     from babel.numbers import format_percent
 
     if missing(fraction):
         return NONE
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
-    text = format_percent(float(fraction), format=pattern, locale=locale(language))
-    # German CLDR puts a no-break space before %, which the pattern above drops: keep the locale's own.
-    return text if (language or i18n.language()) != "de" else text.replace("%", "\u00a0%").replace("\u00a0\u00a0", "\u00a0")
+    pattern = Locale.parse(locale(language)).percent_formats[None].pattern  # "#,##0%", "#,##0\u00a0%" (German)
+    if digits > 0:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+    return format_percent(float(fraction), format=pattern, locale=locale(language))
 
 
 def points(value: Any, digits: int = 0, *, language: str | None = None) -> str:
