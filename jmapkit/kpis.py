@@ -5,9 +5,9 @@ A KPI's `data_source` may name a step-4 metric instead of only a file:
 | data_source | measured value |
 |---|---|
 | `csat@order_counter`, `survey:csat@Order at the counter` | CSAT (0–100) at a touchpoint, with its 95 % CI |
-| `nps`, `nps@all`, `ces@payment`, `csat@family`, `nps@Office lunch Olivia` | NPS / CES / custom question overall, per touchpoint, stage, segment or persona |
+| `nps`, `ces@payment`, `csat@family`, `nps@Olivia` | a score overall, per touchpoint, stage, segment, persona |
 | `conversion@retention` | % of the previous stage's customers who reached the stage |
-| `conversion_from_first@retention`, `reached@awareness`, `median_hours@purchase`, `p90_hours@purchase` | the funnel's other columns for a stage |
+| `reached@awareness`, `conversion_from_first@…`, `median_hours@…`, `p90_hours@…` | the funnel's columns |
 | `dropoff@loyalty_app` | % of a touchpoint's customers for whom it was the last touchpoint |
 
 `events`, `survey` or free text name no metric: the KPI then has no measured value, and says so.
