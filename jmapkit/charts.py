@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,7 +144,14 @@ def text_width(text: str) -> float:
 
 
 def wrap(text: str, width: float) -> list[str]:
-    """Wrap to lines of at most `width` units: at spaces, anywhere in CJK, and inside over-long German words."""
+    """Wrap to lines of at most `width` units, breaking only where the language allows.
+
+    Latin and Korean text breaks at spaces (Korean is written with spaces between words, and a
+    particle belongs to its word: "주문하기", never "주문하 / 기"); Japanese and Chinese break between
+    the phrases BudouX finds, never before closing punctuation or small kana ("）", "。", "ょ") and
+    never after opening brackets. Only a word or phrase longer than a whole line is cut inside,
+    with a hyphen between Latin letters (German compounds) and still never before closing punctuation.
+    """
     lines: list[str] = []
     for paragraph in str(text).splitlines() or [""]:
         line = ""
@@ -155,7 +163,9 @@ def wrap(text: str, width: float) -> list[str]:
                 lines.append(line.rstrip())
                 line = token.lstrip()
             while text_width(line.rstrip()) > width:  # a word longer than a line (German compounds)
-                cut = _cut(line, width - 1)
+                cut = _cut(line, width)
+                if _latin(line[cut - 1]) and _latin(line[cut]):
+                    cut = _cut(line, width - 1)  # room for the hyphen
                 lines.append(line[:cut] + ("-" if _latin(line[cut - 1]) and _latin(line[cut]) else ""))
                 line = line[cut:]
         lines.append(line.rstrip())
@@ -163,32 +173,82 @@ def wrap(text: str, width: float) -> list[str]:
 
 
 def _tokens(text: str) -> list[str]:
-    # A token is a word with its trailing space, or a single wide character (CJK breaks between characters).
-    tokens: list[str] = []
+    """Unbreakable pieces: a word with its trailing space, or a Japanese/Chinese phrase (BudouX)."""
+    pieces: list[str] = []
     word = ""
+    run = ""  # consecutive Japanese/Chinese characters, segmented as a whole
     for ch in text:
-        if unicodedata.east_asian_width(ch) in "WF":
+        if _ideographic(ch):
             if word:
-                tokens.append(word)
+                pieces.append(word)
                 word = ""
-            tokens.append(ch)
-        else:
-            word += ch
-            if ch == " ":
-                tokens.append(word)
-                word = ""
+            run += ch
+            continue
+        if run:
+            pieces += _phrases(run)
+            run = ""
+        word += ch
+        if ch == " ":
+            pieces.append(word)
+            word = ""
+    if run:
+        pieces += _phrases(run)
     if word:
-        tokens.append(word)
+        pieces.append(word)
+    # Closing punctuation sticks to what precedes it, opening brackets to what follows (kinsoku).
+    tokens: list[str] = []
+    for piece in pieces:
+        if tokens and (_no_start(piece[0]) or _no_end(tokens[-1].rstrip()[-1:])):
+            tokens[-1] += piece
+        else:
+            tokens.append(piece)
     return tokens
+
+
+def _phrases(run: str) -> list[str]:
+    return _budoux().parse(run) or [run]
+
+
+@lru_cache(maxsize=1)
+def _budoux() -> Any:
+    try:
+        import budoux
+    except ImportError:
+        raise MissingDependency("budoux", "Japanese and Chinese line breaking") from None
+    return budoux.load_default_japanese_parser()
+
+
+def _ideographic(ch: str) -> bool:
+    """Japanese kana, CJK ideographs, CJK punctuation and full-width forms (not Hangul: Korean breaks at spaces)."""
+    code = ord(ch)
+    return (0x3000 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+            or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFF60 or 0x31F0 <= code <= 0x31FF)
+
+
+# Unicode's line-breaking classes CL/CP/NS/EX/IS that a Japanese line must not start with, beyond the
+# general categories Pe (close) and Pf (final quote); and Ps/Pi (open) that a line must not end with.
+_NO_START_EXTRA = "、。，．・：；！？‥…ーヽヾゝゞ々〻ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ,.:;!?%"
+
+
+def _no_start(ch: str) -> bool:
+    return bool(ch) and (unicodedata.category(ch) in ("Pe", "Pf") or ch in _NO_START_EXTRA)
+
+
+def _no_end(ch: str) -> bool:
+    return bool(ch) and unicodedata.category(ch) in ("Ps", "Pi")
 
 
 def _cut(text: str, width: float) -> int:
     used = 0.0
+    cut = len(text)
     for i, ch in enumerate(text):
         used += text_width(ch)
         if used > width:
-            return max(i, 1)
-    return len(text)
+            cut = max(i, 1)
+            break
+    while 1 < cut < len(text) and (_no_start(text[cut]) or _no_end(text[cut - 1])):
+        cut -= 1  # keep "）" with the character before it, "（" with the one after
+    return cut
 
 
 def _latin(ch: str) -> bool:
