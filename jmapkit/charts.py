@@ -49,6 +49,7 @@ __all__ = [
     "save",
     "scores",
     "setup_renderer",
+    "svg",
     "text_width",
     "time_between_stages",
     "transitions",
@@ -132,7 +133,24 @@ def image(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     vlc = _vl_convert()
     with _themed():
         spec = chart.to_dict()
-    return vlc.vegalite_to_png(spec, scale=scale)
+    return vlc.vegalite_to_png(spec, scale=scale, format_locale=number_locale())
+
+
+def svg(chart: alt.TopLevelMixin) -> str:
+    """SVG text of a chart (selectable text in a web page), rendered offline by vl-convert."""
+    vlc = _vl_convert()
+    with _themed():
+        spec = chart.to_dict()
+    return vlc.vegalite_to_svg(spec, format_locale=number_locale())
+
+
+def number_locale() -> dict[str, Any]:
+    """Vega's number-format locale for the workshop's language, so axes read like the tables ('1.424' in German)."""
+    from jmapkit.numbers import symbols
+
+    sep = symbols()
+    return {"decimal": sep["decimal"], "thousands": sep["group"], "grouping": [3], "currency": ["", ""],
+            "minus": "-"}
 
 
 # --- text ----------------------------------------------------------------------------------------------
@@ -258,38 +276,46 @@ def _latin(ch: str) -> bool:
 # --- charts of step 4 ----------------------------------------------------------------------------------
 
 
-def funnel(df: pd.DataFrame | None) -> alt.Chart:
-    """Customers reaching each stage, in stage order, labelled with conversion from the first stage."""
+def funnel(df: pd.DataFrame | None, *, width: int = 460) -> alt.Chart:
+    """Customers reaching each stage, in stage order, labelled with the count and the share of the first stage.
+
+    The axis ends at the data (the largest stage), and the labels use the workshop's number format.
+    """
+    from jmapkit.numbers import number, percent
+
     alt = _altair()
     if df is None or not len(df):
         return _empty("No funnel: step 4 has no events file (choose one in step 4 and run it).")
     data = df.copy()
     order = [str(s) for s in data["stage"]]
     data["stage"] = order
-    data["label"] = [
-        f"{int(r)} · {_pct(c)} of first" + (f" · {_pct(p)} from previous" if i and _ok(p) else "")
-        for i, (r, c, p) in enumerate(
-            zip(data["reached"], data["conversion_from_first"], data["conversion_from_previous"], strict=True)
-        )
-    ]
+    data["label"] = [f"{number(r)} ({percent(c)})" if _ok(c) else number(r)
+                     for r, c in zip(data["reached"], data["conversion_from_first"], strict=True)]
     keep = [c for c in ("stage", "reached", "label", "conversion_from_first", "entered_here", "dropped") if c in data]
     base = alt.Chart(data[keep]).encode(
         y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
     )
     bars = base.mark_bar(color=BLUE).encode(
-        # Room on the right for the labels, which Vega would otherwise clip at the plot's edge.
-        x=alt.X("reached:Q", title="customers reaching the stage",
-                scale=alt.Scale(domain=[0, max(float(data["reached"].max()), 1.0) * 1.7], nice=False)),
+        x=alt.X("reached:Q", title=_("customers reaching the stage (share of the first stage)"),
+                scale=alt.Scale(domain=[0, max(float(data["reached"].max()), 1.0)], nice=False),
+                axis=alt.Axis(format=",d", tickCount=5)),
         tooltip=[c for c in keep if c != "label"],
     )
-    text = base.mark_text(align="left", dx=4, font=FONT, fontSize=_fs(11), color=INK).encode(
-        x="reached:Q", text="label:N"
-    )
-    return (bars + text).properties(width=_w(460), height=max(_w(26) * len(data), 80),
-                                    title=_("Funnel by stage"))
+    # Labels sit inside the bar's end when the bar is long, outside when it is short: the axis stays fitted.
+    top = max(float(data["reached"].max()), 1.0)
+    data_long = data[data["reached"] >= 0.45 * top]
+    data_short = data[data["reached"] < 0.45 * top]
+    inside = alt.Chart(data_long[keep]).mark_text(align="right", dx=-6, font=FONT, fontSize=_fs(11),
+                                                  color="white").encode(
+        x="reached:Q", y=alt.Y("stage:N", sort=order), text="label:N")
+    outside = alt.Chart(data_short[keep]).mark_text(align="left", dx=4, font=FONT, fontSize=_fs(11),
+                                                    color=INK).encode(
+        x="reached:Q", y=alt.Y("stage:N", sort=order), text="label:N")
+    return alt.layer(bars, inside, outside).properties(width=_w(width), height=max(_w(26) * len(data), 80),
+                                                       title=_("Funnel by stage"))
 
 
-def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
+def time_between_stages(df: pd.DataFrame | None, *, width: int = 420) -> alt.Chart:
     """Median (bar) and p90 (tick) hours from reaching the previous stage to reaching each stage."""
     alt = _altair()
     if df is None or not len(df) or "median_hours" not in df:
@@ -313,7 +339,7 @@ def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
         tooltip=["step", alt.Tooltip("median_hours:Q", format=".1f"), alt.Tooltip("p90_hours:Q", format=".1f")],
     )
     ticks = base.mark_tick(color=ORANGE, thickness=3, size=_w(18)).encode(x="p90_hours:Q")
-    return (bars + ticks).properties(width=_w(420), height=max(_w(28) * len(data), 80),
+    return (bars + ticks).properties(width=_w(width), height=max(_w(28) * len(data), 80),
                                      title=_("Time between stages"))
 
 
@@ -326,6 +352,8 @@ def scores(
     width: int = 420,
 ) -> alt.Chart:
     """One survey metric per touchpoint (or stage, segment) with its 95 % CI as an error bar and n in the label."""
+    from jmapkit.numbers import fixed
+
     alt = _altair()
     if df is None or not len(df):
         return _empty(f"No {metric.upper()}: step 4 has no survey file (choose one in step 4 and run it).")
@@ -340,10 +368,10 @@ def scores(
     labels = [data.loc[data["group"] == g, "label"].iloc[0] for g in groups]
     data["ci_low"] = data["ci_low"].where(data["ci_low"].notna(), data["value"])
     data["ci_high"] = data["ci_high"].where(data["ci_high"].notna(), data["value"])
-    domain = {"nps": [-100, 100], "csat": [0, 100], "ces": [1, 7]}.get(metric)
-    scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=False)
+    scale = alt.Scale(domain=_fitted(data, metric), nice=False, zero=False)
     title = {"nps": "NPS (−100..100)", "csat": "CSAT (% scoring 4–5)", "ces": "CES (mean, 1–7)"}.get(metric, metric)
-    data = data[["label", "group", "n", "value", "ci_low", "ci_high"]]
+    data = data[["label", "group", "n", "value", "ci_low", "ci_high"]].copy()
+    data["shown"] = [fixed(v, 0 if metric in ("nps", "csat") else 1) for v in data["value"]]
     base = alt.Chart(data).encode(y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=260)))
     bars = base.mark_rule(color=GREY, strokeWidth=2).encode(
         x=alt.X("ci_low:Q", scale=scale, title=f"{title} with 95 % CI"), x2="ci_high:Q"
@@ -353,8 +381,8 @@ def scores(
         tooltip=["group", "n", alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("ci_low:Q", format=".1f"),
                  alt.Tooltip("ci_high:Q", format=".1f")],
     )
-    text = base.mark_text(align="left", dx=8, dy=-8, font=FONT, fontSize=_fs(10), color=INK).encode(
-        x="value:Q", text=alt.Text("value:Q", format=".0f" if metric in ("nps", "csat") else ".2f")
+    text = base.mark_text(align="left", dx=8, dy=-10, font=FONT, fontSize=_fs(11), color=INK).encode(
+        x="value:Q", text="shown:N"
     )
     layers = [bars, dots, text]
     if metric == "nps":
@@ -362,6 +390,24 @@ def scores(
     return alt.layer(*layers, data=data).properties(
         width=_w(width), height=max(_w(26) * len(groups), 80), title=f"{title} per {group_by}"
     )
+
+
+SCALES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
+
+
+def _fitted(data: pd.DataFrame, metric: str) -> list[float]:
+    """An axis fitted to the values and their CIs (with a margin), inside the metric's own scale; NPS shows 0."""
+    low = float(min(data["ci_low"].min(), data["value"].min()))
+    high = float(max(data["ci_high"].max(), data["value"].max()))
+    if metric == "nps":
+        low, high = min(low, 0.0), max(high, 0.0)
+    pad = max((high - low) * 0.08, 1.0 if metric != "ces" else 0.1)
+    step = 5.0 if metric in ("nps", "csat") else 0.5
+    low, high = (low - pad) // step * step, -((-(high + pad)) // step) * step
+    bounds = SCALES.get(metric)
+    if bounds:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return [low, high]
 
 
 def emotion_curve(
