@@ -169,8 +169,9 @@ class Report:
             r = part.sort_values("value", ascending=metric != "ces", kind="stable").iloc[0]
             low, high = r.get("ci_low"), r.get("ci_high")
             half = None if missing(low) or missing(high) else (float(high) - float(low)) / 2
-            return {"metric": metric, "name": METRIC_NAMES[metric], "touchpoint": self.touchpoint_label(str(r["group"])),
-                    "value": float(r["value"]), "half": half, "n": int(r["n"]), "of": len(part),
+            return {"metric": metric, "name": METRIC_NAMES[metric],
+                    "touchpoint": self.touchpoint_label(str(r["group"])), "value": float(r["value"]), "half": half,
+                    "n": int(r["n"]), "of": len(part),
                     "ci_low": low, "ci_high": high}
         return None
 
@@ -359,11 +360,9 @@ class Report:
     def kpi_line(self, s: KpiStatus) -> str:
         """'CSAT at ordering: 44% now (baseline 48%), target 70%' plus any flag."""
         unit = s.kpi.unit
-        def val(v: Any) -> str:
-            return (number(v) + (unit if unit == "%" else f" {unit}" if unit else "")) if v is not None else NONE
-        now = val(s.measured.value) if s.measured else _("not measured")
+        now = with_unit(round(s.measured.value, 1), unit) if s.measured else _("not measured")
         text = _("{name}: {now} now (baseline {baseline}), target {target}").format(
-            name=s.kpi.name, now=now, baseline=val(s.kpi.baseline), target=val(s.kpi.target))
+            name=s.kpi.name, now=now, baseline=with_unit(s.kpi.baseline, unit), target=with_unit(s.kpi.target, unit))
         flags = [FLAG_TEXT[f] for f in s.flags]
         return text + (" — " + "; ".join(flags) if flags else "")
 
@@ -628,15 +627,14 @@ class Report:
         rows = []
         for s in sorted(self.kpis, key=lambda s: order.get(s.kpi.stage, len(order))):
             unit = s.kpi.unit
-            def val(v: Any) -> str:
-                return NONE if v is None else number(v) + (unit if unit == "%" else f" {unit}" if unit else "")
             now = NONE
             if s.measured:
                 ci = "" if s.measured.ci_low is None else f" ({number(s.measured.ci_low, 0)}…" \
                                                           f"{number(s.measured.ci_high, 0)})"
-                now = val(round(s.measured.value, 1)) + ci
+                now = with_unit(round(s.measured.value, 1), unit) + ci
             rows.append({_("stage"): self.stage_label(s.kpi.stage), "KPI": s.kpi.name,
-                         _("baseline"): val(s.kpi.baseline), _("measured now"): now, _("target"): val(s.kpi.target),
+                         _("baseline"): with_unit(s.kpi.baseline, unit), _("measured now"): now,
+                         _("target"): with_unit(s.kpi.target, unit),
                          _("owner"): s.kpi.owner, _("check"): "; ".join(FLAG_TEXT[f] for f in s.flags) or "✓"
                          if s.measured else "; ".join(FLAG_TEXT[f] for f in s.flags) or _("not tied to a metric")})
         return pd.DataFrame(rows)
@@ -867,7 +865,8 @@ class Report:
         for s in self.kpis:
             where = s.kpi.data_source or "no data source named"
             if s.measured:
-                where += f" = {s.measured.metric} at {s.measured.label}: " + data_evidence(self.steps, s.measured.source)
+                where += (f" = {s.measured.metric} at {s.measured.label}: "
+                          + data_evidence(self.steps, s.measured.source))
             lines.append(f"{s.kpi.name} ({self.stage_label(s.kpi.stage)}): {describe_source(s.kpi.source)}; "
                          f"measured in {where}." + "".join(f" {m}" for m in s.flags.values()))
         return lines
@@ -884,6 +883,13 @@ class Report:
             kinds |= {k for k in str(value).split(", ") if k}
         text = ", ".join(sorted(kinds)) or "nothing entered yet"
         return text.replace("template", "template (grey italic, not yet reviewed)")
+
+
+def with_unit(value: Any, unit: str) -> str:
+    """'48%', '14 min', '1,200': a KPI value with its unit, in the workshop's number format."""
+    if value is None:
+        return NONE
+    return number(value) + (unit if unit == "%" else f" {unit}" if unit else "")
 
 
 def build(ws: Workshop) -> Report:
