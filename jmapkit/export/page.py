@@ -116,7 +116,8 @@ def body(report: Report, key: str, *, rows: int | None = None) -> str:
         if why:
             return _missing(_("No drop-off per touchpoint: {why}.").format(why=why))
         drop = report.dropoff_table().display()[["touchpoint", "stage", "customers", "journey ends here"]]
-        paths = report.paths_table(top=min(rows, 6) if rows else 10).display()[["path", "customers", "share of customers"]]
+        paths = report.paths_table(top=min(rows, 6) if rows else 10).display()
+        paths = paths[["path", "customers", "share of customers"]]
         return ('<div class="panels"><div>' + table(drop, rows=rows) + "</div><div>" + table(paths, rows=rows)
                 + "</div></div>")
     if key == "scores":
