@@ -531,7 +531,8 @@ def journey_map(
             x=x, x2=x2, y=y, y2=y2, color=colour,
             strokeDash=alt.StrokeDash("dash:N", scale=None), strokeWidth=alt.StrokeWidth("stroke:Q", scale=None),
         ))
-    for kind, (hue, style, shape) in EMOTION_KINDS.items():
+    # Un-reviewed template estimates are grey and hollow: they are nobody's opinion yet, and never votes.
+    for kind, (hue, style, shape) in {**EMOTION_KINDS, "template": (GREY, [2, 2], "square")}.items():
         pts = pd.DataFrame([p for p in layout.points if p["kind"] == kind])
         if not len(pts):
             continue
@@ -542,7 +543,7 @@ def journey_map(
         layers.append(alt.Chart(pts).mark_line(color=hue, strokeDash=style, strokeWidth=2).encode(
             x=x, y=y, order="x:Q", detail="segment:N"))
         layers.append(alt.Chart(pts).mark_point(
-            color=hue, filled=True, size=45 * (font_size / 11) ** 2, shape=shape
+            color=hue, filled=kind != "template", size=45 * (font_size / 11) ** 2, shape=shape
         ).encode(x=x, y=y, tooltip=["touchpoint:N", alt.Tooltip("emotion:Q", format="+.2f"), "n:N"]))
     for weight, style in (("bold", "normal"), ("normal", "normal"), ("normal", "italic")):
         part = texts[(texts["weight"] == weight) & (texts["style"] == style)]
@@ -662,6 +663,7 @@ class _MapLayout:
                                "stroke": 1})
             self._text(self.LABEL_WIDTH - 22, ypos(e) - self.fs / 2, [label], "normal", colour=GREY, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 1 * self.lh, ["■ team"], "normal", colour=GREEN, size=self.fs - 1)
+        self._text(self.PAD, top + self.PAD + 4 * self.lh, ["□ template"], "normal", colour=GREY, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 2 * self.lh, ["● voted"], "normal", colour=BLUE, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 3 * self.lh, ["◆ measured"], "normal", colour=ORANGE, size=self.fs - 1)
         for _i, cell in cells.iterrows():
@@ -672,8 +674,10 @@ class _MapLayout:
                     if v is None:
                         continue
                     low, high = p.get(f"{kind}_ci_low"), p.get(f"{kind}_ci_high")
+                    template = kind == "team" and p.get("team_kind") == "template"
                     self.points.append({
-                        "kind": kind, "touchpoint": p["label"], "emotion": float(v), "n": p.get(f"{kind}_n"),
+                        "kind": "template" if template else kind, "touchpoint": p["label"], "emotion": float(v),
+                        "n": p.get(f"{kind}_n"),
                         "segment": 0, "x": x0 + float(p["position"]) * self.col, "y": ypos(float(v)),
                         "y_low": ypos(float(high)) if high is not None else ypos(float(v)),
                         "y_high": ypos(float(low)) if low is not None else ypos(float(v)),
@@ -681,7 +685,21 @@ class _MapLayout:
         if not self.points:
             self._text(self.LABEL_WIDTH + self.PAD, top + h / 2 - self.lh / 2,
                        ["no emotions yet: vote in step 4, or add a survey or verbatims file"], "normal", colour=GREY)
-        return top + h
+            return top + h
+        # Each touchpoint's name under its points, so the curve reads without a lookup.
+        most = 0
+        size = self.fs - 1
+        for _i, cell in cells.iterrows():
+            x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col
+            count = max(int(cell["touchpoints"]) if "touchpoints" in cell else len(cell["points"]), 1)
+            for p in cell["points"]:
+                width = self.col / count
+                lines = wrap(("★ " if p.get("moment_of_truth") else "") + p["label"], (width - 4) / (size * 0.6))
+                x = x0 + float(p["position"]) * self.col - min(text_width(line) for line in lines) * size * 0.3
+                x = max(x0 + 2, min(x, x0 + float(p["position"]) * self.col - width / 2 + 2))
+                self._text(x, top + h, lines, "normal", colour=INK, size=size)
+                most = max(most, len(lines))
+        return top + h + most * self.lh + self.PAD
 
     def _legend(self, y: float) -> float:
         text = ("★ moment of truth · ⇄ handoff · P = priority: severity × frequency, ×2 at a moment of truth · "
