@@ -299,7 +299,7 @@ def funnel(df: pd.DataFrame | None, *, width: int = 460) -> alt.Chart:
         x=alt.X("reached:Q", title=_("customers reaching the stage (share of the first stage)"),
                 scale=alt.Scale(domain=[0, max(float(data["reached"].max()), 1.0)], nice=False),
                 axis=alt.Axis(format=",d", tickCount=5)),
-        tooltip=[c for c in keep if c != "label"],
+        tooltip=["stage", "reached"],
     )
     # Labels sit inside the bar's end when the bar is long, outside when it is short: the axis stays fitted.
     top = max(float(data["reached"].max()), 1.0)

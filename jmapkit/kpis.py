@@ -109,10 +109,10 @@ def kpi_status(bundle: Bundle) -> list[KpiStatus]:
         if parsed:
             status.metric, status.group = parsed
             status.measured = measure(bundle, *parsed)
-            if status.measured is None and bundle.computed:
-                status.flags[UNKNOWN] = _("“{source}” names no metric step 4 measured (see docs/exports.md for the "
-                                          "forms, e.g. csat@order_counter).").format(source=kpi.data_source)
         _compare(status)
+        if parsed and status.measured is None and bundle.computed:
+            status.flags[UNKNOWN] = _("“{source}” names no metric step 4 measured (see docs/exports.md for the "
+                                      "forms, e.g. csat@order_counter).").format(source=kpi.data_source)
         out.append(status)
     return out
 

@@ -854,10 +854,12 @@ def _emu_points(x1: float, y1: float, x2: float, y2: float) -> tuple[int, int, i
 
 def _widen_layouts(prs: Any) -> None:
     """Move the default template's 4:3 layout placeholders to 16:9 positions (for slides a presenter adds)."""
+    from pptx.oxml.ns import qn
+
     factor = WIDTH_IN / 10.0  # the default template is 10 in wide
     for master in prs.slide_masters:
         for shape in list(master.placeholders) + [ph for layout in master.slide_layouts for ph in layout.placeholders]:
-            if shape.left is not None and shape.width is not None:
+            if shape._element.spPr.find(qn("a:xfrm")) is not None:  # its own position, not inherited
                 shape.left, shape.width = round(shape.left * factor), round(shape.width * factor)
 
 
