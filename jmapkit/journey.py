@@ -207,6 +207,8 @@ def describe_source(source: Source) -> str:
         return TEMPLATE_NOTE
     if source.kind == "vote":
         return f"votes (n={source.n})" if source.n is not None else "votes"
+    if source.kind == "participant":
+        return f"participant {source.detail or 'note'}" + (f" ({source.n} dots)" if source.n is not None else "")
     if source.kind == "data":
         parts = [source.detail or "data"]
         if source.sha256:

@@ -25,13 +25,13 @@ class _Model(BaseModel):
 
 
 class Source(_Model):
-    """Where a value came from: the template, the team, participants' votes, or a data file."""
+    """Where a value came from: the template, the team, participants' votes or notes, or a data file."""
 
-    kind: Literal["template", "team", "vote", "data"] = "team"
-    detail: str | None = None  # data: file name; vote: vote kind
+    kind: Literal["template", "team", "vote", "data", "participant"] = "team"
+    detail: str | None = None  # data: file name; vote: vote kind; participant: "note <id>"
     sha256: str | None = None  # data: content hash of the file
     run: str | None = None  # data: the run that computed it
-    n: int | None = None  # vote: how many participants
+    n: int | None = None  # vote: how many participants; participant: the note's dots
 
 
 TEMPLATE = Source(kind="template")

@@ -155,14 +155,19 @@ def _touchpoint_stages(tps: Touchpoints) -> dict[str, str]:
 
 
 def _votes(ws: Workshop, saved: Behaviour) -> pd.DataFrame:
-    """Participants' votes if any were cast, else the emotions the team entered (one vote each)."""
+    """Participants' votes of the room's current round if any were cast, else the team's emotions (one vote each)."""
     import pandas as pd
 
-    from jmapkit.vote import latest
+    from jmapkit.room import FACE_COLUMNS, tally
 
-    cast = latest(ws)
-    if len(cast):
-        return cast[["touchpoint", "emotion"]]
+    counts = tally(ws)
+    faces = [int(c.removeprefix("votes_")) for c in FACE_COLUMNS]
+    # One row per vote again (the tally keeps counts per face), as emotion_comparison wants for its CI.
+    rows = [{"touchpoint": row["touchpoint"], "emotion": face}
+            for row in counts.to_dict("records") for face, column in zip(faces, FACE_COLUMNS, strict=True)
+            for _ in range(int(row[column]))]
+    if rows:
+        return pd.DataFrame(rows, columns=["touchpoint", "emotion"])
     rows = [{"touchpoint": e.touchpoint, "emotion": e.emotion} for e in saved.emotions]
     return pd.DataFrame(rows, columns=["touchpoint", "emotion"])
 

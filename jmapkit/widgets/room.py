@@ -1,0 +1,159 @@
+"""Notebook panels for the room: the tally in notebook 4, participants' notes to promote in notebook 5.
+
+The data and the promotion live in `jmapkit.room`; these panels only show them. Every text a participant
+wrote is escaped before it is shown: names and notes are text, never markup.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from jmapkit.errors import JmapkitError
+from jmapkit.room import FACE_COLUMNS, overview
+from jmapkit.room.notes import ListedNote, listed, promote
+from jmapkit.store import Workshop
+
+__all__ = ["NotesPanel", "TallyPanel", "notes_panel", "tally_panel"]
+
+NO_VOTES = "No votes in this round yet: participants open the link that `jmapkit serve` prints."
+NO_NOTES = "No notes yet: participants post them from the room's page (`jmapkit serve`)."
+KIND_LABELS = {"pain": "pain", "idea": "idea", "question": "question"}
+
+
+def _signed(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:+.1f}".replace("-", "−") if round(value, 1) != 0 else "0.0"
+
+
+class TallyPanel:
+    """Notebook 4: per touchpoint, the team's estimate, the room's votes (n, per face) and the measured emotion."""
+
+    def __init__(self, ws: Workshop) -> None:
+        self.ws = ws
+        self.table = w.HTML()
+        self.status = w.HTML()
+        refresh = w.Button(description="Refresh", icon="refresh", tooltip="Read the room's votes again")
+        refresh.on_click(lambda _b: self.refresh())
+        self.widget = w.VBox([w.HBox([refresh, self.status]), self.table])
+        self.refresh()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def refresh(self) -> None:
+        """Read the votes files and the steps again, and redraw the table."""
+        try:
+            frame = overview(self.ws)
+        except JmapkitError as exc:
+            self.status.value = f"<span class='jmapkit-status'>⚠ {html.escape(exc.message)}</span>"
+            return
+        self.frame = frame
+        voted = int(frame["n"].sum())
+        self.status.value = ("<span class='jmapkit-status'>" +
+                             (html.escape(NO_VOTES) if voted == 0 else f"{voted} votes in this round") + "</span>")
+        faces = "".join(f"<th>{html.escape(c.removeprefix('votes_'))}</th>" for c in FACE_COLUMNS)
+        head = (f"<tr><th>stage</th><th>touchpoint</th><th>team</th><th>voted</th><th>n</th>{faces}"
+                "<th>measured</th><th>n (data)</th></tr>")
+        rows = []
+        for r in frame.to_dict("records"):
+            counts = "".join(f"<td>{int(r[c])}</td>" for c in FACE_COLUMNS)
+            rows.append(
+                f"<tr><td>{html.escape(r['stage'])}</td><td>{html.escape(r['touchpoint'])}</td>"
+                f"<td>{_signed(r['team'])}</td><td><b>{_signed(r['voted'])}</b></td><td>{int(r['n'])}</td>{counts}"
+                f"<td>{_signed(r['measured'])}</td><td>{int(r['measured_n'])}</td></tr>"
+            )
+        self.table.value = f"<table class='jmapkit-tally'>{head}{''.join(rows)}</table>"
+
+
+class NotesPanel:
+    """Notebook 5: participants' notes by touchpoint and dots, each with buttons that promote it into step 5."""
+
+    def __init__(self, ws: Workshop, on_promoted: Callable[[], None] | None = None) -> None:
+        self.ws = ws
+        self.on_promoted = on_promoted
+        self.status = w.HTML()
+        self.list = w.VBox()
+        refresh = w.Button(description="Refresh", icon="refresh", tooltip="Read the room's notes again")
+        refresh.on_click(lambda _b: self.refresh())
+        self.buttons: dict[tuple[str, str], w.Button] = {}
+        self.widget = w.VBox([w.HBox([refresh, self.status]), self.list])
+        self.refresh()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def refresh(self) -> None:
+        """List the notes again (new ones, new dots, what was promoted)."""
+        try:
+            notes = listed(self.ws)
+        except JmapkitError as exc:
+            self.status.value = f"<span class='jmapkit-status'>⚠ {html.escape(exc.message)}</span>"
+            return
+        self.notes = notes
+        self.buttons = {}
+        rows: list[w.Widget] = []
+        current = None
+        for item in notes:
+            heading = (item.stage, item.touchpoint)
+            if heading != current:
+                current = heading
+                rows.append(w.HTML(f"<h4>{html.escape(item.stage)} · {html.escape(item.touchpoint)}</h4>"))
+            rows.append(self._row(item))
+        self.list.children = rows
+        if not notes:
+            self.status.value = f"<span class='jmapkit-status'>{html.escape(NO_NOTES)}</span>"
+
+    def _row(self, item: ListedNote) -> w.Widget:
+        n = item.note
+        dots = len(n.dots)
+        by = f" — {html.escape(n.participant)}" if n.participant else ""
+        text = w.HTML(
+            f"<span class='jmapkit-note'><b>{html.escape(KIND_LABELS.get(n.kind, n.kind))}</b> · "
+            f"● {dots} · {html.escape(n.text)}{by}</span>",
+            layout=w.Layout(flex="1 1 auto"),
+        )
+        if item.promoted:
+            done = w.HTML(f"<i>✓ in step 5 as {'a pain point' if item.promoted == 'pain_point' else 'an opportunity'}</i>")
+            return w.HBox([text, done])
+        controls = []
+        for kind, label in (("pain_point", "→ pain point"), ("opportunity", "→ opportunity")):
+            button = w.Button(description=label, layout=w.Layout(width="auto"),
+                              tooltip=f"Add this note to step 5 as {'a pain point' if kind == 'pain_point' else 'an opportunity'}")
+            button.on_click(lambda _b, note=n.id, kind=kind: self.promote(note, kind))
+            self.buttons[(n.id, kind)] = button
+            controls.append(button)
+        return w.HBox([text, *controls])
+
+    def promote(self, note_id: str, kind: str) -> None:
+        """Promote one note (what its button does); the list then shows it as done."""
+        try:
+            item = promote(self.ws, note_id, kind)  # type: ignore[arg-type]
+        except JmapkitError as exc:
+            self.status.value = f"<span class='jmapkit-status'>⚠ {html.escape(exc.message)}</span>"
+            return
+        self.refresh()
+        what = "a pain point" if kind == "pain_point" else "an opportunity"
+        self.status.value = (f"<span class='jmapkit-status'>✓ saved to step 5 as {what}: "
+                             f"{html.escape(item.description[:80])}</span>")
+        if self.on_promoted is not None:
+            self.on_promoted()  # e.g. reload the step-5 form so its next autosave keeps the new point
+
+
+def tally_panel(ws: Workshop) -> TallyPanel:
+    """The room's tally for notebook 4 (with a Refresh button)."""
+    return TallyPanel(ws)
+
+
+def notes_panel(ws: Workshop, on_promoted: Callable[[], None] | None = None) -> NotesPanel:
+    """Participants' notes for notebook 5, each with buttons to make it a pain point or an opportunity."""
+    return NotesPanel(ws, on_promoted)
