@@ -17,6 +17,8 @@ const TEXT = {
   backstage: "backstage: not voted",
   hide: "Hide",
   dots: (n) => "● " + n,
+  votes: (n) => n + " vote" + (n === 1 ? "" : "s"),
+  measuredN: (n) => "data n " + n,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -30,10 +32,15 @@ function emotionClass(value) {
   return value <= -1 ? "neg2" : value < -0.25 ? "neg1" : value <= 0.25 ? "zero" : value < 1 ? "pos1" : "pos2";
 }
 
-function emotion(label, value, n) {
-  return el("div", { class: "emotion " + emotionClass(value) },
-    el("dt", { text: label }),
-    el("dd", {}, signed(value), n ? el("small", { text: " n " + n }) : null));
+function emotion(label, value) {
+  return el("div", { class: "emotion " + emotionClass(value) }, el("dt", { text: label }), el("dd", { text: signed(value) }));
+}
+
+function evidence(tp) {
+  const parts = [];
+  if (tp.layer === "frontstage") parts.push(TEXT.votes(tp.n));
+  if (tp.measured !== null) parts.push(TEXT.measuredN(tp.measured_n));
+  return parts.length ? el("p", { class: "evidence", text: parts.join(" · ") }) : null;
 }
 
 function histogram(tp) {
@@ -42,7 +49,7 @@ function histogram(tp) {
   const bars = FACES.map(([value], i) => {
     const fill = el("span", { class: "fill face" + (value + 2) });
     fill.style.height = Math.round((counts[i] / most) * 100) + "%";
-    return el("div", { class: "bar" }, el("span", { class: "count", text: String(counts[i]) }),
+    return el("div", { class: "col" }, el("span", { class: "count", text: String(counts[i]) }),
       el("span", { class: "well" }, fill), el("span", { class: "face-label", text: faceLabel(value) }));
   });
   return el("div", { class: "hist", role: "img", "aria-label": "votes per face: " + counts.join(", ") }, bars);
@@ -83,7 +90,8 @@ function render(s) {
       return el("article", { class: "tp" + (front ? "" : " backstage"), "data-touchpoint": tp.id },
         el("h3", { text: tp.label }),
         el("dl", { class: "emotions" },
-          emotion(TEXT.team, tp.team, 0), emotion(TEXT.room, tp.mean, tp.n), emotion(TEXT.data, tp.measured, tp.measured_n)),
+          emotion(TEXT.team, tp.team), emotion(TEXT.room, tp.mean), emotion(TEXT.data, tp.measured)),
+        evidence(tp),
         front ? histogram(tp) : el("p", { class: "muted", text: TEXT.backstage }),
         notes.length ? el("ul", { class: "notes" }, notes.map(noteItem)) : null);
     });
