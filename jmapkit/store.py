@@ -299,8 +299,9 @@ class Workshop:
             else:
                 torn.append(number)
         if torn:
+            many = len(torn) != 1
             warnings.warn(
-                f"{path}: skipped {len(torn)} line{'s' if len(torn) != 1 else ''} that {'are' if len(torn) != 1 else 'is'}"
+                f"{path}: skipped {len(torn)} line{'s' if many else ''} that {'are' if many else 'is'}"
                 f" not a JSON record (line {', '.join(map(str, torn[:5]))}{' …' if len(torn) > 5 else ''}); a crash"
                 " during a write leaves such a line, and every vote answered as saved is on another line.",
                 TornLineWarning,

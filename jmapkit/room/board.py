@@ -85,7 +85,7 @@ def stamp(paths: tuple[Path, ...]) -> tuple[int | None, ...]:
 
 
 def _measured(path: Path) -> dict[str, tuple[float, int]]:
-    """Touchpoint → (measured, measured_n) from step 4's emotion table; read with csv to keep pandas out of the server."""
+    """Touchpoint → (measured, measured_n) from step 4's emotion table (csv module: no pandas in the server)."""
     if not path.is_file():
         return {}
     out = {}

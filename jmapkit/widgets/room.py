@@ -23,6 +23,7 @@ __all__ = ["NotesPanel", "TallyPanel", "notes_panel", "tally_panel"]
 NO_VOTES = "No votes in this round yet: participants open the link that `jmapkit serve` prints."
 NO_NOTES = "No notes yet: participants post them from the room's page (`jmapkit serve`)."
 KIND_LABELS = {"pain": "pain", "idea": "idea", "question": "question"}
+TARGET_NAMES = {"pain_point": "a pain point", "opportunity": "an opportunity"}
 
 
 def _signed(value: Any) -> str:
@@ -123,12 +124,12 @@ class NotesPanel:
             layout=w.Layout(flex="1 1 auto"),
         )
         if item.promoted:
-            done = w.HTML(f"<i>✓ in step 5 as {'a pain point' if item.promoted == 'pain_point' else 'an opportunity'}</i>")
+            done = w.HTML(f"<i>✓ in step 5 as {TARGET_NAMES[item.promoted]}</i>")
             return w.HBox([text, done])
         controls = []
         for kind, label in (("pain_point", "→ pain point"), ("opportunity", "→ opportunity")):
             button = w.Button(description=label, layout=w.Layout(width="auto"),
-                              tooltip=f"Add this note to step 5 as {'a pain point' if kind == 'pain_point' else 'an opportunity'}")
+                              tooltip=f"Add this note to step 5 as {TARGET_NAMES[kind]}")
             button.on_click(lambda _b, note=n.id, kind=kind: self.promote(note, kind))
             self.buttons[(n.id, kind)] = button
             controls.append(button)
@@ -142,8 +143,7 @@ class NotesPanel:
             self.status.value = f"<span class='jmapkit-status'>⚠ {html.escape(exc.message)}</span>"
             return
         self.refresh()
-        what = "a pain point" if kind == "pain_point" else "an opportunity"
-        self.status.value = (f"<span class='jmapkit-status'>✓ saved to step 5 as {what}: "
+        self.status.value = (f"<span class='jmapkit-status'>✓ saved to step 5 as {TARGET_NAMES[kind]}: "
                              f"{html.escape(item.description[:80])}</span>")
         if self.on_promoted is not None:
             self.on_promoted()  # e.g. reload the step-5 form so its next autosave keeps the new point
