@@ -235,3 +235,19 @@ def test_links_and_qr_codes(tmp_path: Path) -> None:
     drawn = qr_terminal(links.participant).splitlines()
     assert len(drawn) > 10 and len({len(line) for line in drawn if line}) == 1  # a square of block characters
 
+
+
+def test_step_4_uses_the_current_rounds_votes(restaurant: Workshop) -> None:
+    from jmapkit.steps import behaviour
+
+    vote(restaurant, "d1", "queue", 2)  # archived by the new round below
+    restaurant.append_vote(ROOM, {"type": "round", "round": 2})
+    sent = [("d1", "queue", -2, 2), ("d2", "queue", -1, 2), ("d1", "queue", -1, 2), ("d3", "payment", 1, 2)]
+    for device, tp, emotion, round_ in sent:
+        vote(restaurant, device, tp, emotion, round_)
+    expected = room_tally([(d, tp, e) for d, tp, e, _ in sent])
+    emotion = behaviour.run(restaurant).tables["emotion"].set_index("touchpoint")
+    for tp in ("queue", "payment"):
+        assert emotion.loc[tp, "voted_n"] == expected[tp]["n"]
+        assert emotion.loc[tp, "voted"] == pytest.approx(expected[tp]["mean"])
+    assert emotion.loc["web_menu", "voted_n"] == 0  # once anyone voted, the team's estimates are not votes

@@ -32,16 +32,17 @@ def _signed(value: Any) -> str:
     return f"{value:+.1f}".replace("-", "−") if round(value, 1) != 0 else "0.0"
 
 
-class TallyPanel:
-    """Notebook 4: per touchpoint, the team's estimate, the room's votes (n, per face) and the measured emotion."""
+class _Panel:
+    """A Refresh button, a status line and a body that `draw()` fills from the workshop's files."""
 
-    def __init__(self, ws: Workshop) -> None:
+    what = "room"
+
+    def __init__(self, ws: Workshop, body: w.Widget) -> None:
         self.ws = ws
-        self.table = w.HTML()
         self.status = w.HTML()
-        refresh = w.Button(description="Refresh", icon="refresh", tooltip="Read the room's votes again")
+        refresh = w.Button(description="Refresh", icon="refresh", tooltip=f"Read the room's {self.what} again")
         refresh.on_click(lambda _b: self.refresh())
-        self.widget = w.VBox([w.HBox([refresh, self.status]), self.table])
+        self.widget = w.VBox([w.HBox([refresh, self.status]), body])
         self.refresh()
 
     def _ipython_display_(self) -> None:
@@ -50,16 +51,33 @@ class TallyPanel:
         display(self.widget)
 
     def refresh(self) -> None:
-        """Read the votes files and the steps again, and redraw the table."""
+        """Read the votes files and the steps again, and redraw."""
         try:
-            frame = overview(self.ws)
+            self.draw()
         except JmapkitError as exc:
-            self.status.value = f"<span class='jmapkit-status'>⚠ {html.escape(exc.message)}</span>"
-            return
+            self.say(f"⚠ {exc.message}")
+
+    def draw(self) -> None:
+        raise NotImplementedError
+
+    def say(self, text: str) -> None:
+        self.status.value = f"<span class='jmapkit-status'>{html.escape(text)}</span>"
+
+
+class TallyPanel(_Panel):
+    """Notebook 4: per touchpoint, the team's estimate, the room's votes (n, per face) and the measured emotion."""
+
+    what = "votes"
+
+    def __init__(self, ws: Workshop) -> None:
+        self.table = w.HTML()
+        super().__init__(ws, self.table)
+
+    def draw(self) -> None:
+        frame = overview(self.ws)
         self.frame = frame
         voted = int(frame["n"].sum())
-        self.status.value = ("<span class='jmapkit-status'>" +
-                             (html.escape(NO_VOTES) if voted == 0 else f"{voted} votes in this round") + "</span>")
+        self.say(NO_VOTES if voted == 0 else f"{voted} votes in this round")
         faces = "".join(f"<th>{html.escape(c.removeprefix('votes_'))}</th>" for c in FACE_COLUMNS)
         head = (f"<tr><th>stage</th><th>touchpoint</th><th>team</th><th>voted</th><th>n</th>{faces}"
                 "<th>measured</th><th>n (data)</th></tr>")
@@ -74,32 +92,20 @@ class TallyPanel:
         self.table.value = f"<table class='jmapkit-tally'>{head}{''.join(rows)}</table>"
 
 
-class NotesPanel:
+class NotesPanel(_Panel):
     """Notebook 5: participants' notes by touchpoint and dots, each with buttons that promote it into step 5."""
 
+    what = "notes"
+
     def __init__(self, ws: Workshop, on_promoted: Callable[[], None] | None = None) -> None:
-        self.ws = ws
         self.on_promoted = on_promoted
-        self.status = w.HTML()
         self.list = w.VBox()
-        refresh = w.Button(description="Refresh", icon="refresh", tooltip="Read the room's notes again")
-        refresh.on_click(lambda _b: self.refresh())
         self.buttons: dict[tuple[str, str], w.Button] = {}
-        self.widget = w.VBox([w.HBox([refresh, self.status]), self.list])
-        self.refresh()
+        super().__init__(ws, self.list)
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
-    def refresh(self) -> None:
-        """List the notes again (new ones, new dots, what was promoted)."""
-        try:
-            notes = listed(self.ws)
-        except JmapkitError as exc:
-            self.status.value = f"<span class='jmapkit-status'>⚠ {html.escape(exc.message)}</span>"
-            return
+    def draw(self) -> None:
+        """List the notes (new ones, new dots, what was promoted)."""
+        notes = listed(self.ws)
         self.notes = notes
         self.buttons = {}
         rows: list[w.Widget] = []
@@ -111,8 +117,7 @@ class NotesPanel:
                 rows.append(w.HTML(f"<h4>{html.escape(item.stage)} · {html.escape(item.touchpoint)}</h4>"))
             rows.append(self._row(item))
         self.list.children = rows
-        if not notes:
-            self.status.value = f"<span class='jmapkit-status'>{html.escape(NO_NOTES)}</span>"
+        self.say(NO_NOTES if not notes else f"{len(notes)} notes")
 
     def _row(self, item: ListedNote) -> w.Widget:
         n = item.note
@@ -140,11 +145,10 @@ class NotesPanel:
         try:
             item = promote(self.ws, note_id, kind)  # type: ignore[arg-type]
         except JmapkitError as exc:
-            self.status.value = f"<span class='jmapkit-status'>⚠ {html.escape(exc.message)}</span>"
+            self.say(f"⚠ {exc.message}")
             return
         self.refresh()
-        self.status.value = (f"<span class='jmapkit-status'>✓ saved to step 5 as {TARGET_NAMES[kind]}: "
-                             f"{html.escape(item.description[:80])}</span>")
+        self.say(f"✓ saved to step 5 as {TARGET_NAMES[kind]}: {item.description[:80]}")
         if self.on_promoted is not None:
             self.on_promoted()  # e.g. reload the step-5 form so its next autosave keeps the new point
 
