@@ -144,7 +144,7 @@ def test_promote_a_note_into_a_pain_point_with_its_evidence(restaurant: Workshop
     saved = after.pain_points[-1]
     assert saved == item
     assert (saved.touchpoint, saved.description) == ("queue", "We wait 20 minutes <b>every</b> day")
-    assert saved.source == Source(kind="participant", detail="note bbbbbbbbbbb1", n=3)
+    assert saved.source == Source(kind="participant", detail="bbbbbbbbbbb1", n=3)
     assert saved.evidence == ["participant note bbbbbbbbbbb1, 3 dots: “We wait 20 minutes <b>every</b> day”"]
     assert room.notes.promoted(restaurant) == {"bbbbbbbbbbb1": "pain_point"}
     with pytest.raises(JmapkitError, match="already a pain point in step 5"):
@@ -159,7 +159,7 @@ def test_promote_a_note_into_an_opportunity(restaurant: Workshop) -> None:
     assert saved == item
     assert (saved.touchpoint, saved.stage, saved.description) == ("app_order", "purchase",
                                                                   "Let regulars reorder their usual")
-    assert saved.source == Source(kind="participant", detail="note ccccccccccc1", n=0)
+    assert saved.source == Source(kind="participant", detail="ccccccccccc1", n=0)
 
 
 @pytest.mark.parametrize(

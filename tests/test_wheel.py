@@ -23,7 +23,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_contains_notebooks_and_templates(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for nb in ("1-goals.ipynb", "4-behaviour-and-sentiment.ipynb", "5-map-and-kpis.ipynb"):
+    for nb in ("1-goals.ipynb", "4-behaviour.ipynb", "5-map.ipynb"):
         assert f"jmapkit/_notebooks/{nb}" in names
     for page in ("participant.html", "participant.js", "room.html", "room.js", "common.js", "room.css",
                  "forbidden.html"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jmapkit.model import Touchpoint, Touchpoints
+from jmapkit.model import Behaviour, Touchpoint, Touchpoints
 
 if TYPE_CHECKING:
     from jmapkit.store import Workshop
@@ -33,11 +33,10 @@ class Board:
     @classmethod
     def read(cls, ws: Workshop) -> Board:
         """Load the board from steps 3 and 4 (step 3 must exist: votes are per touchpoint)."""
-        tps: Touchpoints = ws.load(3)  # type: ignore[assignment]
+        tps = ws.load(Touchpoints)
         stage_rank = {s.id: i for i, s in enumerate(tps.stages)}
         ordered = sorted(tps.touchpoints, key=lambda t: stage_rank[t.stage])  # stable: step 3's order within a stage
-        behaviour = ws.load_or_default(4)
-        team = {e.touchpoint: float(e.emotion) for e in getattr(behaviour, "emotions", [])}
+        team = {e.touchpoint: float(e.emotion) for e in ws.load_or_default(Behaviour).emotions}
         meta = ws.meta
         return cls(
             workshop=meta.name,
@@ -45,7 +44,7 @@ class Board:
             stages=tuple((s.id, s.label) for s in tps.stages),
             touchpoints=tuple(ordered),
             team=team,
-            measured=_measured(ws.tables_dir(4) / "emotion.csv"),
+            measured=_measured(ws.tables_dir(Behaviour) / "emotion.csv"),
         )
 
     @property
@@ -70,7 +69,8 @@ class Board:
 
 def sources(ws: Workshop) -> tuple[Path, ...]:
     """The files the board is read from: when one changes, the board is read again."""
-    return (ws.path("workshop.json"), ws.step_path(3), ws.step_path(4), ws.tables_dir(4) / "emotion.csv")
+    return (ws.path("workshop.json"), ws.step_path(Touchpoints), ws.step_path(Behaviour),
+            ws.tables_dir(Behaviour) / "emotion.csv")
 
 
 def stamp(paths: tuple[Path, ...]) -> tuple[int | None, ...]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from jmapkit.errors import JmapkitError
-from jmapkit.model import Opportunity, PainPoint, Source
+from jmapkit.model import Map, Opportunity, PainPoint, Source
 from jmapkit.room.board import Board
 from jmapkit.room.state import Note, RoomState
 
@@ -34,7 +34,7 @@ class ListedNote:
 
 def provenance(note: Note) -> Source:
     """What a promoted note's pain point or opportunity cites: the note's id and how many dots it had."""
-    return Source(kind="participant", detail=f"note {note.id}", n=len(note.dots))
+    return Source(kind="participant", detail=note.id, n=len(note.dots))
 
 
 def evidence(note: Note) -> str:
@@ -60,12 +60,12 @@ def listed(ws: Workshop) -> list[ListedNote]:
 
 def promoted(ws: Workshop) -> dict[str, str]:
     """Note id → "pain_point" or "opportunity" for notes already in step 5."""
-    step5 = ws.load_or_default(5)
+    step5 = ws.load_or_default(Map)
     out = {}
     for target, field in TARGETS.items():
         for item in getattr(step5, field):
-            if item.source.kind == "participant" and (item.source.detail or "").startswith("note "):
-                out[item.source.detail.removeprefix("note ")] = target
+            if item.source.kind == "participant" and item.source.detail:
+                out[item.source.detail] = target
     return out
 
 
@@ -89,14 +89,16 @@ def promote(ws: Workshop, note_id: str, kind: Target) -> PainPoint | Opportunity
     if stage is None:
         raise JmapkitError(f"note {note_id} is on touchpoint {note.touchpoint!r}, which step 3 no longer has.",
                            where="notebook 5", fix="add the touchpoint back in step 3, or enter the point by hand.")
-    step5 = ws.load_or_default(5)
     item: PainPoint | Opportunity
-    if kind == "pain_point":
-        item = PainPoint(touchpoint=note.touchpoint, description=note.text, evidence=[evidence(note)],
-                         source=provenance(note))
-        updated = step5.model_copy(update={"pain_points": [*step5.pain_points, item]})  # type: ignore[union-attr]
-    else:
-        item = Opportunity(touchpoint=note.touchpoint, stage=stage, description=note.text, source=provenance(note))
-        updated = step5.model_copy(update={"opportunities": [*step5.opportunities, item]})  # type: ignore[union-attr]
-    ws.save(updated)
+    with ws.locked():  # load, append and save as one step: no other writer can slip in between
+        step5 = ws.load_or_default(Map)
+        if kind == "pain_point":
+            item = PainPoint(touchpoint=note.touchpoint, description=note.text, evidence=[evidence(note)],
+                             source=provenance(note))
+            updated = step5.model_copy(update={"pain_points": [*step5.pain_points, item]})
+        else:
+            item = Opportunity(touchpoint=note.touchpoint, stage=stage, description=note.text,
+                               source=provenance(note))
+            updated = step5.model_copy(update={"opportunities": [*step5.opportunities, item]})
+        ws.save(updated)
     return item
