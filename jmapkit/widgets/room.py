@@ -14,16 +14,19 @@ from typing import Any
 import ipywidgets as w
 
 from jmapkit.errors import JmapkitError
+from jmapkit.i18n import _, ngettext
 from jmapkit.room import FACE_COLUMNS, overview
 from jmapkit.room.notes import ListedNote, listed, promote
 from jmapkit.store import Workshop
 
 __all__ = ["NotesPanel", "TallyPanel", "notes_panel", "tally_panel"]
 
+# Marked for translation here, translated where shown (the language is set when a notebook starts).
 NO_VOTES = "No votes in this round yet: participants open the link that `jmapkit serve` prints."
 NO_NOTES = "No notes yet: participants post them from the room's page (`jmapkit serve`)."
 KIND_LABELS = {"pain": "pain", "idea": "idea", "question": "question"}
 TARGET_NAMES = {"pain_point": "a pain point", "opportunity": "an opportunity"}
+BUTTONS = {"pain_point": "→ pain point", "opportunity": "→ opportunity"}
 
 
 def _signed(value: Any) -> str:
@@ -35,12 +38,12 @@ def _signed(value: Any) -> str:
 class _Panel:
     """A Refresh button, a status line and a body that `draw()` fills from the workshop's files."""
 
-    what = "room"
+    what = "Read the room's votes and notes again"
 
     def __init__(self, ws: Workshop, body: w.Widget) -> None:
         self.ws = ws
         self.status = w.HTML()
-        refresh = w.Button(description="Refresh", icon="refresh", tooltip=f"Read the room's {self.what} again")
+        refresh = w.Button(description=_("Refresh"), icon="refresh", tooltip=_(self.what))
         refresh.on_click(lambda _b: self.refresh())
         self.widget = w.VBox([w.HBox([refresh, self.status]), body])
         self.refresh()
@@ -67,7 +70,7 @@ class _Panel:
 class TallyPanel(_Panel):
     """Notebook 4: per touchpoint, the team's estimate, the room's votes (n, per face) and the measured emotion."""
 
-    what = "votes"
+    what = "Read the room's votes again"
 
     def __init__(self, ws: Workshop) -> None:
         self.table = w.HTML()
@@ -77,10 +80,12 @@ class TallyPanel(_Panel):
         frame = overview(self.ws)
         self.frame = frame
         voted = int(frame["n"].sum())
-        self.say(NO_VOTES if voted == 0 else f"{voted} votes in this round")
+        self.say(_(NO_VOTES) if voted == 0 else ngettext("{n} vote in this round", "{n} votes in this round",
+                                                         voted).format(n=voted))
         faces = "".join(f"<th>{html.escape(c.removeprefix('votes_'))}</th>" for c in FACE_COLUMNS)
-        head = (f"<tr><th>stage</th><th>touchpoint</th><th>team</th><th>voted</th><th>n</th>{faces}"
-                "<th>measured</th><th>n (data)</th></tr>")
+        names = [_("stage"), _("touchpoint"), _("team"), _("voted"), "n"]
+        head = ("<tr>" + "".join(f"<th>{html.escape(t)}</th>" for t in names) + faces +
+                f"<th>{html.escape(_('measured'))}</th><th>{html.escape(_('n (data)'))}</th></tr>")
         rows = []
         for r in frame.to_dict("records"):
             counts = "".join(f"<td>{int(r[c])}</td>" for c in FACE_COLUMNS)
@@ -95,7 +100,7 @@ class TallyPanel(_Panel):
 class NotesPanel(_Panel):
     """Notebook 5: participants' notes by touchpoint and dots, each with buttons that promote it into step 5."""
 
-    what = "notes"
+    what = "Read the room's notes again"
 
     def __init__(self, ws: Workshop, on_promoted: Callable[[], None] | None = None) -> None:
         self.on_promoted = on_promoted
@@ -117,24 +122,25 @@ class NotesPanel(_Panel):
                 rows.append(w.HTML(f"<h4>{html.escape(item.stage)} · {html.escape(item.touchpoint)}</h4>"))
             rows.append(self._row(item))
         self.list.children = rows
-        self.say(NO_NOTES if not notes else f"{len(notes)} notes")
+        self.say(_(NO_NOTES) if not notes else ngettext("{n} note", "{n} notes", len(notes)).format(n=len(notes)))
 
     def _row(self, item: ListedNote) -> w.Widget:
         n = item.note
         dots = len(n.dots)
         by = f" — {html.escape(n.participant)}" if n.participant else ""
         text = w.HTML(
-            f"<span class='jmapkit-note'><b>{html.escape(KIND_LABELS.get(n.kind, n.kind))}</b> · "
+            f"<span class='jmapkit-note'><b>{html.escape(_(KIND_LABELS.get(n.kind, n.kind)))}</b> · "
             f"● {dots} · {html.escape(n.text)}{by}</span>",
             layout=w.Layout(flex="1 1 auto"),
         )
         if item.promoted:
-            done = w.HTML(f"<i>✓ in step 5 as {TARGET_NAMES[item.promoted]}</i>")
+            done = w.HTML("<i>" + html.escape(_("✓ in step 5 as {what}").format(what=_(TARGET_NAMES[item.promoted])))
+                          + "</i>")
             return w.HBox([text, done])
         controls = []
-        for kind, label in (("pain_point", "→ pain point"), ("opportunity", "→ opportunity")):
-            button = w.Button(description=label, layout=w.Layout(width="auto"),
-                              tooltip=f"Add this note to step 5 as {TARGET_NAMES[kind]}")
+        for kind, label in BUTTONS.items():
+            button = w.Button(description=_(label), layout=w.Layout(width="auto"),
+                              tooltip=_("Add this note to step 5 as {what}").format(what=_(TARGET_NAMES[kind])))
             button.on_click(lambda _b, note=n.id, kind=kind: self.promote(note, kind))
             self.buttons[(n.id, kind)] = button
             controls.append(button)
@@ -148,7 +154,8 @@ class NotesPanel(_Panel):
             self.say(f"⚠ {exc.message}")
             return
         self.refresh()
-        self.say(f"✓ saved to step 5 as {TARGET_NAMES[kind]}: {item.description[:80]}")
+        self.say(_("✓ saved to step 5 as {what}: {text}").format(what=_(TARGET_NAMES[kind]),
+                                                                 text=item.description[:80]))
         if self.on_promoted is not None:
             self.on_promoted()  # e.g. reload the step-5 form so its next autosave keeps the new point
 
