@@ -585,7 +585,7 @@ def new_token(facilitator: bool = False) -> str:
 
 def banner(room: Room, links: Links, warning: str | None) -> str:
     """What `jmapkit serve` prints: both links, the participant QR code, and how to stop."""
-    lines = [f"The room for {room.board.workshop!r} is open (Ctrl-C to stop).", ""]
+    lines = [f"The room for “{room.board.workshop}” is open (Ctrl-C to stop).", ""]
     if warning:
         lines += [f"Warning: {warning}", ""]
     lines += ["Participants: scan the code or open", f"  {links.participant}", "", qr_terminal(links.participant),
@@ -606,7 +606,10 @@ def serve(ws: Workshop, *, ip: str = "0.0.0.0", port: int = 8866, token: str | N
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except NotImplementedError:  # Windows: Ctrl-C still ends asyncio.run with KeyboardInterrupt
+                pass
         poll = tornado.ioloop.PeriodicCallback(room.refresh_board, BOARD_POLL_MS)
         poll.start()
         await stop.wait()
