@@ -196,3 +196,16 @@ def test_markup_typed_into_a_field_is_stored_and_shown_as_text(restaurant: Works
     assert ed.save()
     assert restaurant.load(Personas).personas[0].name == "<img src=x onerror=alert(1)>"
     assert personas.accordion.get_title(0) == "<img src=x onerror=alert(1)>"  # titles are text in ipywidgets 8
+
+
+def _descendants(widget):  # type: ignore[no-untyped-def]
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _descendants(child)
+
+
+def test_step_4_form_shows_one_emotion_dropdown_per_frontstage_touchpoint(restaurant: Workshop) -> None:
+    ed = editor(restaurant, "behaviour", autosave=None)
+    shown = list(_descendants(ed.widget))
+    front = [t.id for t in restaurant.load(Touchpoints).touchpoints if t.layer == "frontstage"]
+    assert list(ed.form.emotions) == front and all(ed.form.emotions[tp] in shown for tp in front)
