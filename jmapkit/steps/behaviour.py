@@ -164,10 +164,19 @@ def emotion_chart_data(ws: Workshop, emotion: pd.DataFrame) -> tuple[pd.DataFram
 
 
 def participant_votes(ws: Workshop) -> pd.DataFrame:
-    """Participants' latest vote per device and touchpoint (touchpoint, emotion): never the team's estimate."""
-    from jmapkit.vote import latest
+    """Participants' votes of the room's current round, one row per device and touchpoint (touchpoint, emotion).
 
-    return latest(ws)[["touchpoint", "emotion"]]
+    Never the team's estimate. Built from `jmapkit.room.tally` (a count per face), one row per vote again,
+    as `emotion_comparison` wants for its confidence interval.
+    """
+    import pandas as pd
+
+    from jmapkit.room import FACE_COLUMNS, tally
+
+    counts = tally(ws)
+    rows = [{"touchpoint": row["touchpoint"], "emotion": int(column.removeprefix("votes_"))}
+            for row in counts.to_dict("records") for column in FACE_COLUMNS for _ in range(int(row[column]))]
+    return pd.DataFrame(rows, columns=["touchpoint", "emotion"])
 
 
 def emotion_sources(ws: Workshop, emotion: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -65,6 +65,7 @@ class BehaviourForm:
                                   layout=w.Layout(width="420px"))
                 pick.observe(lambda _c: on_change(), names="value")
                 self.emotions[t.id] = pick
+                rows.append(pick)
         self.widget = w.VBox(rows)
 
     def raw(self) -> dict[str, Any]:
