@@ -47,19 +47,18 @@ def restore(value: Any) -> Any:
 
 def frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy with every text cell (and text column header) neutralised; numeric columns untouched."""
-    out = df.copy()
-    for column in out.columns:
-        if out[column].dtype == object or str(out[column].dtype) in ("string", "str"):
-            out[column] = [neutralise(v) for v in out[column]]
-    out.columns = [neutralise(c) for c in out.columns]
-    return out
+    return _each_text(df, neutralise)
 
 
 def restored(df: pd.DataFrame) -> pd.DataFrame:
     """The frame a CSV written through `frame()` stood for (for jmapkit reading its own tables)."""
+    return _each_text(df, restore)
+
+
+def _each_text(df: pd.DataFrame, fn: Any) -> pd.DataFrame:
     out = df.copy()
     for column in out.columns:
         if out[column].dtype == object or str(out[column].dtype) in ("string", "str"):
-            out[column] = [restore(v) for v in out[column]]
-    out.columns = [restore(c) for c in out.columns]
+            out[column] = [fn(v) for v in out[column]]
+    out.columns = [fn(c) for c in out.columns]
     return out
