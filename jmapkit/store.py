@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -349,22 +350,71 @@ class Workshop:
 
     # --- votes ----------------------------------------------------------------------------------
 
-    def append_vote(self, kind: str, record: Mapping[str, Any]) -> None:
-        """Append one participant vote as a JSON line; votes are never rewritten."""
-        line = json.dumps({"at": utcnow().isoformat(), **record}, ensure_ascii=False)
+    def append_vote(self, kind: str, *records: Mapping[str, Any]) -> None:
+        """Append participant records as JSON lines under the lock, fsynced before returning; never rewritten.
+
+        Several records go out in one write and one fsync (the room batches a burst of votes). A record's
+        own `at` wins over the stamp added here, so the server can apply exactly what it wrote.
+        """
+        now = utcnow().isoformat()
+        text = "".join(json.dumps({"at": now, **r}, ensure_ascii=False) + "\n" for r in records)
         path = self.path("votes", f"{kind}.jsonl")
         with self.locked():
             path.parent.mkdir(exist_ok=True)
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(line + "\n")
+            created = not path.exists()
+            with open(path, "a+b") as f:
+                if f.tell() > 0:
+                    f.seek(-1, os.SEEK_END)
+                    if f.read(1) != b"\n":
+                        text = "\n" + text  # a crash tore the last line: keep the fragment on a line of its own
+                f.write(text.encode("utf-8"))
                 f.flush()
                 os.fsync(f.fileno())
+            if created:
+                _fsync_dir(path.parent)  # the new file's name must survive a crash too
 
     def votes(self, kind: str) -> list[dict[str, Any]]:
+        """Every record of one votes file, oldest first; a line a crash tore is skipped with a warning."""
         path = self.path("votes", f"{kind}.jsonl")
         if not path.is_file():
             return []
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        records, torn = [], []
+        for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                torn.append(number)
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+            else:
+                torn.append(number)
+        if torn:
+            many = len(torn) != 1
+            warnings.warn(
+                f"{path}: skipped {len(torn)} line{'s' if many else ''} that {'are' if many else 'is'}"
+                f" not a JSON record (line {', '.join(map(str, torn[:5]))}{' …' if len(torn) > 5 else ''}); a crash"
+                " during a write leaves such a line, and every vote answered as saved is on another line.",
+                TornLineWarning,
+                stacklevel=2,
+            )
+        return records
+
+
+class TornLineWarning(UserWarning):
+    """A votes file holds a line that is not a JSON record (left by a crash during a write)."""
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return  # Windows cannot open a folder to fsync it; NTFS journals the entry itself
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # --- creating a workshop -----------------------------------------------------------------------

@@ -25,7 +25,7 @@ def test_new_workshop_has_the_designed_layout(restaurant: Workshop) -> None:
         assert restaurant.path(folder).is_dir(), folder
     assert sorted(p.name for p in restaurant.path("notebooks").glob("*.ipynb")) == [
         "1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb",
-        "4-behaviour.ipynb", "5-map.ipynb", "vote.ipynb",
+        "4-behaviour.ipynb", "5-map.ipynb",
     ]
     assert sorted(p.name for p in restaurant.path("data").iterdir()) == ["events.csv", "survey.csv", "verbatims.csv"]
     meta = json.loads(restaurant.path("workshop.json").read_text())
@@ -243,3 +243,25 @@ def test_concurrent_writers_do_not_corrupt(restaurant: Workshop) -> None:
     expected = sorted((f"p{w}", i) for w in range(4) for i in range(15))
     assert sorted((v["participant"], v["i"]) for v in votes) == expected
     assert not list(restaurant.path("steps").glob(".*.tmp"))
+
+
+def test_append_vote_writes_several_records_in_order_with_one_timestamp(restaurant: Workshop) -> None:
+    restaurant.append_vote("notes", {"n": 1}, {"n": 2, "at": "2026-01-01T00:00:00+00:00"})
+    got = restaurant.votes("notes")
+    assert [r["n"] for r in got] == [1, 2]
+    assert got[1]["at"] == "2026-01-01T00:00:00+00:00"  # a record's own stamp wins (the room applies what it wrote)
+    assert restaurant.path("votes", "notes.jsonl").read_bytes().count(b"\n") == 2
+
+
+def test_votes_skip_a_torn_last_line_with_a_warning_and_appends_start_a_new_line(restaurant: Workshop) -> None:
+    from jmapkit.store import TornLineWarning
+
+    restaurant.append_vote("emotion", {"n": 1})
+    path = restaurant.path("votes", "emotion.jsonl")
+    with open(path, "ab") as f:
+        f.write('{"n": 2, "text": "caf\u00e9'.encode()[:-1])  # cut inside a UTF-8 character, as a crash may
+    with pytest.warns(TornLineWarning, match=r"emotion\.jsonl: skipped 1 line .* \(line 2\)"):
+        assert [r["n"] for r in restaurant.votes("emotion")] == [1]
+    restaurant.append_vote("emotion", {"n": 3})
+    with pytest.warns(TornLineWarning, match=r"\(line 2\)"):
+        assert [r["n"] for r in restaurant.votes("emotion")] == [1, 3]

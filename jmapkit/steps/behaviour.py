@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jmapkit import safe
 from jmapkit.errors import DataFileError, JmapkitError
 from jmapkit.model import Behaviour, BehaviourResults, DataRef, FunnelRow, Personas, ScoreRow, Touchpoints
 
@@ -163,10 +164,19 @@ def emotion_chart_data(ws: Workshop, emotion: pd.DataFrame) -> tuple[pd.DataFram
 
 
 def participant_votes(ws: Workshop) -> pd.DataFrame:
-    """Participants' latest vote per device and touchpoint (touchpoint, emotion): never the team's estimate."""
-    from jmapkit.vote import latest
+    """Participants' votes of the room's current round, one row per device and touchpoint (touchpoint, emotion).
 
-    return latest(ws)[["touchpoint", "emotion"]]
+    Never the team's estimate. Built from `jmapkit.room.tally` (a count per face), one row per vote again,
+    as `emotion_comparison` wants for its confidence interval.
+    """
+    import pandas as pd
+
+    from jmapkit.room import FACE_COLUMNS, tally
+
+    counts = tally(ws)
+    rows = [{"touchpoint": row["touchpoint"], "emotion": int(column.removeprefix("votes_"))}
+            for row in counts.to_dict("records") for column in FACE_COLUMNS for _ in range(int(row[column]))]
+    return pd.DataFrame(rows, columns=["touchpoint", "emotion"])
 
 
 def emotion_sources(ws: Workshop, emotion: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -221,7 +231,7 @@ def _write_tables(out: Path, tables: Mapping[str, pd.DataFrame]) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name, frame in tables.items():
-        frame.to_csv(staging / f"{name}.csv", index=False)
+        safe.frame(frame).to_csv(staging / f"{name}.csv", index=False)  # no cell a spreadsheet would run
     old = out.with_name(f".{out.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if out.exists():
