@@ -24,6 +24,8 @@ _EXPORTS = {
     "sentiment": "verbatims",
     "score_texts": "verbatims",
     "SentimentWarning": "verbatims",
+    "themes": "theming",
+    "theme_table": "theming",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -93,6 +93,7 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | No
             warnings.simplefilter("always", analytics.SentimentWarning)
             tables["verbatims"] = analytics.score_texts(loaded["verbatims"])
             tables["sentiment"] = analytics.sentiment(tables["verbatims"], by="touchpoint")
+            tables["themes"] = analytics.theme_table(loaded["verbatims"], tables["verbatims"])
         notes += [str(w.message) for w in caught if issubclass(w.category, analytics.SentimentWarning)]
         for w in caught:
             if not issubclass(w.category, analytics.SentimentWarning):
