@@ -256,7 +256,7 @@ def evidence(ws: Workshop, kind: str, ref: str) -> Evidence:
         funnel = _table(ws, "funnel")
         if funnel is not None:
             records = funnel.to_dict("records")
-            for before, r in zip(records, records[1:]):
+            for before, r in zip(records, records[1:], strict=False):
                 if str(r["stage"]) == ref and int(before["reached"]) > 0:
                     lost = int(before["reached"]) - int(r["reached"])
                     share = lost / int(before["reached"])

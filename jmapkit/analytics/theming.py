@@ -70,8 +70,8 @@ _KO_STOP = frozenset(
 # Korean writes particles and endings onto the word: strip the common ones so 서비스가 and 서비스는 meet.
 _KO_SUFFIXES = tuple(
     sorted(
-        "에서는 으로는 에서도 이라서 이에요 에서 으로 까지 부터 이랑 하고 처럼 보다 한테 께서 은 는 이 가 을 를 에 의 도 로 "
-        "와 과 만 요".split(),
+        "에서는 으로는 에서도 이라서 이에요 에서 으로 까지 부터 이랑 하고 처럼 보다 한테 께서 "
+        "은 는 이 가 을 를 에 의 도 로 와 과 만 요".split(),
         key=len,
         reverse=True,
     )
