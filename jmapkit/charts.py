@@ -44,6 +44,7 @@ __all__ = [
     "scores",
     "setup_renderer",
     "text_width",
+    "themes",
     "time_between_stages",
     "transitions",
     "wrap",
@@ -351,6 +352,61 @@ def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
     )
     size = max(24 * len(order), 160)
     return (cells + text).properties(width=size, height=size, title="Transitions between touchpoints")
+
+
+def themes(
+    df: pd.DataFrame | None,
+    *,
+    names: dict[str, str] | None = None,
+    order: Sequence[str] = (),
+    per_group: int = 8,
+    width: int = 420,
+) -> alt.Chart:
+    """Themes per touchpoint (or stage): one bubble per theme at its mean sentiment, size = n, colour = sentiment.
+
+    Drawn from step 4's theme table (aggregated), never from the verbatims. `names` maps touchpoint or
+    stage ids to the names the team gave them in step 3; `order` is the journey order of those ids.
+    Empty-text rows are left out; at most `per_group` themes per group (the largest).
+    """
+    alt = _altair()
+    if df is None or not len(df):
+        return _empty("No themes: step 4 has no verbatims file (choose one in step 4 and run it).")
+    data = df[(df["theme"] > 0) & df["mean"].notna()].copy()
+    if not len(data):
+        return _empty("No themes with a sentiment score: the verbatims' languages have no sentiment method.")
+    data["gid"] = data["group"].astype("string").fillna("(none)").astype(str)
+    data = data.sort_values(["gid", "n"], ascending=[True, False], kind="stable").groupby("gid").head(per_group)
+    names = names or {}
+    rank = {g: i for i, g in enumerate(order)}
+    groups = sorted(dict.fromkeys(data["gid"]), key=lambda g: (rank.get(g, len(rank)), g))
+    data["where"] = [names.get(g, g) for g in data["gid"]]
+    data["row"] = [f"{names.get(g, g)} · {label}" for g, label in zip(data["gid"], data["label"], strict=True)]
+    data["sort"] = [groups.index(g) for g in data["gid"]]
+    data = data.sort_values(["sort", "n"], ascending=[True, False], kind="stable")
+    for end in ("ci_low", "ci_high"):
+        data[end] = data[end].where(data[end].notna(), data["mean"])
+    data = data[["where", "row", "label", "n", "share", "mean", "ci_low", "ci_high", "quote_1"]].astype(
+        {"where": str, "row": str, "label": str, "quote_1": str}
+    )
+    rows = list(dict.fromkeys(data["row"]))
+    y = alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(labelLimit=320))
+    x_scale = alt.Scale(domain=[-1, 1])
+    colour = alt.Color("mean:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1]), title="sentiment")
+    base = alt.Chart(data).encode(y=y)
+    zero = alt.Chart(data).mark_rule(color="#cccccc").encode(x=alt.datum(0))
+    ci = base.mark_rule(color=GREY, strokeWidth=1.5).encode(
+        x=alt.X("ci_low:Q", scale=x_scale, title="mean sentiment (−1..1) with 95 % CI; size = n"), x2="ci_high:Q"
+    )
+    dots = base.mark_circle(opacity=0.9, stroke=INK, strokeWidth=0.5).encode(
+        x=alt.X("mean:Q", scale=x_scale),
+        size=alt.Size("n:Q", scale=alt.Scale(range=[40, 900]), title="verbatims"),
+        color=colour,
+        tooltip=["where", "label", "n", alt.Tooltip("share:Q", format=".0%"), alt.Tooltip("mean:Q", format="+.2f"),
+                 alt.Tooltip("quote_1:N", title="quote")],
+    )
+    return alt.layer(zero, ci, dots).properties(
+        width=width, height=max(24 * len(rows), 80), title="What customers say: themes per touchpoint"
+    )
 
 
 # --- the journey map -------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ _EXPORTS = {
     "SentimentWarning": "verbatims",
     "themes": "theming",
     "theme_table": "theming",
+    "themes_and_members": "theming",
 }
 
 __all__ = sorted(_EXPORTS)

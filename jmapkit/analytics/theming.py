@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["COLUMNS", "METHODS", "NEGATIVE", "POSITIVE", "theme_table", "themes"]
+__all__ = ["COLUMNS", "METHODS", "NEGATIVE", "POSITIVE", "theme_table", "themes", "themes_and_members"]
 
 METHODS = ("nmf", "kmeans")
 BY = ("touchpoint", "stage", None)
@@ -88,7 +88,7 @@ class _Theme:
     weight: np.ndarray  # how representative each of those texts is (higher = closer to the theme)
 
 
-def themes(
+def themes_and_members(
     verbatims: Any,
     *,
     by: str | None = "touchpoint",
@@ -97,15 +97,8 @@ def themes(
     method: str = "nmf",
     scored: pd.DataFrame | None = None,
     language: str | None = None,
-) -> pd.DataFrame:
-    """Themes per `by` group (or overall): label, n, share, mean sentiment with 95 % CI, quotes, method.
-
-    `verbatims` is a path, a DataFrame (`id`, `text`; `touchpoint`, `stage`, `lang` optional) or an Ibis
-    table. `scored` is what `score_texts` returned for the same rows (step 4 scores once); without it
-    the texts are scored here. `k` fixes the number of themes per polarity part (default: from the
-    part's size, at most 5). The same input and seed give the same table. Every verbatim is in exactly
-    one row: the themes' n add up to the number of verbatims, empty texts in a row of their own.
-    """
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The theme table (see `themes`) and, in input order, each verbatim's id, group and theme (0 = empty text)."""
     import pandas as pd
 
     from jmapkit.analytics.verbatims import score_texts, verbatims_frame
@@ -138,14 +131,18 @@ def themes(
         groups = [None if _blank(g) else str(g) for g in frame[by]]
     background = _Background(texts)
     rows: list[dict[str, Any]] = []
-    members: dict[Any, list[int]] = {}
+    theme_of = [0] * len(frame)
+    by_group: dict[Any, list[int]] = {}
     for i, g in enumerate(groups):
-        members.setdefault(g, []).append(i)
+        by_group.setdefault(g, []).append(i)
     # Groups in sorted order, texts without a group last, so the table's order does not depend on input order.
-    for g in sorted(members, key=lambda x: (x is None, x or "")):
+    for g in sorted(by_group, key=lambda x: (x is None, x or "")):
         rows += _group_themes(
-            by or "all", g, members[g], texts, scores, ids, background, seed=seed, k=k, method=method
+            by or "all", g, by_group[g], texts, scores, ids, background, seed=seed, k=k, method=method
         )
+    for row in rows:
+        for i in row.pop("_rows"):
+            theme_of[i] = row["theme"]
     out = pd.DataFrame(rows, columns=COLUMNS)
     for c in ("group_by", "group", "polarity", "label", "terms", "quote_1", "quote_2", "quote_3", "quote_ids",
               "method"):
@@ -154,7 +151,35 @@ def themes(
         out[c] = out[c].astype("int64")
     for c in ("share", "mean", "ci_low", "ci_high"):
         out[c] = out[c].astype("float64")
-    return out
+    members = pd.DataFrame({
+        "id": pd.array(ids, dtype="string"),
+        "group": pd.array(groups, dtype="string"),
+        "theme": pd.array(theme_of, dtype="int64"),
+    })
+    return out, members
+
+
+def themes(
+    verbatims: Any,
+    *,
+    by: str | None = "touchpoint",
+    seed: int = 0,
+    k: int | None = None,
+    method: str = "nmf",
+    scored: pd.DataFrame | None = None,
+    language: str | None = None,
+) -> pd.DataFrame:
+    """Themes per `by` group (or overall): label, n, share, mean sentiment with 95 % CI, quotes, method.
+
+    `verbatims` is a path, a DataFrame (`id`, `text`; `touchpoint`, `stage`, `lang` optional) or an Ibis
+    table. `scored` is what `score_texts` returned for the same rows (step 4 scores once); without it
+    the texts are scored here. `k` fixes the number of themes per polarity part (default: from the
+    part's size, at most 5). The same input and seed give the same table. Every verbatim is in exactly
+    one row: the themes' n add up to the number of verbatims, empty texts in a row of their own.
+    """
+    return themes_and_members(
+        verbatims, by=by, seed=seed, k=k, method=method, scored=scored, language=language
+    )[0]
 
 
 def theme_table(verbatims: Any, scored: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
@@ -228,7 +253,7 @@ def _group_themes(
             "distinct": len({texts[i] for i in rows}), "scored": n_scored, "mean": mean, "ci_low": low,
             "ci_high": high, "quote_1": shown[0], "quote_2": shown[1], "quote_3": shown[2],
             "quote_ids": "|".join(ids[i] for i in quotes),
-            "truncated": sum(len(texts[i]) > MAX_CHARS for i in rows), "method": name,
+            "truncated": sum(len(texts[i]) > MAX_CHARS for i in rows), "method": name, "_rows": rows,
         })
     # Biggest theme first; ties by polarity then label, so the numbering is the same on every run.
     out.sort(key=lambda r: (-r["n"], PARTS.index(r["polarity"]), r["label"]))
@@ -239,7 +264,7 @@ def _group_themes(
             "group_by": by, "group": group, "theme": 0, "polarity": "other", "label": EMPTY_LABEL, "terms": "",
             "n": len(empty), "share": len(empty) / total, "distinct": 1 if empty else 0, "scored": 0,
             "mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "quote_1": None, "quote_2": None,
-            "quote_3": None, "quote_ids": "", "truncated": 0, "method": name,
+            "quote_3": None, "quote_ids": "", "truncated": 0, "method": name, "_rows": empty,
         })
     return out
 
