@@ -286,8 +286,12 @@ def _method_name(method: str, seed: int) -> str:
 
 
 def _order(weight: np.ndarray, texts: list[str]) -> list[int]:
-    """Most representative first; among equals the shorter, then the alphabetically first text (stable)."""
-    return sorted(range(len(texts)), key=lambda j: (-round(float(weight[j]), 9), len(texts[j]), texts[j]))
+    """Most representative first, texts that fit a quote before longer ones; ties: shorter, then alphabetical.
+
+    A long text shares many n-grams with any theme, so it would otherwise win the quote slots.
+    """
+    return sorted(range(len(texts)), key=lambda j: (len(texts[j]) > QUOTE_CHARS, -round(float(weight[j]), 9),
+                                                    len(texts[j]), texts[j]))
 
 
 def _quote(text: str, limit: int = QUOTE_CHARS) -> str:
