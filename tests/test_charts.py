@@ -232,3 +232,34 @@ def test_papermill_notebook_with_a_chart_validates_and_shows_it_offline(tmp_path
     nbformat.validate(out)
     data = out.cells[0].outputs[0]["data"]
     assert "image/svg+xml" in data and "https://" not in data["image/svg+xml"].replace("http://www.w3.org", "")
+
+
+THEMES = pd.DataFrame({
+    "group_by": ["touchpoint"] * 4,
+    "group": ["queue", "queue", "payment", "queue"],
+    "theme": [1, 2, 1, 0],
+    "label": ["wait, long", "friendly", "card, failed", "(empty text)"],
+    "n": [12, 5, 7, 2],
+    "share": [0.6, 0.25, 1.0, 0.1],
+    "mean": [-0.5, 0.6, -0.3, None],
+    "ci_low": [-0.7, 0.4, None, None],
+    "ci_high": [-0.3, 0.8, None, None],
+    "quote_1": ["We waited 20 minutes.", "Nice staff.", "Card failed twice.", None],
+})
+
+
+def test_themes_chart_shows_names_in_journey_order_sized_by_n_coloured_by_sentiment() -> None:
+    spec = charts.themes(THEMES, names={"queue": "Queue at the door", "payment": "Pay"},
+                         order=["queue", "payment"]).to_dict()
+    rows = spec["datasets"][next(iter(spec["datasets"]))]
+    assert [r["row"] for r in rows] == ["Queue at the door · wait, long", "Queue at the door · friendly",
+                                        "Pay · card, failed"]
+    assert [r["n"] for r in rows] == [12, 5, 7]
+    assert rows[2]["ci_low"] == rows[2]["ci_high"] == -0.3  # no CI (n = 1): a point, not a missing bar
+    dots = spec["layer"][2]["encoding"]
+    assert (dots["size"]["field"], dots["color"]["field"]) == ("n", "mean")
+    assert "queue" not in {r["where"] for r in rows}  # names, not ids
+
+
+def test_themes_chart_without_a_table_says_what_is_missing() -> None:
+    assert "No themes" in str(charts.themes(None).to_dict())
