@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import resource
 import sys
 import time
@@ -74,14 +75,17 @@ def main() -> None:
     chars = int(frame["text"].str.len().sum())
     print(f"== themes: {len(frame):,} verbatims ({chars / len(frame):.0f} characters on average), "
           f"{args.touchpoints} touchpoints; peak before: {peak_mb():,.0f} MB")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     scored = score_texts(frame, language="en")
-    scoring = time.perf_counter() - started
-    started = time.perf_counter()
+    scoring, scoring_cpu = time.perf_counter() - started, time.process_time() - cpu
+    started, cpu = time.perf_counter(), time.process_time()
     table = themes(frame, by="touchpoint", seed=0, scored=scored)
-    theming = time.perf_counter() - started
-    print(f"scoring (vader): {scoring:.1f} s   theming: {theming:.1f} s   total: {scoring + theming:.1f} s   "
-          f"themes: {len(table)}   n adds up: {int(table['n'].sum()) == len(frame)}   peak RSS: {peak_mb():,.0f} MB")
+    theming, theming_cpu = time.perf_counter() - started, time.process_time() - cpu
+    # CPU time next to wall time: on a shared machine the wall time includes waiting for a core.
+    print(f"scoring (vader): {scoring:.1f} s wall / {scoring_cpu:.1f} s CPU   theming: {theming:.1f} s wall / "
+          f"{theming_cpu:.1f} s CPU   total: {scoring + theming:.1f} s wall\nthemes: {len(table)}   n adds up: "
+          f"{int(table['n'].sum()) == len(frame)}   peak RSS: {peak_mb():,.0f} MB   load average: "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if not args.skip_throughput:
         print("\n== sentiment throughput per language (texts/s, this run)")
         throughput()

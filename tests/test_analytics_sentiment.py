@@ -114,16 +114,49 @@ def test_english_clear_polarity() -> None:
     )
     assert out["score"].iloc[0] > 0
     assert out["score"].iloc[1] < 0
-    assert list(out["method"]) == ["vader", "vader"]
+    assert list(out["method"]) == ["lexicon-ensemble", "lexicon-ensemble"]
 
 
-def test_english_score_is_vader_compound() -> None:
+def test_english_score_combines_vader_afinn_and_textblob() -> None:
+    """Texts without negators, contrast words or AFINN phrases: AFINN is then its plain word sum."""
+    from afinn import Afinn
+    from textblob import TextBlob
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    texts = [t for t, _ in SMOKE["en"]]
-    expected = [SentimentIntensityAnalyzer().polarity_scores(t)["compound"] for t in texts]
+    from jmapkit.analytics._lang import en
+
+    texts = [t for t, _ in SMOKE["en"] if not {"not", "but"} & set(t.lower().replace(",", " ").split())]
+    assert len(texts) >= 10
+    vader, afinn = SentimentIntensityAnalyzer(), Afinn()
+    expected = []
+    for t in texts:
+        v = vader.polarity_scores(t)
+        signals = [v["compound"] / 0.4001, (v["pos"] - v["neg"]) / 0.1809,
+                   math.tanh(afinn.score(t) / 6) / 0.3304, TextBlob(t).sentiment.polarity / 0.2260]
+        expected.append(math.tanh(sum(signals) / 4 / 1.7))
     out = score_texts(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts}), language="en")
-    assert out["score"].tolist() == expected
+    assert out["score"].tolist() == pytest.approx(expected, abs=1e-12)
+    assert (en.SCALE_VADER, en.SCALE_POS_NEG, en.SCALE_AFINN, en.SCALE_TEXTBLOB) == (0.4001, 0.1809, 0.3304, 0.2260)
+
+
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [
+        ("good", 3.0),
+        ("not great", -1.5),  # a negator flips the next polar word at half strength
+        ("I don't like it", -1.0),
+        ("not at all nice", -1.5),  # within three words
+        ("not one of the nice ones", 3.0),  # "nice" is four words on: out of scope
+        ("not. nice", 3.0),  # a clause end closes the scope
+        ("not good", -2.0),  # an AFINN phrase keeps its own value
+        ("The food was good but the service was bad", 0.5 * 3 + 1.5 * -3),  # contrast: ½ before, 1.5× after
+        ("I can't stand the queue", -3.0),  # an AFINN phrase ("can't stand") is one entry, not a negation
+    ],
+)
+def test_english_afinn_negation_and_contrast(text: str, total: float) -> None:
+    from jmapkit.analytics._lang import en
+
+    assert en.afinn_score(text, en.afinn_lexicon()) == pytest.approx(total)
 
 
 def test_output_columns_and_row_order() -> None:
@@ -293,16 +326,14 @@ def _independent_ci(values: list[float]) -> tuple[float, float, float]:
 
 
 def test_aggregation_matches_independent_t_interval() -> None:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
     texts = [t for t, _ in SMOKE["en"]]
     touchpoints = (["order", "pay", "food"] * 5)[: len(texts)]
     touchpoints[-1] = "app"  # a group of one: no interval
     frame = pd.DataFrame(
         {"id": [f"v{i}" for i in range(len(texts))], "text": texts, "touchpoint": touchpoints, "lang": "en"}
     )
-    vader = SentimentIntensityAnalyzer()
-    frame["expected"] = [vader.polarity_scores(t)["compound"] for t in texts]
+    # Per-text scores are tested above; here only the aggregation is checked against scipy.
+    frame["expected"] = score_texts(frame, language="en")["score"].to_numpy()
 
     got = sentiment(frame.drop(columns="expected"), by="touchpoint")
     assert list(got.columns) == AGG_COLUMNS
@@ -317,7 +348,7 @@ def test_aggregation_matches_independent_t_interval() -> None:
         else:
             assert row["ci_low"] == pytest.approx(low, abs=1e-9)
             assert row["ci_high"] == pytest.approx(high, abs=1e-9)
-        assert row["methods"] == "vader"
+        assert row["methods"] == "lexicon-ensemble"
         assert row["unscored"] == 0
 
 
@@ -390,7 +421,20 @@ def test_english_agreement_with_humans_at_least_vader(icwsm_amazon: pd.DataFrame
     assert ours["score"].notna().all()
     rho = stats.spearmanr(ours["score"], icwsm_amazon["human"]).statistic
     assert baseline > 0.55  # the published figure for VADER on this set is ≈ 0.59
-    assert rho >= baseline - 1e-12
+    assert rho >= 0.62 > baseline  # measured 0.628 vs VADER 0.592 (docs/sentiment.md)
+
+
+def test_english_ensemble_beats_vader_on_movies_and_keeps_tweets() -> None:
+    from scipy import stats
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    for name, floor in (("movieReviewSnippets", 0.47), ("tweets", 0.838)):
+        frame = realdata.icwsm((name,))[name]
+        baseline = stats.spearmanr([vader.polarity_scores(t)["compound"] for t in frame["text"]],
+                                   frame["human"]).statistic
+        rho = stats.spearmanr(score_texts(frame[["id", "text"]], language="en")["score"], frame["human"]).statistic
+        assert rho >= floor and rho > baseline, name  # measured: movies 0.512 vs 0.441, tweets 0.853 vs 0.838
 
 
 # ------------------------------------------------ a clear pair and the smoke set per language

@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.analytics.stats import mean_ci
@@ -39,9 +41,11 @@ MAX_CHARS = 10_000  # longer texts are cut to this for the features (counted in 
 QUOTE_CHARS = 300  # a quote longer than this is shortened with "…"
 MAX_THEMES = 5  # per polarity part of one group, so a touchpoint shows at most 3 × 5 themes
 # Above this many distinct texts in one part, the vocabulary and the factors are fitted on a seeded
-# sample of this size and every text is then assigned in chunks: memory stays bounded for any n.
-FIT_SAMPLE = 20_000
+# sample of this size and every text is then assigned in chunks: time and memory stay bounded for any n
+# (NMF's iterations over 20,000 texts took longer than all the rest of 100,000 texts together).
+FIT_SAMPLE = 4_000
 CHUNK = 10_000
+LABEL_SAMPLE, THEME_SAMPLE = 20_000, 2_000
 LABEL_TERMS = 3
 TERMS = 8
 EMPTY_LABEL = "(empty text)"
@@ -129,7 +133,7 @@ def themes_and_members(
         )
     else:
         groups = [None if _blank(g) else str(g) for g in frame[by]]
-    background = _Background(texts)
+    background = _Background(texts, seed)
     rows: list[dict[str, Any]] = []
     theme_of = [0] * len(frame)
     by_group: dict[Any, list[int]] = {}
@@ -238,7 +242,7 @@ def _group_themes(
                 continue
             ranked = [distinct[cluster.rows[j]] for j in _order(cluster.weight, [texts[distinct[r]] for r in
                                                                                 cluster.rows])]
-            terms = background.terms([texts[distinct[j]] for j in cluster.rows], TERMS)
+            terms = background.terms([distinct[j] for j in cluster.rows], TERMS)
             found.append((part, rows, terms, ranked[:3]))
     name = _method_name(method, seed)
     out = []
@@ -320,17 +324,18 @@ def _cluster(texts: list[str], *, k: int | None, method: str, seed: int) -> list
         fitted = vectorizer.fit_transform([texts[i] for i in sample])
     except ValueError:  # no n-gram survives min_df/max_df (e.g. one distinct character only)
         return [_Theme(rows=list(range(n)), weight=np.zeros(n))]
-    if wanted <= 1:
-        centroid = np.asarray(fitted.mean(axis=0)).ravel()
-        return [_Theme(rows=list(range(n)), weight=_cosine(vectorizer.transform(texts), centroid[None, :], 0))]
-    model = _fit(fitted, wanted, method, seed)
+    if wanted <= 1:  # one theme: its centre is the mean text
+        centres = np.asarray(fitted.mean(axis=0))
+    else:
+        model = _fit(fitted, wanted, method, seed)
+        centres = model.components_ if method == "nmf" else model.cluster_centers_
     if n == len(sample):
-        labels, weight = _assign(model, fitted, method)
+        labels, weight = _assign(centres, fitted)
     else:
         labels, weight = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.float64)
         for start in range(0, n, CHUNK):
             stop = min(n, start + CHUNK)
-            labels[start:stop], weight[start:stop] = _assign(model, vectorizer.transform(texts[start:stop]), method)
+            labels[start:stop], weight[start:stop] = _assign(centres, vectorizer.transform(texts[start:stop]))
     used = sorted(set(labels.tolist()))
     return [_Theme(rows=np.flatnonzero(labels == c).tolist(), weight=weight[labels == c]) for c in used]
 
@@ -343,16 +348,83 @@ def _sample(n: int, seed: int) -> list[int]:
     return sorted(np.random.default_rng(seed).choice(n, size=FIT_SAMPLE, replace=False).tolist())
 
 
-def _vectorizer(n: int) -> Any:
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def _vectorizer(n: int) -> _CharGrams:
+    return _CharGrams(n)
 
-    # n-grams in one text only, or in more than half of them, do not separate themes (and cost memory).
-    many = n >= 50
-    return TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 4), lowercase=True, sublinear_tf=True, min_df=2 if many else 1,
-        max_df=0.5 if many else 1.0, max_features=50_000, dtype=np.float32,
-    )
+
+class _CharGrams:
+    """TF-IDF over character 2–4-grams inside words (like scikit-learn's char_wb), hashed to 2^18 columns.
+
+    scikit-learn's TfidfVectorizer builds every n-gram of every text in Python and looks each one up in
+    its vocabulary (most of a minute for 100,000 verbatims). Words repeat, so here each distinct word's
+    n-grams are built and hashed once (CRC-32: the same columns in every process, unlike hash()), and a
+    text's row is the concatenation of its words' columns. N-grams in fewer than 2 or more than half of
+    the fitted texts are dropped (they do not separate themes). Weights: 1 + log(tf), smoothed idf,
+    unit-length rows, as TfidfVectorizer(sublinear_tf=True) gives.
+    """
+
+    FEATURES = 2**18
+
+    def __init__(self, n: int) -> None:
+        many = n >= 50
+        self.min_df, self.max_df = (2, 0.5) if many else (1, 1.0)
+
+    def fit_transform(self, texts: Sequence[str]) -> Any:
+        """Learn which n-grams count and their idf from `texts`; their weighted rows."""
+        import numpy as np
+
+        counts = self.counts(texts)
+        df = np.bincount(counts.indices, minlength=self.FEATURES)
+        kept = np.flatnonzero((df >= self.min_df) & (df <= self.max_df * len(texts)))
+        if not len(kept):
+            raise ValueError("no n-gram is shared by enough texts")
+        self.kept = kept
+        self.idf = (np.log((1 + len(texts)) / (1 + df[kept])) + 1).astype(np.float32)
+        return self._weigh(counts)
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        """Weighted rows of more texts, with what fit_transform learned."""
+        return self._weigh(self.counts(texts))
+
+    def counts(self, texts: Sequence[str]) -> Any:
+        """Texts × hashed n-grams, each cell how often the n-gram occurs in the text."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        columns, ends = [], [0]
+        for text in texts:
+            parts = [_word_columns(w) for w in _SPACE.split(text.lower()) if w]
+            if parts:
+                columns.append(np.concatenate(parts))
+            ends.append(ends[-1] + sum(len(p) for p in parts))
+        indices = np.concatenate(columns) if columns else np.empty(0, dtype=np.int32)
+        matrix = csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), indices, np.asarray(ends, dtype=np.int64)),
+            shape=(len(texts), self.FEATURES),
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+    def _weigh(self, counts: Any) -> Any:
+        import numpy as np
+        from sklearn.preprocessing import normalize
+
+        matrix = counts[:, self.kept].tocsr()
+        matrix.data = (1 + np.log(matrix.data)).astype(np.float32)
+        return normalize(matrix.multiply(self.idf[None, :]).tocsr(), norm="l2", copy=False)
+
+
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=500_000)
+def _word_columns(word: str) -> np.ndarray:
+    """The hashed columns of a word's character 2–4-grams, a space marking its ends (' ab', 'ab ', ...)."""
+    import numpy as np
+
+    padded = f" {word} "
+    grams = [padded[i : i + n] for n in (2, 3, 4) for i in range(len(padded) - n + 1)]
+    return np.array([zlib.crc32(g.encode("utf-8")) % _CharGrams.FEATURES for g in grams], dtype=np.int32)
 
 
 def _fit(matrix: Any, k: int, method: str, seed: int) -> Any:
@@ -367,31 +439,24 @@ def _fit(matrix: Any, k: int, method: str, seed: int) -> Any:
         if method == "nmf":
             from sklearn.decomposition import NMF
 
-            return NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=300).fit(matrix)
+            return NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=200, tol=1e-3).fit(matrix)
         from sklearn.cluster import KMeans
 
         return KMeans(n_clusters=k, random_state=seed, n_init=3).fit(matrix)
 
 
-def _assign(model: Any, matrix: Any, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """Theme per row, and the row's cosine with its theme (how typical it is: picks the quotes)."""
-    if method == "nmf":
-        labels = model.transform(matrix).argmax(axis=1)
-        centres = model.components_
-    else:
-        labels = model.predict(matrix)
-        centres = model.cluster_centers_
-    return labels, _cosine(matrix, centres, labels)
+def _assign(centres: np.ndarray, matrix: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Theme per row: the centre (NMF component, k-means centroid) it is most similar to, and that cosine.
 
-
-def _cosine(matrix: Any, centres: np.ndarray, labels: Any) -> np.ndarray:
-    """Cosine of each (unit-length TF-IDF) row with its own centre."""
+    One matrix product, the same rule for fitted and not fitted rows; the cosine picks the quotes.
+    """
     import numpy as np
 
     norms = np.linalg.norm(centres, axis=1)
-    unit = centres / np.where(norms > 0, norms, 1)[:, None]
-    rows = unit[np.broadcast_to(labels, (matrix.shape[0],))]
-    return np.asarray(matrix.multiply(rows).sum(axis=1)).ravel().astype(np.float64)
+    unit = (centres / np.where(norms > 0, norms, 1)[:, None]).astype(np.float32)
+    similarity = np.asarray(matrix @ unit.T)  # rows × themes: small, whatever the vocabulary size
+    labels = similarity.argmax(axis=1)
+    return labels, similarity[np.arange(matrix.shape[0]), labels].astype(np.float64)
 
 
 # --- labels -------------------------------------------------------------------------------------------
@@ -417,21 +482,45 @@ def words(text: str) -> list[str]:
 
 
 class _Background:
-    """How often each word occurs across all verbatims of the call: what makes a theme's word characteristic."""
+    """In how many distinct texts of the call each word occurs, and each theme's most characteristic words.
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    A theme's word is characteristic when it is frequent in the theme and rarer across all verbatims.
+    Both counts come from seeded samples (LABEL_SAMPLE distinct texts overall, THEME_SAMPLE per theme):
+    word lists of 100,000 texts cost more than the clustering, and the top terms barely move.
+    """
+
+    def __init__(self, texts: Sequence[str], seed: int) -> None:
+        import numpy as np
+
+        self.texts = texts
+        self.seed = seed
+        self.cache: dict[str, frozenset[str]] = {}
+        distinct = list(dict.fromkeys(t for t in texts if t))  # a repeated text is one voice
+        if len(distinct) > LABEL_SAMPLE:
+            pick = np.random.default_rng(seed).choice(len(distinct), size=LABEL_SAMPLE, replace=False)
+            distinct = [distinct[i] for i in sorted(pick.tolist())]
         self.df: Counter[str] = Counter()
-        self.n = 0
-        for text in dict.fromkeys(t for t in texts if t):  # distinct texts: a repeated text is one voice
-            self.df.update(set(words(text[:MAX_CHARS])))
-            self.n += 1
+        for text in distinct:
+            self.df.update(self.words(text))
+        self.n = len(distinct)
 
-    def terms(self, texts: Sequence[str], top: int) -> list[str]:
-        """The theme's words ranked by p(w|theme)·log(p(w|theme)/p(w)): frequent in it, rarer elsewhere."""
+    def words(self, text: str) -> frozenset[str]:
+        found = self.cache.get(text)
+        if found is None:
+            found = self.cache[text] = frozenset(words(text[:MAX_CHARS]))
+        return found
+
+    def terms(self, rows: Sequence[int], top: int) -> list[str]:
+        """Words of the texts `rows` ranked by p(w|theme)·log(p(w|theme)/p(w)): frequent in it, rarer elsewhere."""
+        import numpy as np
+
+        if len(rows) > THEME_SAMPLE:
+            pick = np.random.default_rng(self.seed).choice(len(rows), size=THEME_SAMPLE, replace=False)
+            rows = [rows[i] for i in sorted(pick.tolist())]
         counts: Counter[str] = Counter()
-        for text in texts:
-            counts.update(set(words(text[:MAX_CHARS])))
-        size = len(texts)
+        for i in rows:
+            counts.update(self.words(self.texts[i]))
+        size = len(rows)
         # A word of one text in a big theme says little about the theme; used only when nothing else is shared.
         least = 2 if size >= 4 and max(counts.values(), default=0) >= 2 else 1
         scored = []
@@ -439,6 +528,7 @@ class _Background:
             if c < least:
                 continue
             p = c / size
-            lift = p / (self.df[word] / max(self.n, 1))
+            # A word outside the background sample is rare overall: count it as seen once there.
+            lift = p / (max(self.df[word], 1) / max(self.n, 1))
             scored.append((-(p * math.log(lift)) if lift > 1 else -p * 1e-6, word))
         return [w for _, w in sorted(scored)[:top]]

@@ -68,12 +68,14 @@ class Method:
 METHODS: dict[str, Method] = {
     "en": Method(
         language="en",
-        name="vader",
+        name="lexicon-ensemble",
         package="vaderSentiment",
-        modules=("vaderSentiment",),
-        install="pip install 'vaderSentiment>=3.3.2,<4'",
-        rule="VADER's compound score as it is: the sum of the lexicon valences (−4..4 per word, "
-        "adjusted for negation, boosters, 'but', capitals, '!'), normalised by x/√(x²+15).",
+        modules=("vaderSentiment", "afinn", "textblob"),
+        install="pip install 'vaderSentiment>=3.3.2,<4' 'afinn==0.1' 'textblob>=0.18'",
+        rule="the mean of four signals, each divided by its spread on the NYT editorial snippets, mapped by "
+        "tanh(mean/1.7): VADER's compound score, VADER's pos − neg share, AFINN-165 valences with jmapkit's "
+        "negation (×−0.5 within 3 words) and contrast ('but': ½ before, 1.5× after) squashed by tanh(sum/6), "
+        "and TextBlob's pattern polarity. Agrees better with people than VADER alone (docs/sentiment.md).",
         loader="jmapkit.analytics._lang.en:load",
     ),
     "de": Method(
