@@ -249,6 +249,7 @@ def _group_themes(
     for part, rows, terms, quotes in found:
         values = [float(scores[i]) for i in rows if not math.isnan(scores[i])]
         n_scored, mean, low, high = mean_ci(values)
+        low, high = max(low, -1.0), min(high, 1.0)  # a mean of scores in −1..1 cannot leave that scale
         shown = [_quote(texts[i]) for i in quotes] + [None] * (3 - len(quotes))
         out.append({
             "group_by": by, "group": group, "polarity": part,
