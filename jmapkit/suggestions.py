@@ -97,15 +97,14 @@ class Suggestion:
                 where=f"suggestion {self.id}",
                 fix=f"edit only {', '.join(EDITABLE)}.",
             )
-        changed = sorted(k for k, v in edits.items() if v != getattr(self, _FIELD.get(k, k), None))
+        suggested = {"touchpoint": self.touchpoint, "description": self.label, "severity": self.severity,
+                     "frequency": self.frequency, "owner": "", "fix": ""}
+        changed = sorted(k for k, v in edits.items() if v != suggested[k])
         detail = self.source.detail or ""
         if changed:
             detail = f"{detail}; edited by the team: {', '.join(changed)}".lstrip("; ")
         values = {
-            "touchpoint": self.touchpoint,
-            "description": self.label,
-            "severity": self.severity,
-            "frequency": self.frequency,
+            **suggested,
             **edits,
             "evidence_links": [self.link()],
             "source": self.source.model_copy(update={"detail": detail or None}),
@@ -118,9 +117,6 @@ class Suggestion:
                 where=f"suggestion {self.id}",
                 fix="severity and frequency are 1..5 and the description must not be empty.",
             ) from None
-
-
-_FIELD = {"description": "label"}
 
 
 @dataclass(frozen=True)
@@ -192,10 +188,9 @@ def suggest(
         if sid in accepted or dismissed.get(sid) == signature:
             continue
         quotes = tuple(str(r[c]) for c in ("quote_1", "quote_2", "quote_3") if not _blank(r.get(c)))
-        theme_source = (source or Source(kind="data")).model_copy(
-            update={"detail": f"{source.detail if source and source.detail else 'verbatims'}: theme {int(r['theme'])} "
-                              f"of {touchpoint} ({r['method']})"}
-        )
+        base = source or Source(kind="data")
+        detail = f"{base.detail or 'verbatims'}: theme {int(r['theme'])} of {touchpoint} ({r['method']})"
+        theme_source = base.model_copy(update={"detail": detail})
         out.append(
             Suggestion(
                 id=sid, signature=signature, label=str(r["label"]), touchpoint=touchpoint, frequency=frequency,
