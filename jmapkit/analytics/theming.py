@@ -228,22 +228,15 @@ def _group_themes(
         for i in parts[part]:
             first.setdefault(texts[i], i)
         distinct = list(first.values())
-        position = {texts[i]: j for j, i in enumerate(distinct)}
         clusters = _cluster([texts[i][:MAX_CHARS] for i in distinct], k=k, method=method, seed=seed)
-        owners = [[] for _ in clusters]  # type: list[list[int]]
-        of_distinct = {}
-        for c, cluster in enumerate(clusters):
-            for j in cluster.rows:
-                of_distinct[j] = c
+        cluster_of = {texts[distinct[j]]: c for c, cluster in enumerate(clusters) for j in cluster.rows}
+        owners: list[list[int]] = [[] for _ in clusters]
         for i in parts[part]:
-            owners[of_distinct[position[texts[i]]]].append(i)
+            owners[cluster_of[texts[i]]].append(i)
         for cluster, rows in zip(clusters, owners, strict=True):
-            if not rows:
-                continue
-            ranked = [distinct[cluster.rows[j]] for j in _order(cluster.weight, [texts[distinct[r]] for r in
-                                                                                cluster.rows])]
-            terms = background.terms([distinct[j] for j in cluster.rows], TERMS)
-            found.append((part, rows, terms, ranked[:3]))
+            member = [distinct[j] for j in cluster.rows]  # the cluster's distinct texts, as rows of `texts`
+            ranked = [member[j] for j in _order(cluster.weight, [texts[i] for i in member])]
+            found.append((part, rows, background.terms(member, TERMS), ranked[:3]))
     name = _method_name(method, seed)
     out = []
     for part, rows, terms, quotes in found:
@@ -267,7 +260,7 @@ def _group_themes(
     if empty:
         out.append({
             "group_by": by, "group": group, "theme": 0, "polarity": "other", "label": EMPTY_LABEL, "terms": "",
-            "n": len(empty), "share": len(empty) / total, "distinct": 1 if empty else 0, "scored": 0,
+            "n": len(empty), "share": len(empty) / total, "distinct": 1, "scored": 0,
             "mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "quote_1": None, "quote_2": None,
             "quote_3": None, "quote_ids": "", "truncated": 0, "method": name, "_rows": empty,
         })
