@@ -143,6 +143,9 @@ def test_link_evidence_to_a_typed_pain_point_suggests_its_frequency(computed: Wo
     assert got.share == pytest.approx((100 - csat.value) / 100)
     assert got.link.n == csat.n
     assert suggestions.evidence(computed, "score", f"nps:{csat.group}").frequency is None
+    linked = suggestions.link_evidence(computed, index, "note", "note-7", note="Two queues at lunch")
+    assert (linked.evidence_links[-1].kind, linked.evidence_links[-1].summary) == ("note", "Two queues at lunch")
+    assert computed.load(5).pain_points[index] == linked
     with pytest.raises(JmapkitError, match="no dropoff 'nowhere'"):
         suggestions.evidence(computed, "dropoff", "nowhere")
     with pytest.raises(JmapkitError, match="no pain point number 99"):
