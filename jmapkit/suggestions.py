@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.errors import JmapkitError
-from jmapkit.model import EvidenceLink, PainPoint, Source, step_info
+from jmapkit.model import BehaviourResults, EvidenceLink, Map, PainPoint, Source
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -207,7 +207,7 @@ def suggest(
 
 def pending(ws: Workshop) -> list[Suggestion]:
     """The suggestions the form should show now: step 4's negative themes not yet accepted or dismissed."""
-    step5 = _map(ws)
+    step5, _ = _map(ws)
     return suggest(
         _table(ws, THEMES_TABLE), dismissed=step5.dismissed, accepted=_accepted_ids(step5), source=_source(ws)
     )
@@ -218,21 +218,22 @@ def accept(ws: Workshop, suggestion_id: str, edits: Mapping[str, Any] | None = N
 
     Accepting one already on the map returns that pain point and adds nothing.
     """
-    step5 = _map(ws)
+    step5, base = _map(ws)
     for p in step5.pain_points:
         if any(link.kind == "theme" and link.ref == suggestion_id for link in p.evidence_links):
             return p
     suggestion = _find(ws, suggestion_id)
     point = suggestion.pain_point(edits)
-    ws.save(step5.model_copy(update={"pain_points": [*step5.pain_points, point]}))
+    ws.save(step5.model_copy(update={"pain_points": [*step5.pain_points, point]}), base=base)
     return point
 
 
 def dismiss(ws: Workshop, suggestion_id: str) -> None:
     """Remember that the team dismissed this suggestion; it comes back only if its theme changes."""
     suggestion = _find(ws, suggestion_id)
-    step5 = _map(ws)
-    ws.save(step5.model_copy(update={"dismissed": {**step5.dismissed, suggestion.id: suggestion.signature}}))
+    step5, base = _map(ws)
+    ws.save(step5.model_copy(update={"dismissed": {**step5.dismissed, suggestion.id: suggestion.signature}}),
+            base=base)
 
 
 def evidence(ws: Workshop, kind: str, ref: str) -> Evidence:
@@ -303,7 +304,7 @@ def link_evidence(
 
     kind "note" links a room note by id with `note` as its text (no frequency).
     """
-    step5 = _map(ws)
+    step5, base = _map(ws)
     if not 0 <= pain_point < len(step5.pain_points):
         raise JmapkitError(
             f"there is no pain point number {pain_point} in step 5 (it has {len(step5.pain_points)}).",
@@ -322,7 +323,7 @@ def link_evidence(
     updated = point.model_copy(update=update)
     points = list(step5.pain_points)
     points[pain_point] = updated
-    ws.save(step5.model_copy(update={"pain_points": points}))
+    ws.save(step5.model_copy(update={"pain_points": points}), base=base)
     return updated
 
 
@@ -351,11 +352,13 @@ def _theme_rows(ws: Workshop) -> list[dict[str, Any]]:
     return rows
 
 
-def _map(ws: Workshop) -> Any:
-    return ws.load_or_default(step_info(5).number)
+def _map(ws: Workshop) -> tuple[Map, int]:
+    """Step 5 and the revision it was read at: a save on it merges with a form's save in between."""
+    base = ws.revision(Map)
+    return ws.load_or_default(Map), base
 
 
-def _accepted_ids(step5: Any) -> list[str]:
+def _accepted_ids(step5: Map) -> list[str]:
     return [link.ref for p in step5.pain_points for link in p.evidence_links if link.kind == "theme"]
 
 
@@ -363,21 +366,24 @@ def _table(ws: Workshop, name: str) -> pd.DataFrame | None:
     """One of step 4's CSV tables, or None when step 4 has not produced it."""
     import pandas as pd
 
+    from jmapkit.safe import restored
+
     path = ws.tables_dir(4) / f"{name}.csv"
     if not path.is_file():
         return None
-    # Quotes and labels are text: never let pandas guess numbers or dates out of them.
+    # Quotes and labels are text: never let pandas guess numbers, dates or NaN ("N/A") out of them.
     text = {c: "string" for c in ("group", "label", "terms", "quote_1", "quote_2", "quote_3", "quote_ids", "stage",
                                   "metric", "method", "polarity", "group_by")}
-    return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
+    # Step 4 wrote text that starts like a formula with a leading quote (jmapkit.safe): take it off.
+    return restored(pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""]))
 
 
 def _source(ws: Workshop) -> Source:
     """`data` provenance of step 4's themes: the verbatims file's name and hash, and the run that computed them."""
-    results = ws.load_or_default(4)
-    ref = getattr(results, "inputs", {}).get("verbatims")
+    results = ws.load_or_default(BehaviourResults)
+    ref = results.inputs.get("verbatims")
     return Source(kind="data", detail=ref.path if ref else None, sha256=ref.sha256 if ref else None,
-                  run=getattr(results, "run", None))
+                  run=results.run)
 
 
 def _ci(low: Any, high: Any) -> str:
