@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from jmapkit import io
-from jmapkit.analytics.backend import default_backend
+from jmapkit.duck import Raw, default_backend
 from jmapkit.errors import DataFileError, Problem, ValidationFailed
+from jmapkit.io import csv as csv_reader
+from jmapkit.io import parquet as parquet_reader
+from jmapkit.io import validate as validate_module
 
 
 @pytest.fixture(autouse=True)
@@ -104,7 +107,7 @@ def test_short_exports_are_detected(tmp_path: Path, write_as: str, text: str) ->
     loaded = io.read(path, "verbatims", delimiter="\t")
     assert column(loaded, "text") == [text]
     assert loaded.encoding == write_as
-    detected = [f"read as {write_as} (detected); pass encoding=... if any text looks wrong."]
+    detected = [f"read as {write_as} (detected); set the option encoding= if any text looks wrong."]
     assert loaded.warnings == ([] if write_as == "utf-16" else detected)  # a BOM leaves no doubt
 
 
@@ -120,10 +123,10 @@ def test_wrong_encoding_given_says_so(tmp_path: Path) -> None:
 
 def test_semicolon_and_decimal_comma(tmp_path: Path) -> None:
     path = write(tmp_path, "survey.csv",
-                 "respondent_id;touchpoint;question;score\nR1;menu;CSAT;4,5\nR2;menu;csat;3\nR3;payment;NPS;10\n")
+                 "respondent_id;touchpoint;question;score\nR1;menu;taste;4,5\nR2;menu;csat;3\nR3;payment;NPS;10\n")
     loaded = io.read(path, "survey")
     assert column(loaded, "score") == [4.5, 3.0, 10.0]
-    assert column(loaded, "question") == ["csat", "csat", "nps"]  # questions compare case-insensitively
+    assert column(loaded, "question") == ["taste", "csat", "nps"]  # questions compare case-insensitively
 
 
 def test_decimal_given_explicitly(tmp_path: Path) -> None:
@@ -179,7 +182,7 @@ def test_blank_lines_are_counted_and_row_numbers_stay_true(tmp_path: Path) -> No
     assert column(loaded, "customer_id") == ["C1", "C2", "C3"]
     assert column(loaded, "_row") == [2, 5, 8]
     assert loaded.rows == 3
-    assert loaded.dropped == [Problem(None, "blank rows dropped", (3, 4, 6, 7), count=4)]
+    assert loaded.dropped == [Problem(None, "blank rows dropped", (3, 4, 6, 7), count=4, code="blank_rows")]
 
 
 def test_blank_lines_before_the_header(tmp_path: Path) -> None:
@@ -187,7 +190,7 @@ def test_blank_lines_before_the_header(tmp_path: Path) -> None:
     loaded = io.read(write(tmp_path, "verbatims.csv", text), "verbatims")
     assert column(loaded, "id") == ["V1", "V2"]
     assert column(loaded, "_row") == [4, 6]
-    assert loaded.dropped == [Problem(None, "blank rows dropped", (1, 2, 5), count=3)]
+    assert loaded.dropped == [Problem(None, "blank rows dropped", (1, 2, 5), count=3, code="blank_rows")]
 
 
 def test_header_only_file_warns(tmp_path: Path) -> None:
@@ -208,7 +211,7 @@ def test_xlsx_with_dates_numbers_and_a_blank_row(tmp_path: Path) -> None:
     sheet.append(["Respondent ID", "Touchpoint", "Question", "Score", "Timestamp"])
     sheet.append(["R1", "Speisekarte", "CSAT", 4, datetime(2026, 1, 31, 14, 5)])
     sheet.append([None, None, None, None, None])
-    sheet.append([1002, "Bezahlung", "nps", 9.5, datetime(2026, 2, 1, 9, 30, 15)])
+    sheet.append([1002, "Bezahlung", "effort", 9.5, datetime(2026, 2, 1, 9, 30, 15)])
     path = tmp_path / "survey.xlsx"
     book.save(path)
     for sheet_arg in (None, "Umfrage", 0):
@@ -216,9 +219,9 @@ def test_xlsx_with_dates_numbers_and_a_blank_row(tmp_path: Path) -> None:
         assert [(r["respondent_id"], r["touchpoint"], r["question"], r["score"], r["timestamp"], r["_row"])
                 for r in fetch(loaded)] == [
             ("R1", "Speisekarte", "csat", 4.0, datetime(2026, 1, 31, 14, 5), 2),
-            ("1002", "Bezahlung", "nps", 9.5, datetime(2026, 2, 1, 9, 30, 15), 4),
+            ("1002", "Bezahlung", "effort", 9.5, datetime(2026, 2, 1, 9, 30, 15), 4),
         ]
-        assert loaded.dropped == [Problem(None, "blank row dropped", (3,), count=1)]
+        assert loaded.dropped == [Problem(None, "blank row dropped", (3,), count=1, code="blank_rows")]
 
 
 def test_xlsx_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
@@ -318,10 +321,10 @@ def test_parquet_statistics_only_skip_checks_they_prove(tmp_path: Path, statisti
         return tmp_path / name
 
     day = [datetime(2026, 1, d) for d in (1, 2, 3, 4)]
-    never = io._never_empty(io._Raw(default_backend()), write("clean.parquet", ["C1", "C2", "C3", "C4"], day))
+    never = parquet_reader.never_empty(Raw(default_backend()), write("clean.parquet", ["C1", "C2", "C3", "C4"], day))
     assert never == ({"customer_id", "timestamp", "touchpoint"} if statistics else set())
     padded = write("padded.parquet", ["C1", "C2", "C3 ", "C4"], day)
-    assert ("customer_id" in io._never_empty(io._Raw(default_backend()), padded)) is statistics
+    assert ("customer_id" in parquet_reader.never_empty(Raw(default_backend()), padded)) is statistics
     assert column(io.read(padded, "events"), "customer_id") == ["C1", "C2", "C3", "C4"]  # the trailing space found
     tabbed = io.read(write("tab.parquet", ["C1", "C2", "C3", "\tC4"], day), "events")  # below ' ': checked by row
     assert column(tabbed, "customer_id") == ["C1", "C2", "C3", "\tC4"]
@@ -350,7 +353,7 @@ def test_a_checked_parquet_file_is_not_scanned_again(tmp_path: Path, own_cache: 
     def no_scan(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("checked again")
 
-    monkeypatch.setattr(io, "_validate", no_scan)
+    monkeypatch.setattr(parquet_reader, "validate", no_scan)
     again = io.read(path, "events", con=ibis.duckdb.connect())
     assert fetch(again) == fetch(first) == [
         {"customer_id": "C1", "timestamp": datetime(2026, 1, 1, 9), "touchpoint": "menu", "_row": 2},
@@ -406,7 +409,7 @@ def test_zoned_timestamps_are_utc_whatever_the_connections_zone(tmp_path: Path) 
 
 
 def test_day_first_settled_by_a_row_beyond_the_sample(tmp_path: Path) -> None:
-    stamps = ["03/04/2026 10:00"] * (io.SAMPLE + 5) + ["31/01/2026 14:05"]
+    stamps = ["03/04/2026 10:00"] * (validate_module.SAMPLE + 5) + ["31/01/2026 14:05"]
     loaded = io.read(write(tmp_path, "events.csv", events_csv(stamps)), "events")
     values = column(loaded, "timestamp")
     assert values[0] == datetime(2026, 4, 3, 10, 0)
@@ -583,11 +586,11 @@ def test_normalize_frame_reports_problems_by_row() -> None:
 @pytest.mark.parametrize("chunk", [3, 1 << 24])
 def test_blank_lines_are_the_rows_a_spreadsheet_shows_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            text: bytes, expected: list[int], chunk: int) -> None:
-    monkeypatch.setattr(io, "SCAN_CHUNK", chunk)  # 3 bytes: lines and quotes split between reads
+    monkeypatch.setattr(csv_reader, "SCAN_CHUNK", chunk)  # 3 bytes: lines and quotes split between reads
     path = tmp_path / "f.csv"
     path.write_bytes(text)
-    assert io._blank_lines(path) == expected
-    assert io._blank_lines_quoted(path) == expected  # the slow scanner agrees where the fast one applies
+    assert csv_reader.find_blank_lines(path) == expected
+    assert csv_reader.blank_lines_quoted(path) == expected  # the slow scanner agrees where the fast one applies
 
 
 def test_many_quoted_newlines_read_serially_with_exact_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -595,15 +598,15 @@ def test_many_quoted_newlines_read_serially_with_exact_rows(tmp_path: Path, monk
     n = 300_000
     text = "id,text\n" + "".join(f'V{i},"line one\nline two {i}"\n' for i in range(n)) + "\n\nV-last,end\n"
     writes: list[bool] = []
-    original = io._write_cache
-    monkeypatch.setattr(io, "_write_cache", lambda raw, select, *a: (writes.append("parallel = false" in select),
-                                                                      original(raw, select, *a))[1])
+    original = csv_reader.write_cache
+    monkeypatch.setattr(csv_reader, "write_cache", lambda raw, select, *a: (writes.append("parallel = false" in select),
+                                                                             original(raw, select, *a))[1])
     loaded = io.read(write(tmp_path, "verbatims.csv", text), "verbatims")
     # Text copy tried in parallel, then serially; then the typed copy. If DuckDB ever reads this file in
-    # parallel, the fallback in io._write_csv_cache is no longer exercised here: make the file harder.
+    # parallel, the fallback in jmapkit.io.csv is no longer exercised here: make the file harder.
     assert writes == [False, True, False]
     assert loaded.rows == n + 1
-    assert loaded.dropped == [Problem(None, "blank rows dropped", (n + 2, n + 3), count=2)]
+    assert loaded.dropped == [Problem(None, "blank rows dropped", (n + 2, n + 3), count=2, code="blank_rows")]
     first, last = fetch(loaded)[1], fetch(loaded)[-1]
     assert first == {"id": "V1", "text": "line one\nline two 1", "_row": 3}
     assert last == {"id": "V-last", "text": "end", "_row": n + 4}
@@ -615,15 +618,15 @@ def test_many_quoted_newlines_read_serially_with_exact_rows(tmp_path: Path, monk
 class Spy:
     """Counts calls to a module function while still calling it."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
         self.calls = 0
-        original = getattr(io, name)
+        original = getattr(module, name)
 
         def counted(*args: Any, **kwargs: Any) -> Any:
             self.calls += 1
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(io, name, counted)
+        monkeypatch.setattr(module, name, counted)
 
 
 GERMAN_EVENTS = ("Kunde;Zeitpunkt;Touchpoint;Wert\r\n"
@@ -650,14 +653,14 @@ def test_second_read_on_the_same_connection_does_no_work(tmp_path: Path, monkeyp
     path = german_events(tmp_path)
     con = ibis.duckdb.connect()
     first = io.read(path, "events", con=con)
-    validate = Spy(monkeypatch, "_validate")
+    validate = Spy(monkeypatch, csv_reader, "validate")
     monkeypatch.setattr("jmapkit.digest.sha256_file", lambda p: pytest.fail("hashed the file again"))
     first.warnings.append("changed by the caller")
     second = io.read(path, "events", con=con)
     assert validate.calls == 0
     assert fetch(second) == fetch(first) == EXPECTED_GERMAN
     assert (second.rows, second.sha256, second.encoding, second.dropped) == (2, first.sha256, "cp1252", first.dropped)
-    assert second.warnings == ["read as cp1252 (detected); pass encoding=... if any text looks wrong."]
+    assert second.warnings == ["read as cp1252 (detected); set the option encoding= if any text looks wrong."]
 
 
 def test_another_process_reads_the_cached_typed_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -668,13 +671,13 @@ def test_another_process_reads_the_cached_typed_table(tmp_path: Path, monkeypatc
     path = german_events(tmp_path)
     first = io.read(path, "events", con=ibis.duckdb.connect())
     # A new connection stands for a new process: nothing is memoised for it, the cache folder is.
-    validate, scan = Spy(monkeypatch, "_validate"), Spy(monkeypatch, "_blank_lines")
+    validate, scan = Spy(monkeypatch, csv_reader, "validate"), Spy(monkeypatch, csv_reader, "find_blank_lines")
     again = io.read(path, "events", con=ibis.duckdb.connect())
     assert (validate.calls, scan.calls) == (0, 0)
     assert fetch(again) == EXPECTED_GERMAN
     assert again.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert (again.rows, again.encoding, again.warnings) == (first.rows, "cp1252", first.warnings)
-    assert again.dropped == [Problem(None, "blank row dropped", (3,), count=1)]
+    assert again.dropped == [Problem(None, "blank row dropped", (3,), count=1, code="blank_rows")]
 
 
 def test_changed_file_or_options_are_read_afresh(tmp_path: Path) -> None:
