@@ -190,6 +190,7 @@ class Behaviour(_Model):
     """Step 4: the team's choices (data files, emotion votes) and what the data says."""
 
     data: dict[str, str] = {}  # input name → path, relative to the workshop folder when inside it
+    options: dict[str, dict[str, str]] = {}  # input name → reader option → value (delimiter, encoding, …)
     emotions: list[EmotionVote] = []
     inputs: dict[str, DataRef] = {}  # derived: what was actually read, with hashes
     funnel: list[FunnelRow] = []

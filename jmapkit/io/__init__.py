@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from ibis.backends import BaseBackend
 
-__all__ = ["OPTIONS", "SPECS", "SUFFIXES", "Kind", "Loaded", "Spec", "file_format", "normalize_frame", "read",
+__all__ = ["NO_ROWS", "OPTIONS", "SPECS", "SUFFIXES", "Kind", "Loaded", "Spec", "file_format", "normalize_frame", "read",
            "reader_options"]
 
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet",
@@ -46,6 +46,7 @@ OPTIONS = {
     "timestamp_format": "a strptime pattern such as '%d/%m/%Y %H:%M', or iso, epoch_s, epoch_ms",
     "sheet": "the Excel sheet: its name, or its position counted from 0",
 }
+NO_ROWS = "the file has a header but no data rows."
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}
 
 
@@ -88,7 +89,7 @@ def reader_options(options: Mapping[str, str] | None, *, where: str = "reader op
     unknown = sorted(set(given) - set(OPTIONS))
     if unknown:
         raise JmapkitError(f"unknown reader option {', '.join(map(repr, unknown))}.", where=where,
-                           fix="use " + "; ".join(f"{k}: {v}" for k, v in OPTIONS.items()) + ".")
+                           fix=f"use one of {', '.join(OPTIONS)} (docs/input-files.md shows each with examples).")
     out: dict[str, Any] = {}
     for name, value in given.items():
         value = str(value)
@@ -153,7 +154,7 @@ def read(
                             fix="open it in a spreadsheet and export it again (CSV UTF-8, or .xlsx); the options "
                                 "delimiter= and encoding= set how a CSV is read.") from None
     if rows == 0:
-        warnings.append("the file has a header but no data rows.")
+        warnings.append(NO_ROWS)
     loaded = Loaded(table=con.sql(select), path=path, sha256=digest, rows=rows, dropped=dropped, warnings=warnings,
                     encoding=used_encoding)
     _MEMO.setdefault(con, {})[memo_key] = (loaded, cached)

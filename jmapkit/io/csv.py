@@ -79,11 +79,13 @@ def read_csv(raw: Raw, path: Path, kind: Kind, digest: str, head: bytes, codec: 
 
 
 def _title_warning(shape: Layout) -> list[str]:
-    if not shape.title:
-        return []
-    rows = [r for r, _ in shape.title]
-    where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}–{rows[-1]}"
-    return [f"{where} above the header skipped (not data: {shape.title[0][1]!r})."]
+    return [skipped_above(shape.skip + 1, shape.title[0][1])] if shape.title else []
+
+
+def skipped_above(header: int, first: str) -> str:
+    """The warning that the rows above the header (on row `header`) were skipped, quoting the first."""
+    where = "row 1" if header == 2 else f"rows 1–{header - 1}"
+    return f"{where} above the header skipped (not data: {first!r})."
 
 
 def layout(head: bytes, codec: str, kind: Kind, delimiter: str | None) -> Layout:
@@ -113,11 +115,11 @@ def layout(head: bytes, codec: str, kind: Kind, delimiter: str | None) -> Layout
     index, above, found = best
     title: list[tuple[int, str]] = []
     if index:
-        for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=found), start=1):
-            if number > index:
-                break
-            if any(v.strip() for v in record):
-                title.append((number, next(v.strip() for v in record if v.strip())))
+        for number, line in enumerate(text.splitlines()[:above], start=1):
+            line = line.strip()
+            if line.strip(found + " "):
+                # Excel's delimiter hint ('sep=;') is shown whole; a title row without its trailing delimiters.
+                title.append((number, line if line.lower().startswith("sep=") else line.rstrip(found + " ")))
     return Layout(found, above if title else 0, tuple(title))
 
 
@@ -150,6 +152,8 @@ def _write_text_copy(raw: Raw, path: Path, codec: str, shape: Layout, parquet: P
                 skip += 1  # DuckDB takes a blank first line for the header: skip them
         # Rows above the header (blank, title) shift the numbering like blank lines inside the data.
         offsets = sorted({*blank_lines, *(r for r, _ in shape.title)})
+        if shape.title:  # blank lines between a title and the header are part of what is skipped
+            blank_lines = [b for b in blank_lines if b > skip]
         base = {"blank_first": blank_lines[:ROWS_SHOWN], "blank_count": len(blank_lines)}
         failures: list[Exception] = []
         for parallel in (True, False):

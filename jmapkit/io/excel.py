@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jmapkit.errors import DataFileError
+from jmapkit.io.csv import skipped_above
 from jmapkit.io.sql import Raw, canonical_name, canonical_names, ident, make_view
 from jmapkit.io.validate import SPECS, Kind
 
@@ -56,9 +57,8 @@ def excel_source(raw: Raw, path: Path, digest: str, kind: Kind, sheet: str | int
     title, (header_number, header_texts), data = rows[:at], rows[at], rows[at + 1:]
     warnings = []
     if title:
-        first = next(t for t in title[0][1] if t is not None and t.strip())
-        where = f"row {title[0][0]}" if len(title) == 1 else f"rows {title[0][0]}–{title[-1][0]}"
-        warnings.append(f"{where} above the header skipped (not data: {first.strip()!r}).")
+        first = " ".join(t.strip() for t in title[0][1] if t is not None and t.strip())
+        warnings.append(skipped_above(header_number, first))
     last = data[-1][0] if data else 0
     # Blank rows above the header or below the data (Excel's formatting) are not rows of data.
     blank = [b for b in blank if header_number < b < last]

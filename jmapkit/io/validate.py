@@ -160,7 +160,7 @@ def validate(raw: Raw, source: str, kind: Kind, where: str, decimal: str | None,
                             " AND ".join(is_empty(c) for c in present),
                             f"a {' or '.join(present)} name", code="empty_value"))
     if kind == "survey" and "question" in types and "score" in types:
-        checks += _scale_checks(f"lower({as_text('question')})", exprs["score"])
+        checks += _scale_checks(f"lower({as_text('question')})", exprs["score"], as_text("score"))
     for col in unnamed:
         if col in types:
             checks.append(Check(None, f"a value beyond the named columns (column {columns.index(col) + 1} has no "
@@ -170,7 +170,7 @@ def validate(raw: Raw, source: str, kind: Kind, where: str, decimal: str | None,
     probes = [f"{ident(c)} LIKE '% '" if c in never_empty else f"{ident(c)} = '' OR {ident(c)} LIKE ' %' OR "
               f"{ident(c)} LIKE '% '" for c in padded]
     found, rows, blank_rows, blank_count, unpadded = _run_checks(raw, source, blank, checks, probes)
-    warnings = [f"{p.describe()} (kept)" for p, c in found if c.warn]
+    warnings = [p.describe() for p, c in found if c.warn]
     problems += _unnamed_columns([(p, c) for p, c in found if not c.warn], unnamed, exprs, rows)
     if problems:
         ambiguous = any(p.code in ("ambiguous_date_order", "ambiguous_decimal_mark") for p in problems)
@@ -212,24 +212,29 @@ def _unnamed_columns(found: list[tuple[Problem, Check]], unnamed: Sequence[str],
     return problems
 
 
-def _scale_checks(question: str, score: str) -> list[Check]:
-    """Scores of the standard questions outside their scale (errors), or between whole numbers."""
+def _scale_checks(question: str, score: str, shown: str) -> list[Check]:
+    """Scores of the standard questions outside their scale (errors), or between whole numbers.
+
+    `score`: SQL of the parsed score; `shown`: SQL of the value as the file holds it.
+    """
     checks = []
     for name, (low, high) in SCALES.items():
         label = f"question {name!r}"
         is_q = f"{question} = {quote(name)}"
         checks.append(Check("score", f"{label}: score is out of range",
                             f"{is_q} AND isfinite({score}) AND ({score} < {low} OR {score} > {high})",
-                            f"whole numbers {low}..{high} for {name}", value=f"CAST({score} AS VARCHAR)",
-                            code="out_of_range"))
-        category = name in CATEGORY_SCALES
-        checks.append(Check("score", f"{label}: score is not a whole number" + ("" if category else
-                            " (an averaged answer; it counts as it is in the mean)"),
-                            f"{is_q} AND {score} BETWEEN {low} AND {high} AND {score} <> floor({score})",
-                            f"whole numbers {low}..{high} for {name}" if category else None,
-                            value=f"CAST({score} AS VARCHAR)", code="not_whole_number", warn=not category))
+                            f"whole numbers {low}..{high} for {name}", value=shown, code="out_of_range"))
+        if name in CATEGORY_SCALES:
+            checks.append(Check("score", f"{label}: score is not a whole number",
+                                f"{is_q} AND {score} BETWEEN {low} AND {high} AND {score} <> floor({score})",
+                                f"whole numbers {low}..{high} for {name}", value=shown, code="not_whole_number"))
+        else:
+            checks.append(Check("score", f"{label}: score between whole numbers, kept as it is (an averaged "
+                                "answer counts in the mean)",
+                                f"{is_q} AND {score} BETWEEN {low} AND {high} AND {score} <> floor({score})",
+                                value=shown, code="not_whole_number", warn=True))
     checks.append(Check("score", "score is not a finite number", f"NOT isfinite({score})", "a finite number",
-                        value=f"CAST({score} AS VARCHAR)", code="not_finite"))
+                        value=shown, code="not_finite"))
     return checks
 
 
