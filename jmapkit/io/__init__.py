@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from ibis.backends import BaseBackend
 
-__all__ = ["NO_ROWS", "OPTIONS", "SPECS", "SUFFIXES", "Kind", "Loaded", "Spec", "file_format", "normalize_frame", "read",
-           "reader_options"]
+__all__ = ["NO_ROWS", "OPTIONS", "SPECS", "SUFFIXES", "Kind", "Loaded", "Spec", "file_format", "normalize_frame",
+           "read", "reader_options"]
 
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet",
             ".pq": "parquet"}
