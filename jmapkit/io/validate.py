@@ -30,6 +30,9 @@ class Spec:
     numbers: tuple[str, ...] = ()
     texts: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    # Rows equal in every column: a survey answer or a verbatim counted twice would weigh twice, so the
+    # copies are dropped; events may really repeat (CDNOW's daily log holds 255 such purchase lines).
+    drop_duplicates: bool = True
 
     def fits(self, names: Sequence[str]) -> bool:
         """Whether a header with these (canonical) names has every column this kind needs."""
@@ -42,7 +45,7 @@ class Spec:
 
 SPECS: dict[str, Spec] = {
     "events": Spec(required=("customer_id", "timestamp"), one_of=("touchpoint", "event"), ids=("customer_id",),
-                   numbers=("value",), optional=("stage", "channel", "segment", "value")),
+                   numbers=("value",), optional=("stage", "channel", "segment", "value"), drop_duplicates=False),
     "survey": Spec(required=("respondent_id", "question", "score"), one_of=("touchpoint", "stage"),
                    ids=("respondent_id",), numbers=("score",), optional=("segment", "timestamp")),
     "verbatims": Spec(required=("id", "text"), one_of=(), ids=("id",), texts=("text",),
@@ -104,8 +107,8 @@ def validate(raw: Raw, source: str, kind: Kind, where: str, decimal: str | None,
 
     `never_empty`: columns known (from a Parquet file's statistics) to hold no missing, empty or
     space-led value; their emptiness is not checked row by row. `unnamed`: columns whose header
-    was empty; they are left out when they hold no value. `duplicates`: drop (and report) rows
-    equal in every column to an earlier row.
+    was empty; they are left out when they hold no value. `duplicates`: look for rows equal in every
+    column to an earlier row (dropped and reported, or for events reported as a warning).
     """
     spec = SPECS[kind]
     types = dict(raw.columns(source))
@@ -186,13 +189,17 @@ def validate(raw: Raw, source: str, kind: Kind, where: str, decimal: str | None,
         if clean and col in exprs:
             exprs[col] = ident(col)
     base = base_all if blank_count else source
-    repeated = _duplicates(raw, base, [c for c in columns if c in exprs]) if duplicates else None
+    repeated = _duplicates(raw, base, [c for c in columns if c in exprs], spec.drop_duplicates) if duplicates \
+        else None
     temp = None
     if repeated is not None:
         problem, temp = repeated
-        dropped.append(problem)
-        rows -= problem.count or 0
-        base = f"(SELECT * FROM {base} WHERE _row NOT IN (SELECT _row FROM {temp}))"
+        if temp is None:
+            warnings.append(problem.describe())
+        else:
+            dropped.append(problem)
+            rows -= problem.count or 0
+            base = f"(SELECT * FROM {base} WHERE _row NOT IN (SELECT _row FROM {temp}))"
     select = ", ".join(f"{expr} AS {ident(col)}" for col, expr in exprs.items())
     return Checked(f"SELECT {select}, _row FROM {base}", rows, dropped, warnings, temp)
 
@@ -265,28 +272,37 @@ def _run_checks(raw: Raw, source: str, blank: str, checks: list[Check],
     return found, rows, list(blank_rows or ()), blank_count, list(result[3 + 3 * len(checks):])
 
 
-def _duplicates(raw: Raw, base: str, columns: list[str]) -> tuple[Problem, str] | None:
-    """Rows equal in every column to an earlier row: the problem reporting them and a temp table of their rows.
+def _duplicates(raw: Raw, base: str, columns: list[str], drop: bool) -> tuple[Problem, str | None] | None:
+    """Rows equal in every column to an earlier row: the problem reporting them, and (to drop them) a temp
+    table of their row numbers.
 
-    The rule: the first copy (lowest row) is kept, every later copy dropped, and counted. A 64-bit hash
-    of each row finds candidates in one pass; only rows whose hash repeats are compared exactly.
+    The first copy (lowest row) is the one kept. A 64-bit hash of each row finds candidates in one
+    pass; only rows whose hash repeats are compared exactly.
     """
     cols = ", ".join(ident(c) for c in columns)
     repeated = raw.rows(f"SELECT count(*) FROM (SELECT hash({cols}) AS h FROM {base} GROUP BY h "
                         "HAVING count(*) > 1)")[0][0]
     if not repeated:
         return None
-    table = f"jm_duplicates_{uuid.uuid4().hex[:12]}"
-    raw.con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT _row FROM {base} WHERE hash({cols}) IN "
-        f"(SELECT hash({cols}) FROM {base} GROUP BY ALL HAVING count(*) > 1) "
-        f"QUALIFY row_number() OVER (PARTITION BY {cols} ORDER BY _row) > 1")
-    count, first = raw.rows(f"SELECT count(*), min(_row, {ROWS_SHOWN}) FROM {table}")[0]
+    later = (f"SELECT _row FROM {base} WHERE hash({cols}) IN (SELECT hash({cols}) FROM {base} GROUP BY ALL "
+             f"HAVING count(*) > 1) QUALIFY row_number() OVER (PARTITION BY {cols} ORDER BY _row) > 1")
+    table = None
+    if drop:
+        table = f"jm_duplicates_{uuid.uuid4().hex[:12]}"
+        raw.con.execute(f"CREATE TEMP TABLE {table} AS {later}")
+        later = f"SELECT _row FROM {table}"
+    count, first = raw.rows(f"SELECT count(*), min(_row, {ROWS_SHOWN}) FROM ({later})")[0]
     if not count:
-        raw.con.execute(f"DROP TABLE {table}")
+        if table:
+            raw.con.execute(f"DROP TABLE {table}")
         return None  # equal hashes of different rows
-    reason = ("exact duplicate row dropped" if count == 1 else "exact duplicate rows dropped") + \
-        " (equal in every column to an earlier row, which is kept)"
+    many = count != 1
+    if drop:
+        reason = (f"{count} exact duplicate row{'s' if many else ''} dropped (equal in every column to an earlier "
+                  "row, which is kept)")
+    else:
+        reason = (f"{count} row{'s' if many else ''} equal in every column to an earlier row, kept: events may "
+                  "repeat (a log by the day); if the file was exported twice, remove the copies")
     return Problem(None, reason, tuple(first), count=count, code="duplicate_rows"), table
 
 

@@ -93,9 +93,13 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
             # Only sentiment's own warnings (languages without a method) are notes about the data.
             warnings.simplefilter("always", analytics.SentimentWarning)
             tables["verbatims"] = analytics.score_texts(loaded["verbatims"].table)
-            tables["sentiment"] = analytics.sentiment(tables["verbatims"], by="touchpoint")
-        notes += [f"{loaded['verbatims'].path.name}: {w.message}" for w in caught
-                  if issubclass(w.category, analytics.SentimentWarning)]
+            if tables["verbatims"]["touchpoint"].notna().any():
+                tables["sentiment"] = analytics.sentiment(tables["verbatims"], by="touchpoint")
+        name = loaded["verbatims"].path.name
+        notes += [f"{name}: {w.message}" for w in caught if issubclass(w.category, analytics.SentimentWarning)]
+        if "sentiment" not in tables:
+            notes.append(f"{name}: no text has a touchpoint, so sentiment is scored per text (verbatims.csv) but "
+                         "not per touchpoint; add a 'touchpoint' column to compare it with the room's emotions.")
         for w in caught:
             if not issubclass(w.category, analytics.SentimentWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
