@@ -38,8 +38,8 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def generated_events(n: int) -> list[dict[str, Any]]:
     """make_inputs.events_rows as jmapkit keeps them (their timestamps are all UTC, written with Z)."""
-    return [{"customer_id": c, "timestamp": datetime.fromisoformat(t.removesuffix("Z")), "touchpoint": tp, "_row": i + 2}
-            for i, (c, t, tp) in enumerate(make_inputs.events_rows(n))]
+    return [{"customer_id": c, "timestamp": datetime.fromisoformat(t.removesuffix("Z")), "touchpoint": tp,
+             "_row": i + 2} for i, (c, t, tp) in enumerate(make_inputs.events_rows(n))]
 
 
 def python_csv(name: str) -> list[dict[str, Any]]:

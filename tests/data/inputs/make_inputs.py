@@ -61,12 +61,12 @@ def main() -> None:
     write("events_duplicates.csv", csv_text(["customer_id", "timestamp", "touchpoint"], rows + rows[:5]).encode())
     # 4. Survey with every kind of problem at once: n/a, out of range, a missing column (respondent).
     write("survey_problems.csv", (
-        "respondent,touchpoint,question,score\n"
-        "R1,queue,nps,9\nR2,queue,nps,n/a\nR3,queue,nps,11\nR4,payment,csat,0\nR5,payment,csat,6\n"
-        "R6,payment,ces,2.5\nR7,payment,nps,-1\n").encode())
+        b"respondent,touchpoint,question,score\n"
+        b"R1,queue,nps,9\nR2,queue,nps,n/a\nR3,queue,nps,11\nR4,payment,csat,0\nR5,payment,csat,6\n"
+        b"R6,payment,ces,2.5\nR7,payment,nps,-1\n"))
     # 5. CES averaged by the survey tool (2.5): kept, with a warning.
     write("survey_ces_averaged.csv", (
-        "respondent_id,touchpoint,question,score\nR1,payment,ces,2.5\nR2,payment,ces,3\nR3,payment,ces,6\n").encode())
+        b"respondent_id,touchpoint,question,score\nR1,payment,ces,2.5\nR2,payment,ces,3\nR3,payment,ces,6\n"))
     # 6. 21 short Chinese reviews, no lang column.
     write("verbatims_chinese.csv", csv_text(["id", "text"], [[f"Z{i}", t] for i, t in enumerate(CHINESE, 1)])
           .encode("utf-8"))
@@ -86,8 +86,8 @@ def main() -> None:
                                       b"C1;2026-03-01 09:20;payment;\r\nC2;2026-03-02 12:00;instagram;\r\n")
     # 10. Thousands separators, quoted numbers, mixed-case headers.
     write("events_thousands.csv", (
-        'Customer ID,TimeStamp,TOUCHPOINT,Value\r\nC1,2026-03-01T09:00:00Z,payment,"1,234.50"\r\n'
-        'C2,2026-03-01T10:00:00Z,payment,"12,000"\r\nC3,2026-03-01T11:00:00Z,payment,"7.25"\r\n').encode())
+        b'Customer ID,TimeStamp,TOUCHPOINT,Value\r\nC1,2026-03-01T09:00:00Z,payment,"1,234.50"\r\n'
+        b'C2,2026-03-01T10:00:00Z,payment,"12,000"\r\nC3,2026-03-01T11:00:00Z,payment,"7.25"\r\n'))
     # 11. German Excel: cp1252, ';', decimal comma with '.' grouping, day-first dates, umlauts.
     write("events_german.csv", (
         "customer_id;timestamp;touchpoint;channel;value\r\n"
@@ -95,10 +95,10 @@ def main() -> None:
         "K3;02.02.2026 18:30;payment;Kasse für Gäste;3\r\nK4;03.02.2026 12:00;queue;Straße;0,75\r\n"
     ).encode("cp1252"))
     # 12. Korean (cp949) and Japanese (Shift-JIS) verbatims from local Excel.
-    write("verbatims_korean_cp949.csv", "id,text\r\nK1,주문 대기 시간이 너무 길었어요.\r\nK2,직원분들이 정말 친절했습니다!\r\n"
-          .encode("cp949"))
-    write("verbatims_japanese_sjis.csv", "id,text\r\nJ1,注文の待ち時間が長すぎました。\r\nJ2,店員さんがとても親切でした！\r\n"
-          .encode("shift_jis"))
+    write("verbatims_korean_cp949.csv",
+          "id,text\r\nK1,주문 대기 시간이 너무 길었어요.\r\nK2,직원분들이 정말 친절했습니다!\r\n".encode("cp949"))
+    write("verbatims_japanese_sjis.csv",
+          "id,text\r\nJ1,注文の待ち時間が長すぎました。\r\nJ2,店員さんがとても親切でした！\r\n".encode("shift_jis"))
     # 13. Excel's delimiter hint on the first line.
     write("events_sep_line.csv", b"sep=;\r\ncustomer_id;timestamp;touchpoint\r\nC1;2026-03-01 09:00;queue\r\n"
                                  b"C2;2026-03-01 09:05;payment\r\n")
