@@ -714,3 +714,198 @@ def test_unusable_cache_folder_says_how_to_fix(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(DataFileError, match=r"cannot create jmapkit's cache folder .*a-file/cache \(Not a directory\)"
                        r"\. Fix: set JMAPKIT_CACHE_DIR to a folder you can write to\."):
         io.read(german_events(tmp_path), "events")
+
+
+# --- when DuckDB refuses a file: the serial reader, then Python's csv module ---------------------------
+
+
+def refuse_duckdb(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Make every DuckDB read of a CSV fail, as on a file it cannot parse; returns the attempts (parallel?)."""
+    import duckdb
+
+    attempts: list[bool] = []
+
+    def refused(raw: Any, path: Path, utf8: Path, delimiter: str | None, skip: int, offsets: list[int],
+                parallel: bool, *rest: Any) -> None:
+        attempts.append(parallel)
+        raise duckdb.InvalidInputException("CSV Error on Line: 2 (refused for the test)")
+
+    monkeypatch.setattr(csv_reader, "_duckdb_copy", refused)
+    return attempts
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("id,text\n\nV1,\"one\n\ntwo\"\n\nV2,b\n", "verbatims"),  # blank lines inside and outside quotes
+        ("Feedback export\n\nid;text\nV1;a;\nV2;\"b;c\";\n", "verbatims"),  # title rows, trailing delimiter
+        ("\n\nid,text\nV1,a\n", "verbatims"),  # blank lines before the header
+        ("customer_id,timestamp,touchpoint\r\nC1,2026-01-01 10:00,queue\r\n\r\nC2,2026-01-02 11:00,pay\r\n", "events"),
+    ],
+)
+def test_python_csv_reads_what_duckdb_would_with_the_same_row_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     text: str, kind: str) -> None:
+    by_duckdb = io.read(write(tmp_path, "a.csv", text), kind)
+    attempts = refuse_duckdb(monkeypatch)
+    monkeypatch.setenv("JMAPKIT_CACHE_DIR", str(tmp_path / "another-cache"))  # the same bytes: not from the cache
+    by_python = io.read(write(tmp_path, "b.csv", text), kind)
+    assert attempts == [True, False]  # parallel, then serial, then Python
+    assert fetch(by_python) == fetch(by_duckdb)
+    assert (by_python.rows, by_python.dropped, by_python.warnings) == (by_duckdb.rows, by_duckdb.dropped,
+                                                                       by_duckdb.warnings)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'id,text\nV1,"good"ish\n',
+         'line 2: text follows a closing quote inside a value ("abc"def); a quote inside a quoted value is written '
+         'twice (""). Fix: write the quote on line 2 as "", or export the file again from the spreadsheet.'),
+        (b'id,text\nV1,ok\nV2,"never closed\nV3,x\n',
+         "a quoted value starting on line 3 never ends: a closing '\"' is missing, so everything after it would be "
+         "one value. Fix: add the closing quote on line 3 (or remove the opening one) and export the file again."),
+    ],
+)
+def test_a_file_no_parser_reads_is_refused_with_its_cause_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   data: bytes, message: str) -> None:
+    refuse_duckdb(monkeypatch)
+    path = tmp_path / "verbatims.csv"
+    path.write_bytes(data)
+    with pytest.raises(DataFileError) as info:
+        io.read(path, "verbatims")
+    assert info.value.message == f"{path}: {message}"
+
+
+# --- compressed files, file types, reader options ----------------------------------------------------
+
+
+def test_gzip_and_zstd_csv_and_tsv(tmp_path: Path) -> None:
+    import gzip
+
+    import pyarrow as pa
+
+    text = "id\ttext\nV1\tGrüße, Köln\nV2\tok\n"
+    (tmp_path / "v.tsv.gz").write_bytes(gzip.compress(text.encode("utf-8")))
+    with pa.output_stream(str(tmp_path / "v.csv.zst"), compression="zstd") as f:
+        f.write(text.encode("cp1252"))
+    expected = [{"id": "V1", "text": "Grüße, Köln", "_row": 2}, {"id": "V2", "text": "ok", "_row": 3}]
+    assert fetch(io.read(tmp_path / "v.tsv.gz", "verbatims")) == expected  # a tab by the name, inside the archive
+    zst = io.read(tmp_path / "v.csv.zst", "verbatims")
+    assert (fetch(zst), zst.encoding) == (expected, "cp1252")  # detected inside the archive, transcoded
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("events.gz", "unsupported file type '.gz'."),
+        ("events.xlsx.gz", "unsupported file type '.xlsx.gz'."),
+        ("events.json", "unsupported file type '.json'."),
+    ],
+)
+def test_unsupported_file_types_name_the_compressed_ones_too(tmp_path: Path, name: str, message: str) -> None:
+    (tmp_path / name).write_bytes(b"x")
+    with pytest.raises(DataFileError) as info:
+        io.read(tmp_path / name, "events")
+    assert info.value.message == (f"{tmp_path / name}: {message} Fix: save it as one of .csv, .parquet, .pq, .tsv, "
+                                  ".txt, .xlsm, .xlsx (CSV may be compressed: .csv.gz, .csv.zst).")
+
+
+def test_a_broken_archive_is_a_data_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00not really gzip")
+    with pytest.raises(DataFileError, match=r"events\.csv\.gz: could not be decompressed as gzip"):
+        io.read(path, "events")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"delimiter": "tab"}, {"delimiter": "\t"}),
+        ({"delimiter": "Semicolon"}, {"delimiter": ";"}),
+        ({"delimiter": "|"}, {"delimiter": "|"}),
+        ({"decimal": ",", "encoding": "cp949", "timestamp_format": "%d.%m.%Y", "sheet": "2"},
+         {"decimal": ",", "encoding": "cp949", "timestamp_format": "%d.%m.%Y", "sheet": "2"}),
+    ],
+)
+def test_reader_options_from_text(given: dict[str, str], expected: dict[str, str]) -> None:
+    assert io.reader_options(given) == expected
+
+
+# --- numbers: decimal marks and digit grouping -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["4,5", "3", "1.234,5"], [4.5, 3.0, 1234.5]),  # a decimal comma; '.' groups thousands
+        (["4.5", "3", "1,234.5"], [4.5, 3.0, 1234.5]),  # a decimal point; ',' groups thousands
+        (["1 234,5", "2\u00a0000", "0,25"], [1234.5, 2000.0, 0.25]),  # French: (no-break) spaces group
+        (["1,234,567", "12"], [1234567.0, 12.0]),  # a repeated ',' can only be grouping
+        (["-1.5", "+2", ".5", "1e3"], [-1.5, 2.0, 0.5, 1000.0]),
+    ],
+)
+def test_decimal_mark_and_grouping(tmp_path: Path, values: list[str], expected: list[float]) -> None:
+    text = "customer_id;timestamp;touchpoint;value\n" + "".join(
+        f"C{i};2026-01-01;queue;{v}\n" for i, v in enumerate(values))
+    assert column(io.read(write(tmp_path, "events.csv", text), "events"), "value") == expected
+
+
+def test_a_value_with_the_other_mark_is_not_a_number(tmp_path: Path) -> None:
+    text = "customer_id;timestamp;touchpoint;value\nC1;2026-01-01;queue;4,5\nC2;2026-01-01;queue;2,25\n" \
+           "C3;2026-01-01;queue;4.5\n"
+    with pytest.raises(ValidationFailed) as exc:
+        io.read(write(tmp_path, "events.csv", text), "events")
+    assert [(p.column, p.code, p.rows, p.value) for p in exc.value.problems] == [("value", "not_a_number", (4,),
+                                                                                  "4.5")]
+
+
+# --- survey scales, duplicates, unnamed columns -----------------------------------------------------
+
+
+def test_survey_scale_problems_are_listed_with_the_others(tmp_path: Path) -> None:
+    text = ("respondent_id,touchpoint,question,score\nR1,queue,NPS,inf\nR2,queue,csat,4.5\nR3,queue,ces,7.5\n"
+            "R4,queue,taste,99\nR5,,csat,4\n")
+    with pytest.raises(ValidationFailed) as exc:
+        io.read(write(tmp_path, "survey.csv", text), "survey")
+    assert [(p.column, p.code, p.rows) for p in exc.value.problems] == [
+        ("touchpoint", "empty_value", (6,)),
+        ("score", "not_whole_number", (3,)),  # csat 4.5 has no category
+        ("score", "out_of_range", (4,)),  # ces 7.5 is above 7; a custom question (taste) has no scale
+        ("score", "not_finite", (2,)),
+    ]
+
+
+def test_an_averaged_ces_in_a_dataframe_is_kept_with_a_data_warning() -> None:
+    import pandas as pd
+
+    from jmapkit.errors import DataWarning
+
+    frame = pd.DataFrame({"respondent_id": ["R1", "R2"], "touchpoint": ["queue", "queue"], "question": ["ces", "ces"],
+                          "score": [2.5, 4.0]})
+    with pytest.warns(DataWarning, match=r"^DataFrame: column 'score': question 'ces': score between whole numbers"):
+        out = io.normalize_frame(frame, "survey")
+    assert out["score"].tolist() == [2.5, 4.0]
+
+
+def test_duplicate_survey_rows_are_dropped_also_from_parquet_and_in_the_next_process(tmp_path: Path) -> None:
+    import ibis
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"respondent_id": ["R1", "R2", "R1", "R1"], "touchpoint": ["q", "q", "q", "q"],
+                      "question": ["nps", "nps", "nps", "nps"], "score": [9.0, 3.0, 9.0, 9.0]})
+    path = tmp_path / "survey.parquet"
+    pq.write_table(table, path)
+    reason = "2 exact duplicate rows dropped (equal in every column to an earlier row, which is kept)"
+    for con in (ibis.duckdb.connect(), ibis.duckdb.connect()):  # the second reads the cached copy
+        loaded = io.read(path, "survey", con=con)
+        assert [(r["respondent_id"], r["score"], r["_row"]) for r in fetch(loaded)] == [("R1", 9.0, 2), ("R2", 3.0, 3)]
+        assert loaded.dropped == [Problem(None, reason, (4, 5), count=2, code="duplicate_rows")]
+        assert loaded.rows == 2
+
+
+def test_an_unnamed_column_with_a_value_in_every_row_is_kept(tmp_path: Path) -> None:
+    """pandas writes its index under an empty header: a column without a name, kept as text."""
+    loaded = io.read(write(tmp_path, "verbatims.csv", ",id,text\n0,V1,a\n1,V2,b\n"), "verbatims")
+    assert fetch(loaded) == [{"column0": "0", "id": "V1", "text": "a", "_row": 2},
+                             {"column0": "1", "id": "V2", "text": "b", "_row": 3}]
