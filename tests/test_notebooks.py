@@ -29,7 +29,7 @@ def test_committed_without_outputs_with_one_parameters_cell(path: Path) -> None:
     assert len(tagged) == 1
     assert code.index(tagged[0]) == 0  # parameters come before anything uses them
     names = [line.split("=")[0].strip() for line in "".join(tagged[0]["source"]).splitlines()]
-    assert names == ["workshop_dir", "interactive", "data", "run_id"]
+    assert names == ["workshop_dir", "interactive", "data", "options", "run_id"]
     assert book["metadata"]["kernelspec"]["name"] == "python3"
 
 
