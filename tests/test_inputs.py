@@ -27,6 +27,8 @@ from tests.data.inputs import make_inputs
 
 INPUTS = Path(__file__).resolve().parent / "data" / "inputs"
 NUMBER_HINT = "allowed: numbers with '.' as the decimal mark (e.g. 1,234.5)"
+AMBIGUOUS_FIX = "Fix: pass the option shown (timestamp_format= or decimal=), and correct any other listed values in " \
+                "the file."
 
 
 @pytest.fixture(autouse=True)
@@ -141,8 +143,7 @@ CASES = [
     Case("events_ambiguous_decimal.csv", "events", error=(
         "1 problem: column 'value': decimal comma or thousands separator? Every number fits both (row 2), e.g. "
         "'1,500'; allowed: say which: decimal=',' (1,5 is one and a half) or decimal='.' (1,500 is fifteen "
-        "hundred) Fix: pass the option shown (timestamp_format= or decimal=), and correct any other listed values "
-        "in the file.")),
+        f"hundred) {AMBIGUOUS_FIX}")),
     Case("events_ambiguous_decimal.csv", "events", {"decimal": ","}, rows=[
         {"customer_id": "C1", "timestamp": datetime(2026, 3, 1), "touchpoint": "payment", "value": 1.5, "_row": 2},
         {"customer_id": "C2", "timestamp": datetime(2026, 3, 2), "touchpoint": "payment", "value": 12.0, "_row": 3}]),
@@ -152,8 +153,7 @@ CASES = [
     Case("events_ambiguous_dates.csv", "events", error=(
         "1 problem: column 'timestamp': day-first or month-first? Every timestamp fits both %d/%m/%Y %H:%M and "
         "%m/%d/%Y %H:%M (rows 2, 3), e.g. '03/04/2026 10:00'; allowed: say which: timestamp_format='%d/%m/%Y %H:%M' "
-        "or timestamp_format='%m/%d/%Y %H:%M' Fix: pass the option shown (timestamp_format= or decimal=), and "
-        "correct any other listed values in the file.")),
+        f"or timestamp_format='%m/%d/%Y %H:%M' {AMBIGUOUS_FIX}")),
     Case("events_ambiguous_dates.csv", "events", {"timestamp_format": "%d/%m/%Y %H:%M"}, rows=[
         {"customer_id": "C1", "timestamp": datetime(2026, 4, 3, 10, 0), "touchpoint": "queue", "_row": 2},
         {"customer_id": "C2", "timestamp": datetime(2026, 4, 5, 11, 0), "touchpoint": "payment", "_row": 3}]),
