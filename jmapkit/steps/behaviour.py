@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jmapkit import safe
 from jmapkit.errors import DataFileError, JmapkitError
-from jmapkit.model import Behaviour, DataRef, FunnelRow, Personas, ScoreRow, Touchpoints
+from jmapkit.model import Behaviour, BehaviourResults, DataRef, FunnelRow, Personas, ScoreRow, Touchpoints
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,9 +28,9 @@ SHOWN = 5  # names listed in a message before "and N more"
 
 @dataclass
 class BehaviourResult:
-    """What step 4 computed: the saved model and the aggregated tables behind it."""
+    """What step 4 computed: the saved results and the aggregated tables behind them."""
 
-    model: Behaviour
+    model: BehaviourResults
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
@@ -60,17 +61,20 @@ def data_files(ws: Workshop, saved: Behaviour, overrides: Mapping[str, str] | No
 
 def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
         options: Mapping[str, Mapping[str, str]] | None = None, run_id: str | None = None) -> BehaviourResult:
-    """Recompute step 4 from the data and the team's emotion votes, save it, and return the tables.
+    """Recompute step 4's results from the data the team chose and save them in their own envelope.
 
-    `options`: reader options of this run per input (e.g. {"events": {"delimiter": ";"}}), over the
-    ones saved in step 4. A file that cannot be used (unreadable, no rows, no event mapped) stops the
-    step before anything is written, so the earlier results stay.
+    Only `BehaviourResults` and the CSV tables are written: the team's input (files, emotion estimates)
+    is read, never saved here, so a form and a run can never overwrite each other. Every input is read
+    and checked, and everything computed, before anything is written: a file that cannot be used
+    (unreadable, no rows, no event reaching a stage) leaves the earlier results in place. `options`:
+    reader options of this run per input (e.g. {"events": {"delimiter": ";"}}), over the saved ones.
     """
     from jmapkit import analytics
 
-    _, personas, tps = ws.require(1, 2, 3)
-    assert isinstance(personas, Personas) and isinstance(tps, Touchpoints)
-    saved: Behaviour = ws.load_or_default(4)  # type: ignore[assignment]
+    personas = ws.load_or_default(Personas)
+    tps = ws.load_or_default(Touchpoints)
+    saved = ws.load_or_default(Behaviour)
+    based_on = ws.revision(Behaviour)
     files = data_files(ws, saved, data)
     tables: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
@@ -82,7 +86,7 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
 
     if "events" in loaded:
         tables.update(_behaviour_tables(loaded["events"], tps, personas, stages, notes))
-    else:
+    elif files:
         notes.append("no events file: funnel, paths and touchpoint reach are empty (choose one in step 4).")
     if "survey" in loaded:
         survey = loaded["survey"].table
@@ -104,30 +108,25 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
             if not issubclass(w.category, analytics.SentimentWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     tables["emotion"] = analytics.emotion_comparison(
-        _votes(ws, saved),
+        participant_votes(ws),
         scores=_by_touchpoint(tables.get("scores")),
         sentiment=tables.get("sentiment"),
         touchpoints=[t.id for t in tps.touchpoints],
     )
 
     out = ws.tables_dir(4)
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.csv"):
-        if old.stem not in tables:
-            old.unlink()  # a table this run did not produce must not linger as if it were current
-    for name, frame in tables.items():
-        frame.to_csv(out / f"{name}.csv", index=False)
-    model = saved.model_copy(
-        update={
-            "inputs": inputs,
-            "funnel": [FunnelRow(**_row(r, FunnelRow)) for r in _records(tables.get("funnel"))],
-            "scores": [ScoreRow(**_row(r, ScoreRow)) for r in _records(tables.get("scores"))],
-            "tables": {name: ws.relative(out / f"{name}.csv") for name in tables},
-            "warnings": notes,
-            "run": run_id,
-        }
+    model = BehaviourResults(
+        inputs=inputs,
+        funnel=[FunnelRow(**_row(r, FunnelRow)) for r in _records(tables.get("funnel"))],
+        scores=[ScoreRow(**_row(r, ScoreRow)) for r in _records(tables.get("scores"))],
+        tables={name: ws.relative(out / f"{name}.csv") for name in tables},
+        warnings=notes,
+        run=run_id,
+        based_on=based_on,
     )
-    ws.save(model)
+    with ws.locked():
+        _write_tables(out, tables)
+        ws.save(model)
     return BehaviourResult(model=model, tables=tables)
 
 
@@ -235,19 +234,6 @@ def _nothing_maps(path: Path, events: Any, tps: Touchpoints, unmapped: pd.DataFr
 def _touchpoint_stages(tps: Touchpoints) -> dict[str, str]:
     # Ordered by stage, so the mapping's values appear in the journey's order.
     return {t.id: s.id for s in tps.stages for t in tps.in_stage(s.id)}
-
-
-def _votes(ws: Workshop, saved: Behaviour) -> pd.DataFrame:
-    """Participants' votes if any were cast, else the emotions the team entered (one vote each)."""
-    import pandas as pd
-
-    from jmapkit.vote import latest
-
-    cast = latest(ws)
-    if len(cast):
-        return cast[["touchpoint", "emotion"]]
-    rows = [{"touchpoint": e.touchpoint, "emotion": e.emotion} for e in saved.emotions]
-    return pd.DataFrame(rows, columns=["touchpoint", "emotion"])
 
 
 def _by_touchpoint(scores: pd.DataFrame | None) -> pd.DataFrame | None:
