@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from jmapkit import io, steps
 from jmapkit.cli import main
 from jmapkit.errors import JmapkitError, Problem
+from jmapkit.model import Behaviour, BehaviourResults
 from jmapkit.pipeline import Run
 from jmapkit.store import Workshop, new_workshop
 from tests.data.inputs import make_inputs
@@ -218,7 +219,7 @@ def _plain(case: Case) -> str | None:
 def workshop(tmp_path: Path) -> Workshop:
     """The restaurant workshop with step 4 reading nothing of its own: only the file under test."""
     ws = new_workshop(tmp_path / "w", template="restaurant")
-    ws.save(ws.load(4).model_copy(update={"data": {}}))
+    ws.save(ws.load(Behaviour).model_copy(update={"data": {}}))
     return ws
 
 
@@ -259,7 +260,7 @@ def test_step_4_through_the_command_line(workshop: Workshop, case: Case) -> None
         assert {p.name: p.read_bytes() for p in workshop.path("steps").glob("*.json")} == before
         return
     assert (code, err) == (0, "")
-    saved = workshop.load(4)
+    saved = workshop.load(BehaviourResults)
     assert saved.inputs[case.kind].rows == len(case.expected_rows())
     named = [w for w in saved.warnings if w.startswith(f"{case.path.name}: ")]
     # Every reader warning is in step 4's warnings, headed by the file's name.

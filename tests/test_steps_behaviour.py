@@ -16,6 +16,7 @@ import pytest
 
 from jmapkit import steps
 from jmapkit.errors import DataFileError, JmapkitError, ValidationFailed
+from jmapkit.model import Behaviour, BehaviourResults
 from jmapkit.store import Workshop, new_workshop
 from tests.data.inputs import make_inputs
 
@@ -83,16 +84,16 @@ def test_every_unusable_file_in_one_error(computed: Workshop) -> None:
 
 def test_saved_options_are_used_and_a_run_overrides_them(computed: Workshop) -> None:
     ambiguous = str(INPUTS / "events_ambiguous_decimal.csv")
-    computed.save(computed.load(4).model_copy(update={"data": {"events": ambiguous},
+    computed.save(computed.load(Behaviour).model_copy(update={"data": {"events": ambiguous},
                                                        "options": {"events": {"decimal": ","}}}))
     steps.behaviour.run(computed)  # refused without the saved option (test_inputs.py)
-    assert computed.load(4).inputs["events"].rows == 2
+    assert computed.load(BehaviourResults).inputs["events"].rows == 2
     # The run's option applies on top of the saved one: had decimal=',' been lost, the ambiguous
     # decimal would be listed too.
     with pytest.raises(ValidationFailed) as info:
         steps.behaviour.run(computed, options={"events": {"timestamp_format": "%d/%m/%Y"}})
     assert [(p.column, p.code, p.rows) for p in info.value.problems] == [("timestamp", "not_a_timestamp", (2, 3))]
-    assert computed.load(4).options == {"events": {"decimal": ","}}  # a run's options are not saved
+    assert computed.load(Behaviour).options == {"events": {"decimal": ","}}  # a run's options are not saved
 
 
 def test_warnings_are_headed_by_their_file(computed: Workshop) -> None:
@@ -124,7 +125,7 @@ def test_jmapkit_run_passes_options_to_the_notebook_and_a_bad_file_keeps_the_res
     done = subprocess.run([*jmapkit, "run", str(ws.root), "--from-step", "4", "--data", f"events={ambiguous}",
                            "--option", "events.decimal=,"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert ws.load(4).inputs["events"].rows == 2
+    assert ws.load(BehaviourResults).inputs["events"].rows == 2
     record = json.loads(next(ws.path("runs").glob("*/run.json")).read_text())
     assert record["parameters"]["options"] == {"events": {"decimal": ","}}
     before = snapshot(ws)

@@ -179,6 +179,95 @@ def read_inputs(files: Mapping[str, Path], options: Mapping[str, dict[str, Any]]
     return loaded
 
 
+def emotion_chart_data(ws: Workshop, emotion: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The emotion table with names instead of ids and the team's estimate, and the stage and touchpoint order."""
+    from jmapkit.journey import labelled
+
+    tps = ws.load_or_default(Touchpoints)
+    team = {e.touchpoint: e.emotion for e in ws.load_or_default(Behaviour).emotions}
+    frame = emotion.copy()
+    frame["team"] = [team.get(str(tp)) for tp in frame["touchpoint"]]
+    frame["stage"] = [tps.stage_of().get(str(tp), "") for tp in frame["touchpoint"]]
+    frame = labelled(frame, tps)
+    return frame, [s.label for s in tps.stages], [t.label for t in tps.touchpoints]
+
+
+def participant_votes(ws: Workshop) -> pd.DataFrame:
+    """Participants' votes of the room's current round, one row per device and touchpoint (touchpoint, emotion).
+
+    Never the team's estimate. Built from `jmapkit.room.tally` (a count per face), one row per vote again,
+    as `emotion_comparison` wants for its confidence interval.
+    """
+    import pandas as pd
+
+    from jmapkit.room import FACE_COLUMNS, tally
+
+    counts = tally(ws)
+    rows = [{"touchpoint": row["touchpoint"], "emotion": int(column.removeprefix("votes_"))}
+            for row in counts.to_dict("records") for column in FACE_COLUMNS for _ in range(int(row[column]))]
+    return pd.DataFrame(rows, columns=["touchpoint", "emotion"])
+
+
+def emotion_sources(ws: Workshop, emotion: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per touchpoint, side by side: the team's estimate, participants' votes (n, mean) and the measured value.
+
+    The team column is read from the saved step-4 input at the time of the call (so an edit in the form
+    shows at once); votes and measured values come from the last compute (`emotion`, default: its CSV).
+    """
+    import pandas as pd
+
+    from jmapkit.journey import number
+
+    tps = ws.load_or_default(Touchpoints)
+    team = {e.touchpoint: e for e in ws.load_or_default(Behaviour).emotions}
+    if emotion is None:
+        path = ws.tables_dir(4) / "emotion.csv"
+        emotion = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=["touchpoint"])
+    computed = {str(r["touchpoint"]): r for r in emotion.to_dict("records")}
+    stage = {s.id: s.label for s in tps.stages}
+    rows = []
+    for t in tps.touchpoints:
+        c = computed.get(t.id, {})
+        e = team.get(t.id)
+        rows.append({
+            "stage": stage.get(t.stage, t.stage),
+            "touchpoint": t.label,
+            "team": _signed(e.emotion) if e else "–",
+            "team source": e.source.kind if e else "–",
+            "voted": _signed(c.get("voted")),
+            "votes": number(c.get("voted_n") or 0),
+            "measured": _signed(c.get("measured")),
+            "measured from": c.get("measured_from") if isinstance(c.get("measured_from"), str) else "–",
+        })
+    return pd.DataFrame(rows, columns=["stage", "touchpoint", "team", "team source", "voted", "votes", "measured",
+                                       "measured from"])
+
+
+def _signed(value: Any) -> str:
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{float(value):+.1f}".replace("-", "−")
+
+
+def _write_tables(out: Path, tables: Mapping[str, pd.DataFrame]) -> None:
+    """Replace the folder of CSVs as a whole: a table this run did not produce must not linger as current."""
+    import shutil
+
+    staging = out.with_name(f".{out.name}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name, frame in tables.items():
+        safe.frame(frame).to_csv(staging / f"{name}.csv", index=False)  # no cell a spreadsheet would run
+    old = out.with_name(f".{out.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def _behaviour_tables(
     events: Any, tps: Touchpoints, personas: Personas, stages: dict[str, str], notes: list[str]
 ) -> dict[str, pd.DataFrame]:
