@@ -28,8 +28,11 @@ from tests.data.inputs import make_inputs
 
 INPUTS = Path(__file__).resolve().parent / "data" / "inputs"
 NUMBER_HINT = "allowed: numbers with '.' as the decimal mark (e.g. 1,234.5)"
-AMBIGUOUS_FIX = "Fix: pass the option shown (timestamp_format= or decimal=), and correct any other listed values in " \
-                "the file."
+
+
+def ambiguous_fix(option: str) -> str:
+    return (f"Fix: say which with the option shown (--option events.{option}=... on jmapkit run, {option}=... in "
+            "io.read), and correct any other listed values in the file.")
 
 
 @pytest.fixture(autouse=True)
@@ -144,7 +147,7 @@ CASES = [
     Case("events_ambiguous_decimal.csv", "events", error=(
         "1 problem: column 'value': decimal comma or thousands separator? Every number fits both (row 2), e.g. "
         "'1,500'; allowed: say which: decimal=',' (1,5 is one and a half) or decimal='.' (1,500 is fifteen "
-        f"hundred) {AMBIGUOUS_FIX}")),
+        f"hundred) {ambiguous_fix('decimal')}")),
     Case("events_ambiguous_decimal.csv", "events", {"decimal": ","}, rows=[
         {"customer_id": "C1", "timestamp": datetime(2026, 3, 1), "touchpoint": "payment", "value": 1.5, "_row": 2},
         {"customer_id": "C2", "timestamp": datetime(2026, 3, 2), "touchpoint": "payment", "value": 12.0, "_row": 3}]),
@@ -154,7 +157,7 @@ CASES = [
     Case("events_ambiguous_dates.csv", "events", error=(
         "1 problem: column 'timestamp': day-first or month-first? Every timestamp fits both %d/%m/%Y %H:%M and "
         "%m/%d/%Y %H:%M (rows 2, 3), e.g. '03/04/2026 10:00'; allowed: say which: timestamp_format='%d/%m/%Y %H:%M' "
-        f"or timestamp_format='%m/%d/%Y %H:%M' {AMBIGUOUS_FIX}")),
+        f"or timestamp_format='%m/%d/%Y %H:%M' {ambiguous_fix('timestamp_format')}")),
     Case("events_ambiguous_dates.csv", "events", {"timestamp_format": "%d/%m/%Y %H:%M"}, rows=[
         {"customer_id": "C1", "timestamp": datetime(2026, 4, 3, 10, 0), "touchpoint": "queue", "_row": 2},
         {"customer_id": "C2", "timestamp": datetime(2026, 4, 5, 11, 0), "touchpoint": "payment", "_row": 3}]),

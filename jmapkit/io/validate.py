@@ -176,9 +176,7 @@ def validate(raw: Raw, source: str, kind: Kind, where: str, decimal: str | None,
     warnings = [p.describe() for p, c in found if c.warn]
     problems += _unnamed_columns([(p, c) for p, c in found if not c.warn], unnamed, exprs, rows)
     if problems:
-        ambiguous = any(p.code in ("ambiguous_date_order", "ambiguous_decimal_mark") for p in problems)
-        raise ValidationFailed(where, problems, fix="pass the option shown (timestamp_format= or decimal=), and "
-                               "correct any other listed values in the file." if ambiguous else None)
+        raise ValidationFailed(where, problems, fix=_option_fix(kind, problems))
     dropped = []
     total = blank_total + blank_count
     if total:
@@ -202,6 +200,17 @@ def validate(raw: Raw, source: str, kind: Kind, where: str, decimal: str | None,
             base = f"(SELECT * FROM {base} WHERE _row NOT IN (SELECT _row FROM {temp}))"
     select = ", ".join(f"{expr} AS {ident(col)}" for col, expr in exprs.items())
     return Checked(f"SELECT {select}, _row FROM {base}", rows, dropped, warnings, temp)
+
+
+def _option_fix(kind: Kind, problems: list[Problem]) -> str | None:
+    """For a guess jmapkit refuses to make, the option that settles it as the user types it."""
+    settles = {"ambiguous_date_order": "timestamp_format", "ambiguous_decimal_mark": "decimal"}
+    names = [name for code, name in settles.items() if any(p.code == code for p in problems)]
+    if not names:
+        return None
+    typed = " and ".join(f"--option {kind}.{name}=..." for name in names)
+    return (f"say which with the option shown ({typed} on jmapkit run, {names[0]}=... in io.read), and correct "
+            "any other listed values in the file.")
 
 
 def _unnamed_columns(found: list[tuple[Problem, Check]], unnamed: Sequence[str], exprs: dict[str, str],
