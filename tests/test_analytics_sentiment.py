@@ -673,5 +673,5 @@ def test_detection_on_real_english_snippets_scores_english_or_nothing(icwsm_amaz
     with pytest.warns(SentimentWarning):
         out = score_texts(icwsm_amazon[["id", "text"]])
     scored = out[out["score"].notna()]
-    assert set(scored["method"]) == {"vader"}
+    assert set(scored["method"]) == {"lexicon-ensemble"}
     assert len(scored) >= 0.97 * len(icwsm_amazon)
