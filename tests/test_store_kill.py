@@ -86,3 +86,7 @@ def test_kill_9_during_save_leaves_every_step_file_old_or_new(tmp_path: Path) ->
     assert report["bad"] == []
     # The kills landed both before a first save finished and after some: both outcomes were checked.
     assert 0 < report["saved_in_trial"] < TRIALS
+    # History copies are written atomically too, and a save clears temp files a killed writer left
+    # (at most the last trial's can remain: no save followed it).
+    assert report["history_torn"] == 0
+    assert report["leftover_tmp"] <= 1
