@@ -16,6 +16,7 @@ Language = Literal["en", "de", "ko", "ja"]
 LANGUAGES: tuple[str, ...] = ("en", "de", "ko", "ja")
 Emotion = Annotated[int, Field(ge=-2, le=2)]
 Rating = Annotated[int, Field(ge=1, le=5)]
+Refresh = Literal["monthly", "quarterly", "half-yearly", "yearly"]
 
 DEFAULT_STAGES = ("awareness", "consideration", "purchase", "onboarding", "retention", "advocacy")
 
@@ -53,6 +54,7 @@ class Goals(_Sourced):
     time_period: str = ""
     success_metrics: list[str] = []
     out_of_scope: list[str] = []
+    refresh: Refresh | None = None  # how often the team means to re-run the map on new data
 
 
 # --- step 2 -----------------------------------------------------------------------------------

@@ -262,9 +262,9 @@ def _score(r: Any) -> dict[str, Any]:
         value = float(r.mean)
         low = high = nan
         if n >= 2:
-            from jmapkit.analytics.verbatims import _t_quantile
+            from jmapkit.stats import t_quantile
 
-            half = _t_quantile(0.975, n - 1) * float(r.sd) / math.sqrt(n)
+            half = t_quantile(0.975, n - 1) * float(r.sd) / math.sqrt(n)
             low, high = value - half, value + half
             if r.kind in SCALES:  # a mean cannot leave its scale; a custom question's scale is unknown
                 low, high = max(low, SCALES[r.kind][0]), min(high, SCALES[r.kind][1])

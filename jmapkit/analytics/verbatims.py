@@ -26,6 +26,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.errors import JmapkitError, MissingDependency, Problem, ValidationFailed
+from jmapkit.stats import t_quantile
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -302,7 +303,7 @@ def sentiment(verbatims: Any, *, by: str = "touchpoint", language: str | None = 
         mean = float(values.mean()) if n else math.nan
         low = high = math.nan
         if n >= 2:
-            half = _t_quantile(0.975, n - 1) * float(values.std(ddof=1)) / math.sqrt(n)
+            half = t_quantile(0.975, n - 1) * float(values.std(ddof=1)) / math.sqrt(n)
             low, high = mean - half, mean + half
         rows.append(
             {
@@ -416,56 +417,3 @@ def _detect(texts: Sequence[str]) -> list[tuple[str, str | None]]:
             continue
         out.append((code, None))
     return out
-
-
-def _t_quantile(p: float, df: int) -> float:
-    """Student-t quantile by bisection on its CDF (no scipy at run time); exact to ~1e-12."""
-    if not 0.5 <= p < 1:
-        raise ValueError("p must be in [0.5, 1)")
-    low, high = 0.0, 1.0
-    while _t_cdf(high, df) < p:
-        high *= 2
-    for _ in range(200):
-        mid = (low + high) / 2
-        if _t_cdf(mid, df) < p:
-            low = mid
-        else:
-            high = mid
-        if high - low < 1e-13 * max(1.0, high):
-            break
-    return (low + high) / 2
-
-
-def _t_cdf(t: float, df: int) -> float:
-    x = df / (df + t * t)
-    tail = 0.5 * _betainc(df / 2, 0.5, x)
-    return 1 - tail if t >= 0 else tail
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularized incomplete beta I_x(a, b) by Lentz's continued fraction (Numerical Recipes 6.4)."""
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    # The continued fraction converges fast only for x < (a+1)/(a+b+2); use the symmetry otherwise.
-    if x > (a + 1) / (a + b + 2):
-        return 1 - _betainc(b, a, 1 - x)
-    tiny = 1e-300
-    c, d = 1.0, 1 - (a + b) * x / (a + 1)
-    d = 1 / (d if abs(d) > tiny else tiny)
-    result = d
-    for m in range(1, 500):
-        for numerator in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1 + numerator * d
-            d = 1 / (d if abs(d) > tiny else tiny)
-            c = 1 + numerator / c
-            c = c if abs(c) > tiny else tiny
-            result *= c * d
-        if abs(c * d - 1) < 1e-15:
-            break
-    return math.exp(log_front) * result / a
