@@ -69,7 +69,9 @@ def run(directory: str, data: tuple[str, ...], from_step: int) -> None:
     """Re-run all five notebooks with papermill (on new data with --data)."""
     from jmapkit.diff import summary
     from jmapkit.pipeline import run as run_pipeline
+    from jmapkit.pipeline import skip_unused_modules
 
+    skip_unused_modules()
     overrides = _parse_data(data)
     ws = _workshop(directory)
     result = run_pipeline(ws, data=overrides, from_step=from_step, progress=_ProgressBar())
@@ -248,8 +250,10 @@ def demo(directory: str, force: bool) -> None:
     """Create the bundled restaurant example, run all five steps and export the deck."""
     from jmapkit.export import export as export_workshop
     from jmapkit.pipeline import run as run_pipeline
+    from jmapkit.pipeline import skip_unused_modules
     from jmapkit.store import WORKSHOP_FILE, new_workshop
 
+    skip_unused_modules()
     target = Path(directory)
     if force and (target / WORKSHOP_FILE).is_file():
         shutil.rmtree(target)

@@ -24,6 +24,8 @@ from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
+from jmapkit.pipeline import UNUSED_MODULES
+
 ENGINE = "jmapkit-shared-kernel"
 START_SECONDS = 60
 # What a fresh kernel looks like to a notebook: no variables, its own folder, cells counted from 1.
@@ -98,7 +100,10 @@ class SharedKernel:
         self._sockets = tempfile.mkdtemp(prefix="jmapkit-")
         self._log = open(self.log_path, "ab")  # open as long as the kernel runs
         self.km = AsyncKernelManager(kernel_name=self.name, transport="ipc", ip=str(Path(self._sockets) / "k"))
-        run_sync(self.km.start_kernel)(cwd=str(self.cwd), stdout=self._log, stderr=self._log)
+        # The kernel is this run's own: it may skip what a run never uses, as the `jmapkit` command does.
+        skip = "; ".join(f"sys.modules.setdefault({name!r}, None)" for name in UNUSED_MODULES)
+        run_sync(self.km.start_kernel)(cwd=str(self.cwd), stdout=self._log, stderr=self._log,
+                                       extra_arguments=[f"--IPKernelApp.exec_lines=import sys; {skip}"])
         self.kc = self.km.client()
         self.kc.start_channels()
         try:

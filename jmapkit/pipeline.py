@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import platform
 import shutil
+import sys
 import time
 import traceback
 from collections.abc import Mapping
@@ -40,6 +41,12 @@ PACKAGES = ("pandas", "ibis-framework", "duckdb", "papermill", "altair", "python
 KERNEL_LOG = "kernel.log"
 DEFAULT_KERNEL = "python3"
 WARNINGS_STEP = 4  # the notebook after which step 4's warnings are read and shown
+# jsonschema imports rfc3987_syntax (when installed) only for its "iri" format checks, and building that
+# package's grammar costs ≈ 0.9 s in every process importing jsonschema: papermill's (through nbformat) and
+# the kernel's (through Altair). Neither nbformat's schema nor Vega-Lite's has an iri format, so in the
+# processes a run owns (the `jmapkit` command and its kernel) the module counts as not installed, which
+# jsonschema allows for: those two formats are then not checked.
+UNUSED_MODULES = ("rfc3987_syntax",)
 
 
 @dataclass
@@ -162,6 +169,12 @@ def run(
     return plan.run
 
 
+def skip_unused_modules() -> None:
+    """Mark UNUSED_MODULES as not installed in this process: call it only in a process `jmapkit run` owns."""
+    for name in UNUSED_MODULES:
+        sys.modules.setdefault(name, None)
+
+
 # --- phase 1: prepare ----------------------------------------------------------------------------------
 
 
@@ -226,15 +239,20 @@ def _read_notebook(ws: Workshop, info: StepInfo) -> Any:
     import nbformat
 
     source = ws.path("notebooks", info.notebook)
-    copy_back = "copy it back from an earlier run (runs/*/) or from a new workshop (`jmapkit new`)."
+    copy_back = (f"copy {info.notebook} back from an earlier run (runs/*/) or from a new workshop "
+                 "(`jmapkit new`), or restore it from version control.")
     if not source.is_file():
-        return Failure(info.notebook, None, "FileNotFoundError", str(source),
-                       f"the notebook {info.notebook} is missing", copy_back)
+        return Failure(info.notebook, None, "FileNotFoundError", str(source), "the notebook is missing", copy_back)
     try:
-        return nbformat.read(source, as_version=4)
-    except Exception as exc:  # nbformat raises NotJSONError, ValidationError, UnicodeDecodeError, ...
-        reason = f"the notebook {info.notebook} cannot be read: {type(exc).__name__}: {_first_line(str(exc))}"
-        return Failure(info.notebook, None, type(exc).__name__, _first_line(str(exc)), reason, copy_back)
+        text = source.read_text(encoding="utf-8")
+        json.loads(text)  # json's message names the line and column; nbformat's quotes the file's start
+        return nbformat.reads(text, as_version=4)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return Failure(info.notebook, None, type(exc).__name__, str(exc),
+                       f"the notebook is not valid JSON ({exc}); it may be cut short", copy_back)
+    except Exception as exc:  # valid JSON that nbformat cannot take as a notebook
+        return Failure(info.notebook, None, type(exc).__name__, _first_line(str(exc)),
+                       f"the notebook cannot be read: {type(exc).__name__}: {_first_line(str(exc))}", copy_back)
 
 
 # --- phase 2: execute ----------------------------------------------------------------------------------
@@ -300,21 +318,16 @@ def _failure(exc: Exception, info: StepInfo, folder: Path) -> Failure:
 
 
 def _running_cell(executed: Path) -> int | None:
-    """The execution count of the cell that was running when the kernel died (papermill marks it 'running')."""
+    """The execution count of the cell the kernel died in: the last one papermill started."""
     import nbformat
 
     try:
         book = nbformat.read(executed, as_version=4)
     except Exception:  # nothing was saved before the kernel died
         return None
-    count = 0
-    for cell in book.cells:
-        if cell.cell_type != "code":
-            continue
-        count += 1
-        if cell.metadata.get("papermill", {}).get("status") == "running":
-            return count
-    return None
+    started = [i for i, cell in enumerate((c for c in book.cells if c.cell_type == "code"), start=1)
+               if cell.metadata.get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
 
 
 def _unexpected(exc: BaseException) -> Failure:
