@@ -233,14 +233,9 @@ def _adjusted(changes: list[Change]) -> list[Change]:
 
 
 def _ranked(changes: list[Change]) -> list[Change]:
-    # Significant first, most certain first; then the tested, then what has no test; each in table order.
-    def rank(item: tuple[int, Change]) -> tuple[int, float, int]:
-        i, c = item
-        if c.significant:
-            return (0, c.p_value or 0.0, i)
-        return (1 if c.test else 2, 0.0, i)
-
-    return [c for _, c in sorted(enumerate(changes), key=rank)]
+    """Significant changes first, most certain first; then the rest in table order."""
+    found = sorted((c for c in changes if c.significant), key=lambda c: c.p_value or 0.0)
+    return found + [c for c in changes if not c.significant]
 
 
 def _keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
