@@ -111,6 +111,8 @@ class _ProgressBar:
     def notebook_finished(self, entry) -> None:  # type: ignore[no-untyped-def]
         self._write(f"{'ok' if entry.status == 'ok' else entry.status:>6}  {entry.notebook}  {entry.seconds:.1f} s")
         self._bar.update()
+        if self._bar.n == self._bar.total:
+            self._bar.set_description_str("comparing and recording the run")
 
     def warning(self, text: str) -> None:
         self._write(f"  warning: {text}")

@@ -199,6 +199,7 @@ class Behaviour(_Model):
     tables: dict[str, str] = {}  # table name → CSV path under steps/4-behaviour/
     warnings: list[str] = []
     run: str | None = None
+    period: tuple[datetime, datetime] | None = None  # derived: the first and the last event's time (UTC)
 
 
 # --- step 5 -----------------------------------------------------------------------------------

@@ -234,6 +234,23 @@ def staleness(ws: Workshop, now: datetime | None = None) -> Staleness:
     )
 
 
+def title_lines(ws: Workshop, now: datetime | None = None) -> list[tuple[str, str]]:
+    """(label, value) lines for a deck's title slide: the last run, the period its data covers, and "stale" with why."""
+    facts = staleness(ws, now)
+    lines = []
+    if facts.last_run is not None:
+        when = facts.last_run.finished or facts.last_run.started
+        lines.append(("Run", f"{facts.last_run.id}" + (f" ({when:%Y-%m-%d})" if when else "")))
+    period = results_of(ws).period if ws.has(RESULTS_STEP) else None
+    if period:
+        lines.append(("Data", f"{period[0]:%Y-%m-%d} – {period[1]:%Y-%m-%d}"))
+    if facts.stale:
+        lines.append(("Status", "stale: " + "; ".join(facts.reasons())))
+    elif facts.due:
+        lines.append(("Status", f"current (refresh {facts.refresh}: next by {facts.due:%Y-%m-%d})"))
+    return lines
+
+
 def data_changes(ws: Workshop, record: RunRecord) -> list[DataChange]:
     """The run's data files that are gone or whose content differs now (hashed only when size or mtime moved)."""
     out = []

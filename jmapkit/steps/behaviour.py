@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,8 +80,10 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | No
         loaded[name] = result.table
     stages = _touchpoint_stages(tps)
 
+    period = None
     if "events" in loaded:
         tables.update(_behaviour_tables(loaded["events"], tps, personas, stages, notes))
+        period = _period(loaded["events"])
     else:
         notes.append("no events file: funnel, paths and touchpoint reach are empty (choose one in step 4).")
     if "survey" in loaded:
@@ -119,6 +122,7 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | No
             "tables": {name: ws.relative(out / f"{name}.csv") for name in tables},
             "warnings": notes,
             "run": run_id,
+            "period": period,
         }
     )
     ws.save(model)
@@ -147,6 +151,17 @@ def _behaviour_tables(
     tables["paths"] = analytics.paths(events, top=10)
     tables["transitions"] = analytics.transitions(events)
     return tables
+
+
+def _period(events: Any) -> tuple[datetime, datetime] | None:
+    """The first and the last event's time (UTC): the period the data covers, for the deck and `jmapkit runs`."""
+    from jmapkit.analytics.backend import fetch
+
+    span = fetch(events.aggregate(first=events.timestamp.min(), last=events.timestamp.max())).iloc[0]
+    if span.isna().any():
+        return None
+    return (span["first"].to_pydatetime().replace(tzinfo=timezone.utc),
+            span["last"].to_pydatetime().replace(tzinfo=timezone.utc))
 
 
 def _touchpoint_stages(tps: Touchpoints) -> dict[str, str]:
