@@ -84,6 +84,8 @@ def test_saved_funnel_matches_an_independent_calculation(done: tuple[Workshop, P
             assert row.p90_hours == pytest.approx(exp["p90_hours"])
     table = pd.read_csv(ws.root / saved.tables["funnel"])
     assert table["reached"].tolist() == expected["reached"].tolist()
+    times = _restaurant_events(ws.root / "data" / "events.csv")["timestamp"]
+    assert saved.period == (times.min().to_pydatetime(), times.max().to_pydatetime())
 
 
 def test_saved_survey_scores_match_an_independent_calculation(done: tuple[Workshop, Path]) -> None:

@@ -145,3 +145,18 @@ def test_map_saved_before_the_results(restaurant: Workshop) -> None:
 def test_warnings_of_reads_step_4(restaurant: Workshop) -> None:
     restaurant.save(restaurant.load(4).model_copy(update={"warnings": ["a", "b"]}))
     assert runs.warnings_of(restaurant) == ["a", "b"]
+
+
+def test_title_lines_say_the_run_the_data_period_and_stale(restaurant: Workshop) -> None:
+    events = restaurant.path("data", "events.csv")
+    fake_run(restaurant, "20260930T120000Z", reached=[10, 5, 2], data=runs.data_record(restaurant, {"events": events}))
+    period = (datetime(2026, 7, 1, 5, 0, tzinfo=timezone.utc), datetime(2026, 9, 29, 20, 0, tzinfo=timezone.utc))
+    restaurant.save(restaurant.load(4).model_copy(update={"period": period}))
+    soon = T0 + timedelta(days=10)
+    assert runs.title_lines(restaurant, now=soon) == [
+        ("Run", "20260930T120000Z (2026-09-30)"), ("Data", "2026-07-01 – 2026-09-29"),
+        ("Status", "current (refresh quarterly: next by 2026-12-30)")]
+    events.write_text(events.read_text() + "VLT-99999,2026-10-01T12:00:00+02:00,pos_order,store,regular\n")
+    assert runs.title_lines(restaurant, now=T0 + timedelta(days=100))[2] == (
+        "Status", "stale: events file data/events.csv changed since the last run; the map's data is from "
+                  "2026-09-30; with a quarterly refresh it was due again on 2026-12-30")
