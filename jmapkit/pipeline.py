@@ -159,7 +159,9 @@ def run(
         if plan.run.ok:
             compare_with_baseline(plan)
     except BaseException as exc:  # Ctrl-C or a bug of jmapkit's own: still say in run.json that the run failed
-        plan.run.failure = plan.run.failure or _unexpected(exc)
+        if plan.run.failure is None:
+            plan.run.failure = _unexpected(exc)
+            plan.record["traceback"] = traceback.format_exc()
         raise
     finally:
         progress.close()
@@ -371,8 +373,6 @@ def record(plan: _Plan) -> None:
         "changes": as_records(result.changes),
         "failure": asdict(result.failure) if result.failure else None,
     })
-    if result.failure and result.failure.ename not in ("KeyboardInterrupt",) and result.failure.notebook is None:
-        plan.record["traceback"] = traceback.format_exc()
     _write(plan)
 
 
