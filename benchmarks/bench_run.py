@@ -32,6 +32,7 @@ PARAMETERS_CELL = (
     "workshop_dir = None  # None: walk up from this notebook's folder to workshop.json\n"
     "interactive = True   # False when papermill runs it (jmapkit run)\n"
     'data = {}            # overrides for step 4, e.g. {"events": "path/to/events.csv"}\n'
+    'options = {}         # reader options for step 4, e.g. {"events": {"delimiter": ";"}}\n'
     "run_id = None        # set by jmapkit run\n"
 )
 NOTEBOOKS = 5

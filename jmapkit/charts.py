@@ -15,10 +15,12 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.errors import JmapkitError, MissingDependency
+from jmapkit.i18n import _
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,7 +36,11 @@ FONT = "Noto Sans CJK JP, Noto Sans CJK KR, DejaVu Sans, sans-serif"
 THEME = "jmapkit"
 RENDERERS = ("svg", "png", "html")
 SAVE_FORMATS = (".png", ".svg", ".html", ".json", ".pdf")
-BLUE, ORANGE, RED, GREY, INK = "#1f5fa8", "#d9730d", "#b3261e", "#8a8a8a", "#222222"
+BLUE, ORANGE, RED, GREY, INK, GREEN = "#1f5fa8", "#d9730d", "#b3261e", "#6b6b6b", "#222222", "#2e7d32"
+URGENT_PRIORITY = 20  # pain points at or above this priority are drawn in red
+# The three sources of emotion on the map, each drawn apart: colour, line dash, point shape.
+EMOTION_KINDS = {"team": (GREEN, [2, 2], "square"), "voted": (BLUE, [1, 0], "circle"),
+                 "measured": (ORANGE, [5, 3], "diamond")}
 _PENDING: list[str] = []  # a renderer asked for with lazy=True, set up when Altair is first needed
 
 __all__ = [
@@ -45,11 +51,38 @@ __all__ = [
     "save",
     "scores",
     "setup_renderer",
+    "svg",
     "text_width",
     "time_between_stages",
     "transitions",
     "wrap",
 ]
+
+
+# --- presentation mode ---------------------------------------------------------------------------------
+
+# Projector size: text of at least 16 px in an SVG drawn 1:1 on a 1920 × 1080 screen.
+PROJECTOR_FONT = 18
+PROJECTOR_WIDTH = 1800
+MIN_PROJECTOR_FONT = 16
+_mode = {"presentation": False}
+
+
+def presentation(on: bool | None = None) -> bool:
+    """Whether charts are drawn at projector size; pass True or False to switch (the notebook's switch does)."""
+    if on is not None:
+        _mode["presentation"] = bool(on)
+    return _mode["presentation"]
+
+
+def _fs(size: float) -> float:
+    """A font size: as given, or scaled up to projector size (never under 16 px) in presentation mode."""
+    return max(round(size * 1.6), MIN_PROJECTOR_FONT) if presentation() else size
+
+
+def _w(size: float) -> float:
+    """A width, height or mark size: scaled with the text in presentation mode."""
+    return round(size * 1.6) if presentation() else size
 
 
 # --- rendering ----------------------------------------------------------------------------------------
@@ -107,7 +140,24 @@ def image(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     vlc = _vl_convert()
     with _themed():
         spec = chart.to_dict()
-    return vlc.vegalite_to_png(spec, scale=scale)
+    return vlc.vegalite_to_png(spec, scale=scale, format_locale=number_locale())
+
+
+def svg(chart: alt.TopLevelMixin) -> str:
+    """SVG text of a chart (selectable text in a web page), rendered offline by vl-convert."""
+    vlc = _vl_convert()
+    with _themed():
+        spec = chart.to_dict()
+    return vlc.vegalite_to_svg(spec, format_locale=number_locale())
+
+
+def number_locale() -> dict[str, Any]:
+    """Vega's number-format locale for the workshop's language, so axes read like the tables ('1.424' in German)."""
+    from jmapkit.numbers import symbols
+
+    sep = symbols()
+    return {"decimal": sep["decimal"], "thousands": sep["group"], "grouping": [3], "currency": ["", ""],
+            "minus": "-"}
 
 
 # --- text ----------------------------------------------------------------------------------------------
@@ -119,7 +169,14 @@ def text_width(text: str) -> float:
 
 
 def wrap(text: str, width: float) -> list[str]:
-    """Wrap to lines of at most `width` units: at spaces, anywhere in CJK, and inside over-long German words."""
+    """Wrap to lines of at most `width` units, breaking only where the language allows.
+
+    Latin and Korean text breaks at spaces (Korean is written with spaces between words, and a
+    particle belongs to its word: "주문하기", never "주문하 / 기"); Japanese and Chinese break between
+    the phrases BudouX finds, never before closing punctuation or small kana ("）", "。", "ょ") and
+    never after opening brackets. Only a word or phrase longer than a whole line is cut inside,
+    with a hyphen between Latin letters (German compounds) and still never before closing punctuation.
+    """
     lines: list[str] = []
     for paragraph in str(text).splitlines() or [""]:
         line = ""
@@ -131,7 +188,9 @@ def wrap(text: str, width: float) -> list[str]:
                 lines.append(line.rstrip())
                 line = token.lstrip()
             while text_width(line.rstrip()) > width:  # a word longer than a line (German compounds)
-                cut = _cut(line, width - 1)
+                cut = _cut(line, width)
+                if _latin(line[cut - 1]) and _latin(line[cut]):
+                    cut = _cut(line, width - 1)  # room for the hyphen
                 lines.append(line[:cut] + ("-" if _latin(line[cut - 1]) and _latin(line[cut]) else ""))
                 line = line[cut:]
         lines.append(line.rstrip())
@@ -139,32 +198,82 @@ def wrap(text: str, width: float) -> list[str]:
 
 
 def _tokens(text: str) -> list[str]:
-    # A token is a word with its trailing space, or a single wide character (CJK breaks between characters).
-    tokens: list[str] = []
+    """Unbreakable pieces: a word with its trailing space, or a Japanese/Chinese phrase (BudouX)."""
+    pieces: list[str] = []
     word = ""
+    run = ""  # consecutive Japanese/Chinese characters, segmented as a whole
     for ch in text:
-        if unicodedata.east_asian_width(ch) in "WF":
+        if _ideographic(ch):
             if word:
-                tokens.append(word)
+                pieces.append(word)
                 word = ""
-            tokens.append(ch)
-        else:
-            word += ch
-            if ch == " ":
-                tokens.append(word)
-                word = ""
+            run += ch
+            continue
+        if run:
+            pieces += _phrases(run)
+            run = ""
+        word += ch
+        if ch == " ":
+            pieces.append(word)
+            word = ""
+    if run:
+        pieces += _phrases(run)
     if word:
-        tokens.append(word)
+        pieces.append(word)
+    # Closing punctuation sticks to what precedes it, opening brackets to what follows (kinsoku).
+    tokens: list[str] = []
+    for piece in pieces:
+        if tokens and (_no_start(piece[0]) or _no_end(tokens[-1].rstrip()[-1:])):
+            tokens[-1] += piece
+        else:
+            tokens.append(piece)
     return tokens
+
+
+def _phrases(run: str) -> list[str]:
+    return _budoux().parse(run) or [run]
+
+
+@lru_cache(maxsize=1)
+def _budoux() -> Any:
+    try:
+        import budoux
+    except ImportError:
+        raise MissingDependency("budoux", "Japanese and Chinese line breaking") from None
+    return budoux.load_default_japanese_parser()
+
+
+def _ideographic(ch: str) -> bool:
+    """Japanese kana, CJK ideographs, CJK punctuation and full-width forms (not Hangul: Korean breaks at spaces)."""
+    code = ord(ch)
+    return (0x3000 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+            or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFF60 or 0x31F0 <= code <= 0x31FF)
+
+
+# Unicode's line-breaking classes CL/CP/NS/EX/IS that a Japanese line must not start with, beyond the
+# general categories Pe (close) and Pf (final quote); and Ps/Pi (open) that a line must not end with.
+_NO_START_EXTRA = "、。，．・：；！？‥…ーヽヾゝゞ々〻ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ,.:;!?%"
+
+
+def _no_start(ch: str) -> bool:
+    return bool(ch) and (unicodedata.category(ch) in ("Pe", "Pf") or ch in _NO_START_EXTRA)
+
+
+def _no_end(ch: str) -> bool:
+    return bool(ch) and unicodedata.category(ch) in ("Ps", "Pi")
 
 
 def _cut(text: str, width: float) -> int:
     used = 0.0
+    cut = len(text)
     for i, ch in enumerate(text):
         used += text_width(ch)
         if used > width:
-            return max(i, 1)
-    return len(text)
+            cut = max(i, 1)
+            break
+    while 1 < cut < len(text) and (_no_start(text[cut]) or _no_end(text[cut - 1])):
+        cut -= 1  # keep "）" with the character before it, "（" with the one after
+    return cut
 
 
 def _latin(ch: str) -> bool:
@@ -174,37 +283,46 @@ def _latin(ch: str) -> bool:
 # --- charts of step 4 ----------------------------------------------------------------------------------
 
 
-def funnel(df: pd.DataFrame | None) -> alt.Chart:
-    """Customers reaching each stage, in stage order, labelled with conversion from the first stage."""
+def funnel(df: pd.DataFrame | None, *, width: int = 460) -> alt.Chart:
+    """Customers reaching each stage, in stage order, labelled with the count and the share of the first stage.
+
+    The axis ends at the data (the largest stage), and the labels use the workshop's number format.
+    """
+    from jmapkit.numbers import number, percent
+
     alt = _altair()
     if df is None or not len(df):
         return _empty("No funnel: step 4 has no events file (choose one in step 4 and run it).")
     data = df.copy()
     order = [str(s) for s in data["stage"]]
     data["stage"] = order
-    data["label"] = [
-        f"{int(r)} · {_pct(c)} of first" + (f" · {_pct(p)} from previous" if i and _ok(p) else "")
-        for i, (r, c, p) in enumerate(
-            zip(data["reached"], data["conversion_from_first"], data["conversion_from_previous"], strict=True)
-        )
-    ]
+    data["label"] = [f"{number(r)} ({percent(c)})" if _ok(c) else number(r)
+                     for r, c in zip(data["reached"], data["conversion_from_first"], strict=True)]
     keep = [c for c in ("stage", "reached", "label", "conversion_from_first", "entered_here", "dropped") if c in data]
     base = alt.Chart(data[keep]).encode(
         y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
     )
     bars = base.mark_bar(color=BLUE).encode(
-        # Room on the right for the labels, which Vega would otherwise clip at the plot's edge.
-        x=alt.X("reached:Q", title="customers reaching the stage",
-                scale=alt.Scale(domain=[0, max(float(data["reached"].max()), 1.0) * 1.7], nice=False)),
-        tooltip=[c for c in keep if c != "label"],
+        x=alt.X("reached:Q", title=_("customers reaching the stage (share of the first stage)"),
+                scale=alt.Scale(domain=[0, max(float(data["reached"].max()), 1.0)], nice=False),
+                axis=alt.Axis(format=",d", tickCount=5)),
+        tooltip=["stage", "reached"],
     )
-    text = base.mark_text(align="left", dx=4, font=FONT, fontSize=11, color=INK).encode(
-        x="reached:Q", text="label:N"
-    )
-    return (bars + text).properties(width=460, height=max(26 * len(data), 80), title="Funnel by stage")
+    # Labels sit inside the bar's end when the bar is long, outside when it is short: the axis stays fitted.
+    top = max(float(data["reached"].max()), 1.0)
+    data_long = data[data["reached"] >= 0.45 * top]
+    data_short = data[data["reached"] < 0.45 * top]
+    inside = alt.Chart(data_long[keep]).mark_text(align="right", dx=-6, font=FONT, fontSize=_fs(11),
+                                                  color="white").encode(
+        x="reached:Q", y=alt.Y("stage:N", sort=order), text="label:N")
+    outside = alt.Chart(data_short[keep]).mark_text(align="left", dx=4, font=FONT, fontSize=_fs(11),
+                                                    color=INK).encode(
+        x="reached:Q", y=alt.Y("stage:N", sort=order), text="label:N")
+    return alt.layer(bars, inside, outside).properties(width=_w(width), height=max(_w(26) * len(data), 80),
+                                                       title=_("Funnel by stage"))
 
 
-def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
+def time_between_stages(df: pd.DataFrame | None, *, width: int = 420) -> alt.Chart:
     """Median (bar) and p90 (tick) hours from reaching the previous stage to reaching each stage."""
     alt = _altair()
     if df is None or not len(df) or "median_hours" not in df:
@@ -227,8 +345,9 @@ def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
         x=alt.X("median_hours:Q", title="hours (bar: median, tick: 90th percentile)"),
         tooltip=["step", alt.Tooltip("median_hours:Q", format=".1f"), alt.Tooltip("p90_hours:Q", format=".1f")],
     )
-    ticks = base.mark_tick(color=ORANGE, thickness=3, size=18).encode(x="p90_hours:Q")
-    return (bars + ticks).properties(width=420, height=max(28 * len(data), 80), title="Time between stages")
+    ticks = base.mark_tick(color=ORANGE, thickness=3, size=_w(18)).encode(x="p90_hours:Q")
+    return (bars + ticks).properties(width=_w(width), height=max(_w(28) * len(data), 80),
+                                     title=_("Time between stages"))
 
 
 def scores(
@@ -240,6 +359,8 @@ def scores(
     width: int = 420,
 ) -> alt.Chart:
     """One survey metric per touchpoint (or stage, segment) with its 95 % CI as an error bar and n in the label."""
+    from jmapkit.numbers import fixed
+
     alt = _altair()
     if df is None or not len(df):
         return _empty(f"No {metric.upper()}: step 4 has no survey file (choose one in step 4 and run it).")
@@ -254,34 +375,52 @@ def scores(
     labels = [data.loc[data["group"] == g, "label"].iloc[0] for g in groups]
     data["ci_low"] = data["ci_low"].where(data["ci_low"].notna(), data["value"])
     data["ci_high"] = data["ci_high"].where(data["ci_high"].notna(), data["value"])
-    domain = {"nps": [-100, 100], "csat": [0, 100], "ces": [1, 7]}.get(metric)
-    scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=False)
+    scale = alt.Scale(domain=_fitted(data, metric), nice=False, zero=False)
     title = {"nps": "NPS (−100..100)", "csat": "CSAT (% scoring 4–5)", "ces": "CES (mean, 1–7)"}.get(metric, metric)
-    data = data[["label", "group", "n", "value", "ci_low", "ci_high"]]
+    data = data[["label", "group", "n", "value", "ci_low", "ci_high"]].copy()
+    data["shown"] = [fixed(v, 0 if metric in ("nps", "csat") else 1) for v in data["value"]]
     base = alt.Chart(data).encode(y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=260)))
     bars = base.mark_rule(color=GREY, strokeWidth=2).encode(
         x=alt.X("ci_low:Q", scale=scale, title=f"{title} with 95 % CI"), x2="ci_high:Q"
     )
-    dots = base.mark_point(filled=True, size=70, color=BLUE).encode(
+    dots = base.mark_point(filled=True, size=_w(70), color=BLUE).encode(
         x="value:Q",
         tooltip=["group", "n", alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("ci_low:Q", format=".1f"),
                  alt.Tooltip("ci_high:Q", format=".1f")],
     )
-    text = base.mark_text(align="left", dx=8, dy=-8, font=FONT, fontSize=10, color=INK).encode(
-        x="value:Q", text=alt.Text("value:Q", format=".0f" if metric in ("nps", "csat") else ".2f")
+    text = base.mark_text(align="left", dx=8, dy=-10, font=FONT, fontSize=_fs(11), color=INK).encode(
+        x="value:Q", text="shown:N"
     )
     layers = [bars, dots, text]
     if metric == "nps":
         layers.insert(0, alt.Chart().mark_rule(color="#cccccc").encode(x=alt.datum(0)))
     return alt.layer(*layers, data=data).properties(
-        width=width, height=max(26 * len(groups), 80), title=f"{title} per {group_by}"
+        width=_w(width), height=max(_w(26) * len(groups), 80), title=f"{title} per {group_by}"
     )
+
+
+SCALES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
+
+
+def _fitted(data: pd.DataFrame, metric: str) -> list[float]:
+    """An axis fitted to the values and their CIs (with a margin), inside the metric's own scale; NPS shows 0."""
+    low = float(min(data["ci_low"].min(), data["value"].min()))
+    high = float(max(data["ci_high"].max(), data["value"].max()))
+    if metric == "nps":
+        low, high = min(low, 0.0), max(high, 0.0)
+    pad = max((high - low) * 0.08, 1.0 if metric != "ces" else 0.1)
+    step = 5.0 if metric in ("nps", "csat") else 0.5
+    low, high = (low - pad) // step * step, -((-(high + pad)) // step) * step
+    bounds = SCALES.get(metric)
+    if bounds:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return [low, high]
 
 
 def emotion_curve(
     df: pd.DataFrame | None, stage_order: Sequence[str] = (), touchpoint_order: Sequence[str] = ()
 ) -> alt.Chart:
-    """Voted vs measured emotion (−2..+2) per touchpoint in journey order, each with its 95 % CI."""
+    """Team, voted and measured emotion (−2..+2) per touchpoint in journey order, with 95 % CIs where known."""
     alt = _altair()
     import pandas as pd
 
@@ -298,7 +437,7 @@ def emotion_curve(
     order = sorted(dict.fromkeys(tps), key=key)
     rows = []
     for r in df.to_dict("records"):
-        for kind in ("voted", "measured"):
+        for kind in EMOTION_KINDS:
             v = r.get(kind)
             if _ok(v):
                 low, high = r.get(f"{kind}_ci_low"), r.get(f"{kind}_ci_high")
@@ -307,12 +446,14 @@ def emotion_curve(
                              "ci_low": float(low) if _ok(low) else float(v),
                              "ci_high": float(high) if _ok(high) else float(v),
                              "n": int(n) if _ok(n) else None,
-                             "from": str(r.get("measured_from") or "") if kind == "measured" else "votes"})
+                             "from": {"measured": str(r.get("measured_from") or ""),
+                                      "voted": "votes"}.get(kind, "team")})
     if not rows:
         return _empty("No emotions yet: vote in step 4, or add a survey or verbatims file.")
     data = pd.DataFrame(rows)
     order = [t for t in order if t in set(data["touchpoint"])]
-    colour = alt.Color("kind:N", scale=alt.Scale(domain=["voted", "measured"], range=[BLUE, ORANGE]),
+    kinds = list(EMOTION_KINDS)
+    colour = alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[v[0] for v in EMOTION_KINDS.values()]),
                        legend=alt.Legend(title=None, orient="top"))
     x = alt.X("touchpoint:N", sort=order, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=160))
     y_scale = alt.Scale(domain=[-2, 2])
@@ -323,12 +464,13 @@ def emotion_curve(
     )
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60)).encode(
         y=alt.Y("emotion:Q", scale=y_scale),
-        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=["voted", "measured"], range=[[1, 0], [5, 3]]),
+        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=kinds, range=[v[1] for v in EMOTION_KINDS.values()]),
                                   legend=None),
         tooltip=["touchpoint", "kind", alt.Tooltip("emotion:Q", format="+.2f"), "n", "from"],
     )
     return alt.layer(zero, band, line).properties(
-        width=max(40 * len(order), 360), height=220, title="Emotion per touchpoint: voted vs measured (95 % CI)"
+        width=max(_w(40) * len(order), _w(360)), height=_w(220),
+        title=_("Emotion per touchpoint: team, voted and measured (95 % CI)")
     )
 
 
@@ -352,19 +494,20 @@ def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
         color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), title="moves"),
         tooltip=["source", "target", "count"],
     )
-    text = base.mark_text(font=FONT, fontSize=9).encode(
+    text = base.mark_text(font=FONT, fontSize=_fs(9)).encode(
         text="count:Q",
         color=alt.condition(alt.datum["count"] > float(data["count"].max()) / 2, alt.value("white"), alt.value(INK)),
     )
-    size = max(24 * len(order), 160)
-    return (cells + text).properties(width=size, height=size, title="Transitions between touchpoints")
+    size = max(_w(24) * len(order), 160)
+    return (cells + text).properties(width=size, height=size, title=_("Transitions between touchpoints"))
 
 
 # --- the journey map -------------------------------------------------------------------------------------
 
 
 def journey_map(
-    lanes: pd.DataFrame, *, width: int = 1240, font_size: int = 11, max_lines: int | None = 10, title: str | None = None
+    lanes: pd.DataFrame, *, width: int | None = None, font_size: int | None = None, max_lines: int | None = None,
+    title: str | None = None,
 ) -> alt.LayerChart:
     """The journey map: stages as columns (step-3 order), lanes as rows, text wrapped to fit a 16:9 slide.
 
@@ -374,8 +517,10 @@ def journey_map(
     alt = _altair()
     import pandas as pd
 
+    width = width or (PROJECTOR_WIDTH if presentation() else 1240)
+    font_size = font_size or (PROJECTOR_FONT if presentation() else 12)
     if lanes is None or not len(lanes):
-        return _empty("No journey map yet: step 3 has no stages.", width=width)
+        return _empty(_("No journey map yet: step 3 has no stages."), width=width)
     layout = _MapLayout(lanes, width, font_size, max_lines)
     texts = pd.DataFrame(layout.texts)
     rects = pd.DataFrame(layout.rects)
@@ -393,11 +538,11 @@ def journey_map(
             x=x, x2=x2, y=y, y2=y2, color=colour,
             strokeDash=alt.StrokeDash("dash:N", scale=None), strokeWidth=alt.StrokeWidth("stroke:Q", scale=None),
         ))
-    for kind, style in (("voted", [1, 0]), ("measured", [5, 3])):
+    # Un-reviewed template estimates are grey and hollow: they are nobody's opinion yet, and never votes.
+    for kind, (hue, style, shape) in {**EMOTION_KINDS, "template": (GREY, [2, 2], "square")}.items():
         pts = pd.DataFrame([p for p in layout.points if p["kind"] == kind])
         if not len(pts):
             continue
-        hue = BLUE if kind == "voted" else ORANGE
         ci = pts[pts["y_low"] != pts["y_high"]]
         if len(ci):
             layers.append(alt.Chart(ci).mark_rule(color=hue, opacity=0.45, strokeWidth=2).encode(
@@ -405,7 +550,7 @@ def journey_map(
         layers.append(alt.Chart(pts).mark_line(color=hue, strokeDash=style, strokeWidth=2).encode(
             x=x, y=y, order="x:Q", detail="segment:N"))
         layers.append(alt.Chart(pts).mark_point(
-            color=hue, filled=True, size=45, shape="circle" if kind == "voted" else "diamond"
+            color=hue, filled=kind != "template", size=45 * (font_size / 11) ** 2, shape=shape
         ).encode(x=x, y=y, tooltip=["touchpoint:N", alt.Tooltip("emotion:Q", format="+.2f"), "n:N"]))
     for weight, style in (("bold", "normal"), ("normal", "normal"), ("normal", "italic")):
         part = texts[(texts["weight"] == weight) & (texts["style"] == style)]
@@ -431,6 +576,9 @@ class _MapLayout:
         self.width = width
         self.fs = font_size
         self.lh = round(font_size * 1.3)
+        # The lane labels' column and the emotion band grow with the text (projector size).
+        self.LABEL_WIDTH = max(112, round(font_size * 10.5))
+        self.EMOTION_HEIGHT = max(120, round(font_size * 11))
         self.max_lines = max_lines
         self.texts: list[dict[str, Any]] = []
         self.rects: list[dict[str, Any]] = []
@@ -441,7 +589,7 @@ class _MapLayout:
         self.col = (width - self.LABEL_WIDTH) / self.n
         self.chars = (self.col - 2 * self.PAD) / (font_size * 0.6)
         y = self._header(stages)
-        for _, lane in lanes.drop_duplicates("lane").sort_values("lane_index", kind="stable").iterrows():
+        for _i, lane in lanes.drop_duplicates("lane").sort_values("lane_index", kind="stable").iterrows():
             cells = lanes[lanes["lane"] == lane["lane"]].sort_values("stage_index", kind="stable")
             top = y
             if lane["lane"] == "emotion":
@@ -469,12 +617,14 @@ class _MapLayout:
 
     def _lane(self, cells: pd.DataFrame, top: float) -> float:
         bottom = top + self.lh + 2 * self.PAD
-        for _, cell in cells.iterrows():
+        for _i, cell in cells.iterrows():
             x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col + self.PAD
             y = top + self.PAD
-            template = int(cell["template"]) == len(cell["items"]) and len(cell["items"]) > 0
-            lines = self._cell_lines(list(cell["items"]), str(cell["lane"]))
-            for text, indent, colour in lines:
+            flags = list(cell["item_template"]) if "item_template" in cell else [False] * len(cell["items"])
+            prios = list(cell["priorities"]) if "priorities" in cell else []
+            lines = self._cell_lines(list(cell["items"]), str(cell["lane"]), flags, prios)
+            for text, indent, colour, template in lines:
+                # Each un-reviewed template item is grey and italic on its own, not only whole cells.
                 style = "italic" if template else "normal"
                 self._text(x0 + indent, y, [text], "normal", colour=GREY if template and colour == INK else colour,
                            style=style)
@@ -482,16 +632,19 @@ class _MapLayout:
             bottom = max(bottom, y + self.PAD)
         return bottom
 
-    def _cell_lines(self, items: list[str], lane: str) -> list[tuple[str, float, str]]:
+    def _cell_lines(self, items: list[str], lane: str, template: list[bool],
+                    priorities: list[int]) -> list[tuple[str, float, str, bool]]:
         # Whole items only: a cut-off pain point would read as a different one. What does not fit is counted.
-        lines: list[tuple[str, float, str]] = []
+        lines: list[tuple[str, float, str, bool]] = []
         bullet = lane not in ("touchpoints", "owners")
         blocks = []
-        for item in items:
-            colour = RED if lane == "pain_points" and _priority(item) >= 20 else INK
+        for k, item in enumerate(items):
+            urgent = lane == "pain_points" and k < len(priorities) and priorities[k] >= URGENT_PRIORITY
+            colour = RED if urgent else INK
+            flag = bool(template[k]) if k < len(template) else False
             wrapped = wrap(item, self.chars - (2 if bullet else 0))
-            blocks.append([(("• " if bullet and j == 0 else "") + line, self.fs * 0.75 if bullet and j else 0, colour)
-                           for j, line in enumerate(wrapped)])
+            blocks.append([(("• " if bullet and j == 0 else "") + line, self.fs * 0.75 if bullet and j else 0, colour,
+                            flag) for j, line in enumerate(wrapped)])
         total = sum(len(b) for b in blocks)
         limit = total if self.max_lines is None or total <= self.max_lines else self.max_lines - 1
         shown = 0
@@ -501,7 +654,7 @@ class _MapLayout:
             lines.extend(block[: max(limit - len(lines), 1)] if not shown else block)
             shown += 1
         if shown < len(items):
-            lines.append((f"… +{len(items) - shown} more", 0, GREY))
+            lines.append((f"… +{len(items) - shown} more", 0, GREY, False))
         return lines
 
     def _emotion(self, cells: pd.DataFrame, top: float) -> float:
@@ -516,18 +669,22 @@ class _MapLayout:
                                "color": "#b9c0c8" if e == 0 else "#e1e4e8", "dash": [3, 3] if e else [1, 0],
                                "stroke": 1})
             self._text(self.LABEL_WIDTH - 22, ypos(e) - self.fs / 2, [label], "normal", colour=GREY, size=self.fs - 1)
+        self._text(self.PAD, top + self.PAD + 1 * self.lh, ["■ team"], "normal", colour=GREEN, size=self.fs - 1)
+        self._text(self.PAD, top + self.PAD + 4 * self.lh, ["□ template"], "normal", colour=GREY, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 2 * self.lh, ["● voted"], "normal", colour=BLUE, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 3 * self.lh, ["◆ measured"], "normal", colour=ORANGE, size=self.fs - 1)
-        for _, cell in cells.iterrows():
+        for _i, cell in cells.iterrows():
             x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col
             for p in cell["points"]:
-                for kind in ("voted", "measured"):
+                for kind in EMOTION_KINDS:
                     v = p.get(kind)
                     if v is None:
                         continue
                     low, high = p.get(f"{kind}_ci_low"), p.get(f"{kind}_ci_high")
+                    template = kind == "team" and p.get("team_kind") == "template"
                     self.points.append({
-                        "kind": kind, "touchpoint": p["label"], "emotion": float(v), "n": p.get(f"{kind}_n"),
+                        "kind": "template" if template else kind, "touchpoint": p["label"], "emotion": float(v),
+                        "n": p.get(f"{kind}_n"),
                         "segment": 0, "x": x0 + float(p["position"]) * self.col, "y": ypos(float(v)),
                         "y_low": ypos(float(high)) if high is not None else ypos(float(v)),
                         "y_high": ypos(float(low)) if low is not None else ypos(float(v)),
@@ -535,11 +692,25 @@ class _MapLayout:
         if not self.points:
             self._text(self.LABEL_WIDTH + self.PAD, top + h / 2 - self.lh / 2,
                        ["no emotions yet: vote in step 4, or add a survey or verbatims file"], "normal", colour=GREY)
-        return top + h
+            return top + h
+        # Each touchpoint's name under its points, so the curve reads without a lookup.
+        most = 0
+        size = self.fs - 1
+        for _i, cell in cells.iterrows():
+            x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col
+            count = max(int(cell["touchpoints"]) if "touchpoints" in cell else len(cell["points"]), 1)
+            for p in cell["points"]:
+                width = self.col / count
+                lines = wrap(("★ " if p.get("moment_of_truth") else "") + p["label"], (width - 4) / (size * 0.6))
+                x = x0 + float(p["position"]) * self.col - min(text_width(line) for line in lines) * size * 0.3
+                x = max(x0 + 2, min(x, x0 + float(p["position"]) * self.col - width / 2 + 2))
+                self._text(x, top + h, lines, "normal", colour=INK, size=size)
+                most = max(most, len(lines))
+        return top + h + most * self.lh + self.PAD
 
     def _legend(self, y: float) -> float:
         text = ("★ moment of truth · ⇄ handoff · P = priority: severity × frequency, ×2 at a moment of truth · "
-                "grey = template, not yet reviewed by the team · emotion: ● voted, ◆ measured, bars = 95 % CI")
+                "grey = template, not yet reviewed by the team · emotion: ■ team, ● voted, ◆ measured, bars = 95 % CI")
         lines = wrap(text, self.width / ((self.fs - 1) * 0.6))
         self._text(0, y, lines, "normal", colour=GREY, size=self.fs - 1)
         return len(lines) * self.lh + self.PAD
@@ -549,11 +720,6 @@ class _MapLayout:
         for i, line in enumerate(lines):
             self.texts.append({"x": x, "y": y + i * self.lh, "line": line, "weight": weight, "style": style,
                                "color": colour, "size": size or self.fs})
-
-
-def _priority(item: str) -> int:
-    head = item.split(" ", 1)[0]
-    return int(head[1:]) if head.startswith("P") and head[1:].isdigit() else 0
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -566,9 +732,9 @@ def _empty(message: str, *, width: int = 420) -> alt.Chart:
 
     lines = wrap(message, width / 7)
     data = pd.DataFrame({"line": lines, "y": range(len(lines))})
-    return alt.Chart(data).mark_text(align="left", baseline="top", font=FONT, fontSize=13, color=GREY).encode(
+    return alt.Chart(data).mark_text(align="left", baseline="top", font=FONT, fontSize=_fs(13), color=GREY).encode(
         x=alt.value(0), y=alt.Y("y:O", axis=None), text="line:N"
-    ).properties(width=width, height=22 * len(lines), view=alt.ViewConfig(stroke=None))
+    ).properties(width=_w(width), height=_w(22) * len(lines), view=alt.ViewConfig(stroke=None))
 
 
 def _ok(value: Any) -> bool:
@@ -611,12 +777,14 @@ def _register_theme() -> None:
 
     @alt.theme.register(THEME, enable=False)
     def _theme() -> alt.theme.ThemeConfig:
+        # Read at serialisation time, so the presentation switch applies to the next chart drawn.
+        label, title = _fs(11), _fs(14)
         return alt.theme.ThemeConfig(config={
             "font": FONT,
-            "title": {"font": FONT, "fontSize": 14, "anchor": "start"},
-            "axis": {"labelFont": FONT, "titleFont": FONT},
-            "legend": {"labelFont": FONT, "titleFont": FONT},
-            "header": {"labelFont": FONT, "titleFont": FONT},
+            "title": {"font": FONT, "fontSize": title, "anchor": "start"},
+            "axis": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": label, "titleFontSize": label},
+            "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": label, "titleFontSize": label},
+            "header": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": label, "titleFontSize": label},
         })
 
 

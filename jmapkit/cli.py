@@ -193,12 +193,17 @@ def check(directory: str) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--to", "to", required=True, help="pptx, html, xlsx, png or slides.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Output file.")
+@click.option("--to", "to", required=True, help="pptx, html, xlsx, png, slides, or all.")
+@click.option("-o", "--output", type=click.Path(), default=None, help="Output file (a folder with --to all).")
 def export(directory: str, to: str, output: str | None) -> None:
-    """Export the workshop to a deck, a page, a workbook or a picture."""
+    """Export the workshop to a deck, a page, a workbook, a picture, slides, or all of them."""
+    from jmapkit.export import ALL, export_all
     from jmapkit.export import export as export_workshop
 
+    if to.lower() == ALL:
+        for fmt, path, seconds in export_all(_workshop(directory), output):
+            click.echo(f"{fmt:<7} {seconds:5.1f} s  {path}")
+        return
     path = export_workshop(_workshop(directory), to, output)
     click.echo(f"Wrote {path}")
 
@@ -223,26 +228,16 @@ def lab(directory: str, port: int | None, no_browser: bool) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--port", type=int, default=8866, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8866, show_default=True, help="0: any free port.")
 @click.option("--ip", default="0.0.0.0", show_default=True, help="Address to listen on (0.0.0.0: the room's network).")
-@click.option("--token", default=None, help="Access token (default: a new random one).")
-def serve(directory: str, port: int, ip: str, token: str | None) -> None:
-    """Serve the voting page participants open on their own laptop or phone (Voila)."""
-    import secrets
-    import socket
+@click.option("--token", default=None, help="Participants' access code (default: a new random one).")
+@click.option("--facilitator-token", default=None, help="Access code of the projector view (default: a new one).")
+def serve(directory: str, port: int, ip: str, token: str | None, facilitator_token: str | None) -> None:
+    """Open the room: participants vote and post notes from their phones, the projector shows the map live."""
+    from jmapkit.room.server import serve as serve_room
 
-    ws = _workshop(directory)
-    page = ws.path("notebooks", "vote.ipynb")
-    if not page.is_file():
-        raise JmapkitError("the voting page is missing.", where=str(page),
-                           fix="copy notebooks/vote.ipynb from jmapkit.")
-    ws.load(3)  # votes are per touchpoint: step 3 must exist before anyone can vote
-    token = token or secrets.token_urlsafe(6)
-    host = socket.gethostname() if ip == "0.0.0.0" else ip
-    click.echo(f"Participants open: http://{host}:{port}/?token={token}   (Ctrl-C to stop)")
-    cmd = [sys.executable, "-m", "voila", str(page), f"--port={port}", f"--Voila.ip={ip}", "--no-browser",
-           f"--token={token}"]
-    raise SystemExit(subprocess.call(cmd, cwd=page.parent))
+    serve_room(_workshop(directory), ip=ip, port=port, token=token, facilitator_token=facilitator_token,
+               echo=click.echo)
 
 
 @main.command()

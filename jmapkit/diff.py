@@ -18,14 +18,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from jmapkit import stats
-from jmapkit.model import Behaviour, FunnelRow, JourneyMap, ScoreRow
-
-# The computed step-4 results; becomes model.BehaviourResults when step 4's input and results are split.
-Results = Behaviour
-StepMap = JourneyMap
+from jmapkit.model import BehaviourResults, FunnelRow, Map, ScoreRow
 
 SHARES = ("conversion_from_previous", "conversion_from_first")
-PERCENT_METRICS = ("nps", "csat")
 
 
 @dataclass(frozen=True)
@@ -58,10 +53,10 @@ class Change:
 
 
 def compare(
-    before: Results | None,
-    after: Results | None,
-    map_before: StepMap | None = None,
-    map_after: StepMap | None = None,
+    before: BehaviourResults | None,
+    after: BehaviourResults | None,
+    map_before: Map | None = None,
+    map_after: Map | None = None,
 ) -> list[Change]:
     """Every step-4 and step-5 difference between two runs: significant first (smallest p), then the rest."""
     changes: list[Change] = []
@@ -99,7 +94,7 @@ def summary(changes: list[Change], since: str, *, limit: int | None = None) -> l
 # --- step 4 ------------------------------------------------------------------------------------------
 
 
-def _inputs(before: Results, after: Results) -> list[Change]:
+def _inputs(before: BehaviourResults, after: BehaviourResults) -> list[Change]:
     out = []
     for name in sorted(set(before.inputs) | set(after.inputs)):
         old, new = before.inputs.get(name), after.inputs.get(name)
@@ -188,7 +183,7 @@ def _half_width(row: ScoreRow) -> float | None:
 # --- step 5 ------------------------------------------------------------------------------------------
 
 
-def _map(before: StepMap, after: StepMap) -> list[Change]:
+def _map(before: Map, after: Map) -> list[Change]:
     out = []
     pains_a = {f"{p.touchpoint}: {p.description}": p for p in before.pain_points}
     pains_b = {f"{p.touchpoint}: {p.description}": p for p in after.pain_points}

@@ -1,51 +1,112 @@
-"""Display settings for the step notebooks (interactive and under papermill), without importing what they set.
+"""What the step notebooks show besides forms: display setup, tables for people, notes for the facilitator.
 
-Steps 1–3 draw no chart, so `setup()` imports neither Altair (≈ 1 s) nor pandas: the chart renderer
-is set when the first chart is drawn, and tables get their width through IPython's display
-formatters, which are looked up by type name and so need no pandas until a table is shown.
+Notebook cells call these so they hold no logic: `setup(ws)` once, then `table(...)` for any table
+(labels not ids, no index, no NaN, formatted numbers) and `notes(...)` for warnings the facilitator
+should read but the room need not see.
 """
 
 from __future__ import annotations
 
-import sys
-from typing import Any
+import html
+import json
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-COLUMN_WIDTH = 160  # characters of a table cell shown before "…" (pandas' default of 50 cuts pain points short)
-_FRAME_TYPES = (("pandas", "DataFrame"), ("pandas.core.frame", "DataFrame"))  # pandas ≥ 3 and older
+from jmapkit.i18n import _, ngettext, set_language
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from jmapkit.store import Workshop
+
+SETTINGS_FILE = "settings.json"  # per-workshop display settings, next to workshop.json
 
 
-def setup() -> None:
-    """Static SVG charts (offline, valid nbformat under papermill) and table text that is not cut short."""
+def setup(ws: Workshop | None = None) -> None:
+    """Static SVG charts (offline, valid under papermill), the workshop's language and presentation mode."""
     from jmapkit import charts
 
-    charts.setup_renderer(lazy=True)
-    if "pandas" in sys.modules:
-        sys.modules["pandas"].set_option("display.max_colwidth", COLUMN_WIDTH)
-        return
-    shell = _shell()
-    if shell is None:
-        return
-    formatters = shell.display_formatter.formatters
-    for module, name in _FRAME_TYPES:
-        formatters["text/html"].for_type_by_name(module, name, _html)
-        formatters["text/plain"].for_type_by_name(module, name, _text)
+    if ws is not None:
+        set_language(ws.meta.language)
+        charts.presentation(presentation(ws))
+    charts.setup_renderer(lazy=True)  # Altair costs ≈ 1 s to import: only when the first chart is drawn
 
 
-def _shell() -> Any:
-    if "IPython" not in sys.modules:
-        return None
-    return sys.modules["IPython"].get_ipython()
+def presentation(ws: Workshop) -> bool:
+    """Whether the workshop's notebooks draw charts and the map at projector size."""
+    return bool(_settings(ws).get("presentation", False))
 
 
-def _html(frame: Any) -> str:
-    import pandas as pd
+def set_presentation(ws: Workshop, on: bool) -> None:
+    """Switch presentation mode for this workshop's notebooks (charts drawn from now on)."""
+    from jmapkit import charts
+    from jmapkit.store import atomic_write_text
 
-    with pd.option_context("display.max_colwidth", COLUMN_WIDTH):
-        return frame._repr_html_()
+    settings = {**_settings(ws), "presentation": bool(on)}
+    atomic_write_text(ws.path(SETTINGS_FILE), json.dumps(settings, indent=2) + "\n")
+    charts.presentation(on)
 
 
-def _text(frame: Any, printer: Any, cycle: bool) -> None:
-    import pandas as pd
+def _settings(ws: Workshop) -> dict[str, Any]:
+    path = ws.path(SETTINGS_FILE)
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
-    with pd.option_context("display.max_colwidth", COLUMN_WIDTH):
-        printer.text(repr(frame))
+
+def table(frame: pd.DataFrame, *, percent: Iterable[str] = (), digits: int = 1) -> Any:
+    """A table for people: no index, '–' for missing, whole numbers with thousands spaces, percentages."""
+    from jmapkit import charts
+    from jmapkit.journey import number
+
+    percent = set(percent)
+
+    def fmt(column: str) -> Any:
+        def one(value: Any) -> str:
+            if value is None or (isinstance(value, float) and math.isnan(value)) or _is_na(value):
+                return "–"
+            if column in percent and isinstance(value, (int, float)):
+                return f"{number(100 * float(value), digits)} %"
+            if isinstance(value, bool):
+                return "✓" if value else ""
+            if isinstance(value, (int, float)):
+                return number(value, digits)
+            return str(value)
+
+        return one
+
+    styler = frame.style.hide(axis="index").format({c: fmt(str(c)) for c in frame.columns})
+    size = "18px" if charts.presentation() else "13px"
+    return styler.set_table_styles([{"selector": "td, th", "props": [("font-size", size), ("text-align", "left")]}])
+
+
+def notes(lines: Iterable[str], *, title: str | None = None) -> Any:
+    """Notices for the facilitator (data warnings, install hints) in a collapsed box, not in the room's view."""
+    from IPython.display import HTML
+
+    lines = [str(line) for line in lines]
+    if not lines:
+        return HTML("")
+    heading = title or ngettext("{n} note for the facilitator", "{n} notes for the facilitator",
+                                len(lines)).format(n=len(lines))
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return HTML(f"<details class='jmapkit-notes'><summary>{html.escape(heading)}</summary><ul>{items}</ul></details>")
+
+
+def heading(text: str) -> Any:
+    """A section heading in the workshop's language (notebook markdown stays for people who read the code)."""
+    from IPython.display import HTML
+
+    return HTML(f"<h3>{html.escape(_(text))}</h3>")
+
+
+def _is_na(value: Any) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
+    except (TypeError, ValueError):
+        return False

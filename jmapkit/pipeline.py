@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jmapkit import __version__, runs
-from jmapkit.diff import Change, Results, StepMap, as_records, compare
+from jmapkit.diff import Change, as_records, compare
 from jmapkit.errors import JmapkitError, RunFailed
-from jmapkit.model import STEPS, StepInfo
+from jmapkit.model import STEPS, Behaviour, BehaviourResults, Map, StepInfo
 from jmapkit.store import Workshop, atomic_write_text, utcnow
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ class _Plan:
     books: list[tuple[StepInfo, Any]]  # the notebooks to execute, parsed
     parameters: dict[str, Any]
     kernel_name: str | None
-    baseline: tuple[Results | None, StepMap | None, str] | None
+    baseline: tuple[BehaviourResults | None, Map | None, str] | None
     started: float
 
 
@@ -188,7 +188,7 @@ def prepare(ws: Workshop, *, data: Mapping[str, str] | None, from_step: int, ker
         raise JmapkitError(f"--from-step {from_step} is not a step.", fix=f"use 1 to {len(STEPS)}.")
     ws.validate_all()  # a broken step file stops the run before anything is written
     overrides = {name: str(Path(path).resolve()) for name, path in (data or {}).items()}
-    files = data_files(ws, ws.load_or_default(4), overrides)  # type: ignore[arg-type]
+    files = data_files(ws, ws.load_or_default(Behaviour), overrides)
     baseline = _baseline(ws)
     folder = _new_folder(ws)
     result = Run(id=folder.name, folder=folder)
@@ -214,14 +214,14 @@ def prepare(ws: Workshop, *, data: Mapping[str, str] | None, from_step: int, ker
     return plan
 
 
-def _baseline(ws: Workshop) -> tuple[Results | None, StepMap | None, str] | None:
+def _baseline(ws: Workshop) -> tuple[BehaviourResults | None, Map | None, str] | None:
     """What this run is compared with: the last successful run's kept results, else the steps as saved now."""
     comparable = runs.comparable(ws)
     if comparable:
         previous = comparable[-1]
         return runs.results(previous), runs.step_map(previous), previous.id
-    if ws.has(runs.RESULTS_STEP) and runs.results_of(ws).inputs:
-        return runs.results_of(ws), ws.load_or_default(runs.MAP_STEP), "saved steps"  # type: ignore[return-value]
+    if ws.has(BehaviourResults) and ws.load(BehaviourResults).inputs:
+        return ws.load(BehaviourResults), ws.load_or_default(Map), "saved steps"
     return None
 
 
@@ -347,8 +347,8 @@ def compare_with_baseline(plan: _Plan) -> None:
     if plan.baseline is None:
         return
     before, map_before, label = plan.baseline
-    after = runs.results_of(plan.ws) if plan.ws.has(runs.RESULTS_STEP) else None
-    map_after = plan.ws.load(runs.MAP_STEP) if plan.ws.has(runs.MAP_STEP) else None
+    after = plan.ws.load(BehaviourResults) if plan.ws.has(BehaviourResults) else None
+    map_after = plan.ws.load(Map) if plan.ws.has(Map) else None
     plan.run.changes = compare(before, after, map_before, map_after)  # type: ignore[arg-type]
     plan.run.compared_with = label
 
@@ -360,9 +360,9 @@ def record(plan: _Plan) -> None:
     """Keep this run's step-4 results and step-5 map beside its notebooks, and write the final run.json."""
     result = plan.run
     if result.ok:
-        for step in (runs.RESULTS_STEP, runs.MAP_STEP):
-            if plan.ws.has(step):
-                shutil.copyfile(plan.ws.step_path(step), result.folder / plan.ws.step_path(step).name)
+        for kept in runs.KEPT:
+            if plan.ws.has(kept):
+                shutil.copyfile(plan.ws.step_path(kept), result.folder / plan.ws.step_path(kept).name)
     plan.record.update({
         "status": "ok" if result.ok else "failed",
         "finished": utcnow().isoformat(),

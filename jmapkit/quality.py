@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from jmapkit.model import STEPS, Behaviour, Goals, JourneyMap, Personas, Touchpoints
+from jmapkit.bundle import Bundle
+from jmapkit.model import STEPS
 
 if TYPE_CHECKING:
     from jmapkit.store import Workshop
@@ -26,16 +27,8 @@ class Finding:
     message: str
 
 
-@dataclass(frozen=True)
-class Steps:
-    goals: Goals
-    personas: Personas
-    touchpoints: Touchpoints
-    behaviour: Behaviour
-    journey: JourneyMap
-
-
-Rule = Callable[[Steps], Iterator[Finding]]
+Steps = Bundle  # the rules read one bundle of all steps
+Rule = Callable[[Bundle], Iterator[Finding]]
 RULES: list[Rule] = []
 
 
@@ -79,7 +72,7 @@ def stages_and_touchpoints(s: Steps) -> Iterator[Finding]:
 
 @rule
 def evidence(s: Steps) -> Iterator[Finding]:
-    if not s.behaviour.inputs:
+    if not s.results.inputs:
         yield Finding("no-evidence", "warning", 4,
                       "step 4 read no data: the map rests on the room's opinion only.")
 
@@ -87,10 +80,10 @@ def evidence(s: Steps) -> Iterator[Finding]:
 @rule
 def pain_points(s: Steps) -> Iterator[Finding]:
     known = {t.id for t in s.touchpoints.touchpoints}
-    if not s.journey.pain_points:
+    if not s.map.pain_points:
         yield Finding("no-pain-points", "error", 5,
                       "no pain points: a journey map is not a persona with arrows.")
-    for i, p in enumerate(s.journey.pain_points, start=1):
+    for i, p in enumerate(s.map.pain_points, start=1):
         label = f"pain point {i} ({p.description[:40]!r})"
         if p.touchpoint not in known:
             yield Finding("pain-point-touchpoint", "error", 5,
@@ -104,8 +97,8 @@ def pain_points(s: Steps) -> Iterator[Finding]:
 @rule
 def kpis(s: Steps) -> Iterator[Finding]:
     stage_ids = {st.id for st in s.touchpoints.stages}
-    covered = {k.stage for k in s.journey.kpis}
-    for k in s.journey.kpis:
+    covered = {k.stage for k in s.map.kpis}
+    for k in s.map.kpis:
         if k.stage not in stage_ids:
             yield Finding("kpi-stage", "error", 5,
                           f"KPI {k.name!r} is on stage {k.stage!r}, which step 3 does not have.")
@@ -118,7 +111,7 @@ def kpis(s: Steps) -> Iterator[Finding]:
 
 @rule
 def reviewed(s: Steps) -> Iterator[Finding]:
-    for info, model in zip(STEPS, (s.goals, s.personas, s.touchpoints, s.behaviour, s.journey), strict=True):
+    for info, model in zip(STEPS, (s.goals, s.personas, s.touchpoints, s.behaviour, s.map), strict=True):
         count = _template_records(model)
         if count:
             yield Finding("template-content", "warning", info.number,
@@ -134,10 +127,7 @@ def check_steps(steps: Steps) -> list[Finding]:
 
 def check(ws: Workshop) -> list[Finding]:
     """Check a workshop's saved steps; a missing step 1–3 is an error raised by the store."""
-    goals, personas, touchpoints = ws.require(1, 2, 3)
-    return check_steps(
-        Steps(goals, personas, touchpoints, ws.load_or_default(4), ws.load_or_default(5))  # type: ignore[arg-type]
-    )
+    return check_steps(Bundle.load(ws))
 
 
 def _template_records(model: object) -> int:

@@ -16,19 +16,20 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from jmapkit.diff import Change, Results, StepMap, compare
+from jmapkit.diff import Change, compare
 from jmapkit.digest import sha256_file
 from jmapkit.errors import JmapkitError, StepInvalid
-from jmapkit.model import Goals, step_info
+from jmapkit.i18n import _
+from jmapkit.model import BehaviourResults, Goals, Map, StepInfo, step_info
 
 if TYPE_CHECKING:
     from jmapkit.store import Workshop
 
 RUN_FILE = "run.json"
-RESULTS_STEP = 4  # the step whose envelope holds the computed results (its own envelope once step 4 is split)
-MAP_STEP = 5
+KEPT = (BehaviourResults, Map)  # the records each successful run keeps a copy of
+M = TypeVar("M", BehaviourResults, Map)
 MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12}
 
 
@@ -72,9 +73,9 @@ class RunRecord:
     def ok(self) -> bool:
         return self.status == "ok"
 
-    def kept(self, step: int) -> Path:
+    def kept(self, record: type[BehaviourResults] | type[Map]) -> Path:
         """Where this run keeps its copy of a step file (step 4's results, step 5's map)."""
-        return self.folder / step_info(step).filename
+        return self.folder / step_info(record).filename
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,8 @@ class DataChange:
 
     def describe(self) -> str:
         if self.reason == "missing":
-            return f"{self.name} file {self.path} read by the last run is gone"
-        return f"{self.name} file {self.path} changed since the last run"
+            return _("{name} file {path} read by the last run is gone").format(name=self.name, path=self.path)
+        return _("{name} file {path} changed since the last run").format(name=self.name, path=self.path)
 
 
 @dataclass(frozen=True)
@@ -131,19 +132,14 @@ class Staleness:
         """Why the map is stale, one plain sentence each (empty when it is not)."""
         out = [c.describe() for c in self.data_changes]
         if self.overdue and self.as_of and self.due:
-            out.append(f"the map's data is from {self.as_of:%Y-%m-%d}; with a {self.refresh} refresh "
-                       f"it was due again on {self.due:%Y-%m-%d}")
+            out.append(_("the map's data is from {as_of}; with a {refresh} refresh it was due again on {due}").format(
+                as_of=f"{self.as_of:%Y-%m-%d}", refresh=_(str(self.refresh)), due=f"{self.due:%Y-%m-%d}"))
         return out
-
-
-def results_of(ws: Workshop) -> Results:
-    """The current step-4 results (the one place to change when step 4 gets its own results envelope)."""
-    return ws.load(RESULTS_STEP)  # type: ignore[return-value]
 
 
 def warnings_of(ws: Workshop) -> list[str]:
     """The warnings of the current step-4 results (dropped rows, encodings, languages without a method)."""
-    return list(results_of(ws).warnings) if ws.has(RESULTS_STEP) else []
+    return list(ws.load(BehaviourResults).warnings) if ws.has(BehaviourResults) else []
 
 
 def history(ws: Workshop) -> list[RunRecord]:
@@ -172,19 +168,19 @@ def find(ws: Workshop, run_id: str) -> RunRecord:
                        fix=f"give a run id from `jmapkit runs {ws.root}` (latest: {known}).")
 
 
-def results(record: RunRecord) -> Results | None:
-    """The step-4 results a run kept, or None when it kept none (it failed before step 4, or is older)."""
-    return _kept(record, RESULTS_STEP)  # type: ignore[return-value]
+def results(record: RunRecord) -> BehaviourResults | None:
+    """The step-4 results a run kept, or None when it kept none (it failed, or is older than kept copies)."""
+    return _kept(record, BehaviourResults)
 
 
-def step_map(record: RunRecord) -> StepMap | None:
+def step_map(record: RunRecord) -> Map | None:
     """The step-5 map a run kept, or None."""
-    return _kept(record, MAP_STEP)  # type: ignore[return-value]
+    return _kept(record, Map)
 
 
 def comparable(ws: Workshop) -> list[RunRecord]:
     """Successful runs that kept their step-4 results, oldest first: the ones `diff` can compare."""
-    return [r for r in history(ws) if r.ok and r.kept(RESULTS_STEP).is_file()]
+    return [r for r in history(ws) if r.ok and r.kept(BehaviourResults).is_file()]
 
 
 def diff(ws: Workshop, run_a: str | None = None, run_b: str | None = None) -> Comparison:
@@ -218,8 +214,8 @@ def staleness(ws: Workshop, now: datetime | None = None) -> Staleness:
     """Whether the map is stale: data files changed since the last run, or older than step 1's refresh cadence."""
     now = now or datetime.now(timezone.utc)
     record = last(ws)
-    goals: Goals = ws.load_or_default(1)  # type: ignore[assignment]
-    results_saved = _saved_at(ws, RESULTS_STEP)
+    goals = ws.load_or_default(Goals)
+    results_saved = _saved_at(ws, BehaviourResults)
     as_of = record.finished if record else (results_saved if _has_inputs(ws) else None)
     due = add_months(as_of, MONTHS[goals.refresh]) if as_of and goals.refresh else None
     return Staleness(
@@ -230,7 +226,7 @@ def staleness(ws: Workshop, now: datetime | None = None) -> Staleness:
         due=due,
         overdue=bool(due and now > due),
         results_saved=results_saved,
-        map_saved=_saved_at(ws, MAP_STEP),
+        map_saved=_saved_at(ws, Map),
     )
 
 
@@ -240,14 +236,15 @@ def title_lines(ws: Workshop, now: datetime | None = None) -> list[tuple[str, st
     lines = []
     if facts.last_run is not None:
         when = facts.last_run.finished or facts.last_run.started
-        lines.append(("Run", f"{facts.last_run.id}" + (f" ({when:%Y-%m-%d})" if when else "")))
-    period = results_of(ws).period if ws.has(RESULTS_STEP) else None
+        lines.append((_("Run"), f"{facts.last_run.id}" + (f" ({when:%Y-%m-%d})" if when else "")))
+    period = ws.load(BehaviourResults).period if ws.has(BehaviourResults) else None
     if period:
-        lines.append(("Data", f"{period[0]:%Y-%m-%d} – {period[1]:%Y-%m-%d}"))
+        lines.append((_("Data"), f"{period[0]:%Y-%m-%d} – {period[1]:%Y-%m-%d}"))
     if facts.stale:
-        lines.append(("Status", "stale: " + "; ".join(facts.reasons())))
+        lines.append((_("Status"), _("stale: {reasons}").format(reasons="; ".join(facts.reasons()))))
     elif facts.due:
-        lines.append(("Status", f"current (refresh {facts.refresh}: next by {facts.due:%Y-%m-%d})"))
+        lines.append((_("Status"), _("current (refresh {refresh}: next by {due})").format(
+            refresh=_(str(facts.refresh)), due=f"{facts.due:%Y-%m-%d}")))
     return lines
 
 
@@ -315,29 +312,41 @@ def _record(folder: Path) -> RunRecord:
     )
 
 
-def _kept(record: RunRecord, step: int) -> Any:
-    path = record.kept(step)
+def _kept(record: RunRecord, model: type[M]) -> M | None:
+    path = record.kept(model)  # type: ignore[arg-type]
     if not path.is_file():
         return None
-    info = step_info(step)
+    info = step_info(model)
     try:
-        envelope = json.loads(path.read_text(encoding="utf-8"))
-        if envelope.get("schema") != f"jmapkit/{info.key}":
-            raise ValueError(f"schema {envelope.get('schema')!r}, expected 'jmapkit/{info.key}'")
-        return info.model.model_validate(envelope["data"])
+        return model.model_validate(_migrated(info, json.loads(path.read_text(encoding="utf-8"))))
     except (OSError, ValueError, KeyError, AttributeError) as exc:
-        raise StepInvalid(f"the copy of step {step} this run kept cannot be read ({exc}).", where=str(path),
+        raise StepInvalid(f"the copy of {info.filename} this run kept cannot be read ({exc}).", where=str(path),
                           fix="compare other runs (`jmapkit runs` lists them).") from None
 
 
-def _saved_at(ws: Workshop, step: int) -> datetime | None:
+def _migrated(info: StepInfo, envelope: dict[str, Any]) -> dict[str, Any]:
+    """A kept envelope's data at the schema version this jmapkit reads, through the store's migrations."""
+    from jmapkit.store import MIGRATIONS
+
+    if envelope.get("schema") != f"jmapkit/{info.key}":
+        raise ValueError(f"schema {envelope.get('schema')!r}, expected 'jmapkit/{info.key}'")
+    version, data = int(envelope.get("version", 1)), envelope["data"]
+    if version > info.schema_version:
+        raise ValueError(f"written by a newer jmapkit ({info.key} version {version})")
+    while version < info.schema_version:
+        data = MIGRATIONS[(info.key, version)](data)
+        version += 1
+    return data
+
+
+def _saved_at(ws: Workshop, step: type[BehaviourResults] | type[Map]) -> datetime | None:
     if not ws.has(step):
         return None
     return _time(ws.load_envelope(step).get("saved_at"))
 
 
 def _has_inputs(ws: Workshop) -> bool:
-    return ws.has(RESULTS_STEP) and bool(results_of(ws).inputs)
+    return ws.has(BehaviourResults) and bool(ws.load(BehaviourResults).inputs)
 
 
 def _time(text: Any) -> datetime | None:

@@ -12,11 +12,10 @@ from jmapkit import __version__
 from jmapkit.cli import main
 from jmapkit.diff import compare
 from jmapkit.errors import RunFailed
-from jmapkit.model import Behaviour
 from jmapkit.pipeline import NotebookRun, Run
 from jmapkit.store import Workshop
 from tests.independent import two_proportion_p
-from tests.test_diff import _funnel
+from tests.test_diff import halved
 from tests.test_runs import T0, fake_run
 
 
@@ -105,7 +104,7 @@ def test_run_calls_the_pipeline_and_shows_its_progress(restaurant: Workshop, tmp
 
 
 def test_run_says_what_changed_since_the_last_run(restaurant: Workshop, tmp_path: Path) -> None:
-    before, after = Behaviour(funnel=_funnel([1424, 1044, 817])), Behaviour(funnel=_funnel([1424, 1044, 408]))
+    before, after = halved()
     fake = Run(id="r2", folder=tmp_path / "r2", changes=compare(before, after), compared_with="r1")
     with mock.patch("jmapkit.pipeline.run", return_value=fake):
         code, out, _ = invoke("run", restaurant.root)
@@ -205,3 +204,31 @@ def test_lab_builds_the_jupyterlab_command(restaurant: Workshop) -> None:
     cmd = call.call_args.args[0]
     assert cmd[1:4] == ["-m", "jupyterlab", f"--ServerApp.root_dir={restaurant.root}"]
     assert "--port=8899" in cmd and "--no-browser" in cmd
+
+
+def test_serve_calls_the_room(restaurant: Workshop) -> None:
+    with mock.patch("jmapkit.room.server.serve") as serve:
+        code, _, _ = invoke("serve", restaurant.root, "--port", "9000", "--ip", "127.0.0.1", "--token", "abcdefgh")
+    assert code == 0
+    (ws,), kwargs = serve.call_args
+    assert ws.root == restaurant.root
+    assert {k: kwargs[k] for k in ("ip", "port", "token", "facilitator_token")} == {
+        "ip": "127.0.0.1", "port": 9000, "token": "abcdefgh", "facilitator_token": None}
+
+
+def test_serve_defaults_to_the_rooms_network_on_8866(restaurant: Workshop) -> None:
+    with mock.patch("jmapkit.room.server.serve") as serve:
+        invoke("serve", restaurant.root)
+    assert (serve.call_args.kwargs["ip"], serve.call_args.kwargs["port"], serve.call_args.kwargs["token"]) == (
+        "0.0.0.0", 8866, None)
+
+
+def test_serve_without_step_3_is_one_line_and_exit_2(blank: Workshop) -> None:
+    blank.step_path(3).unlink()
+    code, _, err = invoke("serve", blank.root, "--port", "0", "--ip", "127.0.0.1")
+    assert code == 2 and "step 3 (Touchpoints) has not been saved yet" in err
+
+
+def test_serve_refuses_the_same_code_for_both_links(restaurant: Workshop) -> None:
+    code, _, err = invoke("serve", restaurant.root, "--token", "samecode", "--facilitator-token", "samecode")
+    assert code == 2 and "two different, non-empty codes" in err

@@ -9,7 +9,7 @@ import pytest
 
 from jmapkit.analytics import survey_scores
 from jmapkit.diff import Change, as_records, compare, score_test, summary
-from jmapkit.model import KPI, Behaviour, DataRef, FunnelRow, JourneyMap, PainPoint, ScoreRow
+from jmapkit.model import KPI, BehaviourResults, DataRef, FunnelRow, Map, PainPoint, ScoreRow
 from tests.independent import nps_difference_p, two_proportion_p, welch_p
 
 SCORE = dict(group_by="touchpoint", group="till", metric="nps", ci_low=None, ci_high=None)
@@ -21,6 +21,11 @@ def _funnel(reached: list[int], stages: tuple[str, ...] = ("visit", "order", "pa
         rows.append(FunnelRow(stage=stage, reached=n, conversion_from_previous=n / reached[i - 1] if i else None,
                               conversion_from_first=n / reached[0], median_hours=None, p90_hours=None))
     return rows
+
+
+def halved() -> tuple[BehaviourResults, BehaviourResults]:
+    """Two runs' results where the last stage's conversion halves (817 → 408 of 1,044)."""
+    return BehaviourResults(funnel=_funnel([1424, 1044, 817])), BehaviourResults(funnel=_funnel([1424, 1044, 408]))
 
 
 def _scores(frame: pd.DataFrame) -> list[ScoreRow]:
@@ -35,9 +40,9 @@ def _survey(question: str, answers: list[int]) -> pd.DataFrame:
 
 
 def test_compare_lists_moved_numbers_and_new_files() -> None:
-    before = Behaviour(inputs={"events": DataRef(path="a.csv", sha256="1" * 64)}, funnel=_funnel([10, 4, 2]),
+    before = BehaviourResults(inputs={"events": DataRef(path="a.csv", sha256="1" * 64)}, funnel=_funnel([10, 4, 2]),
                        scores=[ScoreRow(n=5, value=20.0, **SCORE)])
-    after = Behaviour(inputs={"events": DataRef(path="b.csv", sha256="2" * 64)}, funnel=_funnel([10, 6, 2]),
+    after = BehaviourResults(inputs={"events": DataRef(path="b.csv", sha256="2" * 64)}, funnel=_funnel([10, 6, 2]),
                       scores=[ScoreRow(n=8, value=20.0, **SCORE)])
     changes = compare(before, after)
     assert [(c.table, c.key, c.field, c.before, c.after, c.test) for c in changes] == [
@@ -53,12 +58,12 @@ def test_compare_lists_moved_numbers_and_new_files() -> None:
 
 
 def test_same_numbers_twice_is_no_change() -> None:
-    results = Behaviour(funnel=_funnel([1424, 1044, 817]), scores=[ScoreRow(n=335, value=11.3, **SCORE)])
+    results = BehaviourResults(funnel=_funnel([1424, 1044, 817]), scores=[ScoreRow(n=335, value=11.3, **SCORE)])
     assert compare(results, results.model_copy(deep=True)) == []
 
 
 def test_a_halved_conversion_is_significant_with_its_test() -> None:
-    before, after = Behaviour(funnel=_funnel([1424, 1044, 817])), Behaviour(funnel=_funnel([1424, 1044, 408]))
+    before, after = halved()
     changes = compare(before, after)
     first = changes[0]
     assert (first.key, first.field, first.test) == ("pay", "conversion_from_previous", "two-proportion z-test")
@@ -74,8 +79,8 @@ def test_a_halved_conversion_is_significant_with_its_test() -> None:
 
 def test_a_small_move_on_800_customers_is_not_significant() -> None:
     # The issue's example: 57.4 % → 56.9 % of 800 customers.
-    before, after = Behaviour(funnel=_funnel([800, 459], ("visit", "order"))), \
-        Behaviour(funnel=_funnel([800, 455], ("visit", "order")))
+    before, after = BehaviourResults(funnel=_funnel([800, 459], ("visit", "order"))), \
+        BehaviourResults(funnel=_funnel([800, 455], ("visit", "order")))
     moved = [c for c in compare(before, after) if c.test]
     assert {c.field for c in moved} == {"conversion_from_previous", "conversion_from_first"}
     assert not any(c.significant for c in moved)
@@ -84,8 +89,8 @@ def test_a_small_move_on_800_customers_is_not_significant() -> None:
 
 
 def test_holm_adjusts_over_the_whole_comparison() -> None:
-    before = Behaviour(funnel=_funnel([1000, 500, 250]))
-    after = Behaviour(funnel=_funnel([1000, 460, 250]))  # order −4 points: p ≈ 0.07 alone
+    before = BehaviourResults(funnel=_funnel([1000, 500, 250]))
+    after = BehaviourResults(funnel=_funnel([1000, 460, 250]))  # order −4 points: p ≈ 0.07 alone
     tested = [c for c in compare(before, after) if c.test]
     assert [(c.key, c.field) for c in tested] == [
         ("order", "conversion_from_previous"), ("order", "conversion_from_first"), ("pay", "conversion_from_previous")]
@@ -128,14 +133,14 @@ def test_a_score_without_a_ci_has_no_test() -> None:
     one = ScoreRow(group_by="touchpoint", group="till", metric="ces", n=1, value=3.0, ci_low=None, ci_high=None)
     two = one.model_copy(update={"value": 5.0})
     assert score_test(one, two) is None
-    change = compare(Behaviour(scores=[one]), Behaviour(scores=[two]))[0]
+    change = compare(BehaviourResults(scores=[one]), BehaviourResults(scores=[two]))[0]
     assert (change.field, change.test, change.significant) == ("value", None, False)
 
 
 def test_step_5_entries_added_removed_and_edited() -> None:
     pain = PainPoint(touchpoint="queue", description="Queue twice", owner="ops")
-    before = JourneyMap(pain_points=[pain], kpis=[KPI(stage="buy", name="Wait", target=10)])
-    after = JourneyMap(pain_points=[pain.model_copy(update={"owner": "store lead"}),
+    before = Map(pain_points=[pain], kpis=[KPI(stage="buy", name="Wait", target=10)])
+    after = Map(pain_points=[pain.model_copy(update={"owner": "store lead"}),
                                    PainPoint(touchpoint="till", description="Card fails")],
                        kpis=[KPI(stage="buy", name="Wait", target=8)])
     assert compare(None, None, before, after) == [
@@ -146,7 +151,7 @@ def test_step_5_entries_added_removed_and_edited() -> None:
 
 
 def test_records_and_summary_lines() -> None:
-    before, after = Behaviour(funnel=_funnel([1424, 1044, 817])), Behaviour(funnel=_funnel([1424, 1044, 408]))
+    before, after = halved()
     changes = compare(before, after)
     record = as_records(changes)[0]
     assert record["test"] == "two-proportion z-test" and record["significant"] is True

@@ -18,14 +18,14 @@ from click.testing import CliRunner
 
 from jmapkit.cli import main
 from jmapkit.errors import RunFailed
+from jmapkit.model import BehaviourResults
 from jmapkit.pipeline import run
 from jmapkit.resources import templates_dir
 from jmapkit.store import Workshop, new_workshop
 from tests.independent import csat, nps, ordered_funnel, two_proportion_p
 
 pytestmark = pytest.mark.slow  # every test here runs notebooks in a kernel
-NOTEBOOKS = ["1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb", "4-behaviour-and-sentiment.ipynb",
-             "5-map-and-kpis.ipynb"]
+NOTEBOOKS = ["1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb", "4-behaviour.ipynb", "5-map.ipynb"]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_run_json_records_the_run(done: tuple[Workshop, Path]) -> None:
                                         .hexdigest(), "size": path.stat().st_size, "mtime_ns": path.stat().st_mtime_ns}
     assert {"python", "jmapkit", "papermill", "duckdb", "pandas"} <= set(record["versions"])
     assert (record["compared_with"], record["changes"], record["failure"]) == (None, [], None)
-    kept = json.loads((folder / "4-behaviour.json").read_text())["data"]
+    kept = json.loads((folder / "4-behaviour-results.json").read_text())["data"]
     assert kept["run"] == folder.name and record["warnings"] == kept["warnings"] != []
     assert json.loads((folder / "5-map.json").read_text())["schema"] == "jmapkit/map"
     assert "over TCP without encryption" not in (folder / "kernel.log").read_text()
@@ -74,7 +74,7 @@ def test_saved_funnel_matches_an_independent_calculation(done: tuple[Workshop, P
     ws, _ = done
     order = [s["id"] for s in _template()["touchpoints"]["stages"]]
     expected = ordered_funnel(_restaurant_events(ws.root / "data" / "events.csv"), order)
-    saved = ws.load(4)
+    saved = ws.load(BehaviourResults)
     assert [r.stage for r in saved.funnel] == order
     assert [r.reached for r in saved.funnel] == expected["reached"].tolist()
     for row, (_, exp) in zip(saved.funnel, expected.iterrows(), strict=True):
@@ -91,7 +91,7 @@ def test_saved_funnel_matches_an_independent_calculation(done: tuple[Workshop, P
 def test_saved_survey_scores_match_an_independent_calculation(done: tuple[Workshop, Path]) -> None:
     ws, _ = done
     survey = pd.read_csv(ws.root / "data" / "survey.csv")
-    rows = {(r.group_by, r.group, r.metric): r for r in ws.load(4).scores}
+    rows = {(r.group_by, r.group, r.metric): r for r in ws.load(BehaviourResults).scores}
     n, value, low, high = nps(survey.query("question == 'nps' and touchpoint == 'food_served'")["score"].tolist())
     got = rows[("touchpoint", "food_served", "nps")]
     assert (got.n, got.value) == (n, pytest.approx(value))
@@ -103,14 +103,14 @@ def test_saved_survey_scores_match_an_independent_calculation(done: tuple[Worksh
 
 def test_executed_notebook_shows_charts_offline(done: tuple[Workshop, Path]) -> None:
     _, folder = done
-    book = nbformat.read(folder / "4-behaviour-and-sentiment.ipynb", as_version=4)
+    book = nbformat.read(folder / "4-behaviour.ipynb", as_version=4)
     outputs = [o for c in book.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     svgs = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
     assert len(svgs) >= 4  # funnel, time between stages, transitions, scores, emotion
     text = json.dumps(book)
     assert "cdn.jsdelivr" not in text and "<script src=\"http" not in text
-    assert (folder / "4-behaviour-and-sentiment.ipynb").stat().st_size < 2_000_000  # aggregated tables only
-    book5 = nbformat.read(folder / "5-map-and-kpis.ipynb", as_version=4)
+    assert (folder / "4-behaviour.ipynb").stat().st_size < 2_000_000  # aggregated tables only
+    book5 = nbformat.read(folder / "5-map.ipynb", as_version=4)
     assert any("image/svg+xml" in o.get("data", {}) for c in book5.cells for o in c.get("outputs", []))
 
 
@@ -140,8 +140,8 @@ def test_same_data_twice_then_a_halved_conversion_then_one_percent_fewer_custome
     result = run(ws, data={"events": str(halved)}, from_step=4)
     expected_before = ordered_funnel(events, order).set_index("stage")
     expected = ordered_funnel(_restaurant_events(halved), order).set_index("stage")
-    assert [r.reached for r in ws.load(4).funnel] == expected["reached"].tolist()
-    assert ws.load(4).inputs["events"].sha256 == hashlib.sha256(halved.read_bytes()).hexdigest()
+    assert [r.reached for r in ws.load(BehaviourResults).funnel] == expected["reached"].tolist()
+    assert ws.load(BehaviourResults).inputs["events"].sha256 == hashlib.sha256(halved.read_bytes()).hexdigest()
     changes = {(c.key, c.field): c for c in result.changes}
     purchase = changes[("purchase", "conversion_from_previous")]
     assert purchase.significant and purchase.test == "two-proportion z-test"

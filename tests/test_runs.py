@@ -12,7 +12,7 @@ import pytest
 
 from jmapkit import runs
 from jmapkit.errors import JmapkitError
-from jmapkit.model import Behaviour, FunnelRow, JourneyMap
+from jmapkit.model import BehaviourResults, FunnelRow, Goals, Map
 from jmapkit.store import Workshop
 
 T0 = datetime(2026, 9, 30, 12, 0, tzinfo=timezone.utc)
@@ -35,10 +35,10 @@ def fake_run(ws: Workshop, run_id: str, *, reached: list[int] | None = None, sta
               "failure": None if status == "ok" else {"notebook": "2-personas.ipynb", "reason": "boom"}}
     (folder / "run.json").write_text(json.dumps(record))
     if reached is not None:
-        envelope = {"schema": "jmapkit/behaviour", "version": 1, "data": Behaviour(funnel=_funnel(reached))
-                    .model_dump(mode="json")}
-        (folder / "4-behaviour.json").write_text(json.dumps(envelope))
-        envelope = {"schema": "jmapkit/map", "version": 1, "data": JourneyMap().model_dump(mode="json")}
+        results = BehaviourResults(funnel=_funnel(reached)).model_dump(mode="json")
+        envelope = {"schema": "jmapkit/behaviour-results", "version": 1, "data": results}
+        (folder / "4-behaviour-results.json").write_text(json.dumps(envelope))
+        envelope = {"schema": "jmapkit/map", "version": 1, "data": Map().model_dump(mode="json")}
         (folder / "5-map.json").write_text(json.dumps(envelope))
     return folder
 
@@ -114,7 +114,7 @@ def test_data_changes_hash_only_files_whose_size_or_mtime_moved(restaurant: Work
 )
 def test_overdue_against_the_refresh_cadence(restaurant: Workshop, refresh: str | None, now: datetime,
                                              overdue: bool) -> None:
-    restaurant.save(restaurant.load(1).model_copy(update={"refresh": refresh}))
+    restaurant.save(restaurant.load(Goals).model_copy(update={"refresh": refresh}))
     fake_run(restaurant, "20260930T120000Z", reached=[10, 5, 2])
     facts = runs.staleness(restaurant, now=now)
     assert (facts.as_of, facts.overdue, facts.stale) == (T0, overdue, overdue)
@@ -135,15 +135,16 @@ def test_add_months_keeps_the_day_or_takes_the_months_last(start: tuple, months:
 
 def test_map_saved_before_the_results(restaurant: Workshop) -> None:
     facts = runs.staleness(restaurant)
-    assert facts.map_saved is not None and facts.results_saved is not None
-    # The template saves step 4 before step 5: the map is newer than the results.
+    assert facts.map_saved is not None and facts.results_saved is None  # nothing computed yet
     assert not facts.map_before_results
-    restaurant.save(restaurant.load(4).model_copy(update={"warnings": ["new results"]}))
+    restaurant.save(BehaviourResults(warnings=["new results"]))
     assert runs.staleness(restaurant).map_before_results
+    restaurant.save(restaurant.load(Map).model_copy(update={"kpis": []}))  # the team revisits the map
+    assert not runs.staleness(restaurant).map_before_results
 
 
 def test_warnings_of_reads_step_4(restaurant: Workshop) -> None:
-    restaurant.save(restaurant.load(4).model_copy(update={"warnings": ["a", "b"]}))
+    restaurant.save(BehaviourResults(warnings=["a", "b"]))
     assert runs.warnings_of(restaurant) == ["a", "b"]
 
 
@@ -151,7 +152,7 @@ def test_title_lines_say_the_run_the_data_period_and_stale(restaurant: Workshop)
     events = restaurant.path("data", "events.csv")
     fake_run(restaurant, "20260930T120000Z", reached=[10, 5, 2], data=runs.data_record(restaurant, {"events": events}))
     period = (datetime(2026, 7, 1, 5, 0, tzinfo=timezone.utc), datetime(2026, 9, 29, 20, 0, tzinfo=timezone.utc))
-    restaurant.save(restaurant.load(4).model_copy(update={"period": period}))
+    restaurant.save(BehaviourResults(period=period))
     soon = T0 + timedelta(days=10)
     assert runs.title_lines(restaurant, now=soon) == [
         ("Run", "20260930T120000Z (2026-09-30)"), ("Data", "2026-07-01 – 2026-09-29"),
