@@ -117,11 +117,17 @@ class Staleness:
     overdue: bool
     results_saved: datetime | None  # step 4's results envelope
     map_saved: datetime | None  # step 5's map envelope
+    data_since: datetime | None  # when the current data was first computed: the first run that read it
 
     @property
     def map_before_results(self) -> bool:
-        """Step 5 (pain points, KPIs) was last saved before the current step-4 results were computed."""
-        return self.map_saved is not None and self.results_saved is not None and self.map_saved < self.results_saved
+        """Step 5 (pain points, KPIs) was last saved before the results of the current data existed.
+
+        Re-runs on the same data do not count: a run that reads the files the previous run read changes
+        nothing the map was written from.
+        """
+        since = self.data_since or self.results_saved
+        return self.map_saved is not None and since is not None and self.map_saved < since
 
     @property
     def stale(self) -> bool:
@@ -227,6 +233,7 @@ def staleness(ws: Workshop, now: datetime | None = None) -> Staleness:
         overdue=bool(due and now > due),
         results_saved=results_saved,
         map_saved=_saved_at(ws, Map),
+        data_since=_data_since(ws),
     )
 
 
@@ -337,6 +344,21 @@ def _migrated(info: StepInfo, envelope: dict[str, Any]) -> dict[str, Any]:
         data = MIGRATIONS[(info.key, version)](data)
         version += 1
     return data
+
+
+def _data_since(ws: Workshop) -> datetime | None:
+    """When the last successful run's data first ran: the finish of the earliest run in the unbroken line of
+    successful runs that read the same files (by content hash)."""
+    done = [r for r in history(ws) if r.ok]
+    if not done:
+        return None
+    current = {name: f.sha256 for name, f in done[-1].data.items()}
+    since = done[-1]
+    for record in reversed(done[:-1]):
+        if {name: f.sha256 for name, f in record.data.items()} != current:
+            break
+        since = record
+    return since.finished
 
 
 def _saved_at(ws: Workshop, step: type[BehaviourResults] | type[Map]) -> datetime | None:

@@ -137,10 +137,24 @@ def test_map_saved_before_the_results(restaurant: Workshop) -> None:
     facts = runs.staleness(restaurant)
     assert facts.map_saved is not None and facts.results_saved is None  # nothing computed yet
     assert not facts.map_before_results
-    restaurant.save(BehaviourResults(warnings=["new results"]))
+    restaurant.save(BehaviourResults(warnings=["computed in notebook 4"]))
     assert runs.staleness(restaurant).map_before_results
     restaurant.save(restaurant.load(Map).model_copy(update={"kpis": []}))  # the team revisits the map
     assert not runs.staleness(restaurant).map_before_results
+
+
+def test_map_before_the_results_of_the_current_data_not_of_each_rerun(restaurant: Workshop) -> None:
+    saved = runs.staleness(restaurant).map_saved
+    q3 = {"events": {"path": "data/events.csv", "sha256": "a" * 64}}
+    q4 = {"events": {"path": "data/events-q4.csv", "sha256": "b" * 64}}
+    fake_run(restaurant, "r1", reached=[10, 5, 2], data=q3, finished=saved - timedelta(days=2))
+    fake_run(restaurant, "r2", reached=[10, 5, 2], data=q3, finished=saved + timedelta(days=1))  # same data again
+    facts = runs.staleness(restaurant, now=saved + timedelta(days=2))
+    assert facts.data_since == saved - timedelta(days=2) and not facts.map_before_results
+    fake_run(restaurant, "r3", reached=[10, 5, 1], data=q4, finished=saved + timedelta(days=3))  # new data
+    fake_run(restaurant, "r4", reached=[10, 5, 1], data=q4, finished=saved + timedelta(days=4))
+    facts = runs.staleness(restaurant, now=saved + timedelta(days=5))
+    assert facts.data_since == saved + timedelta(days=3) and facts.map_before_results
 
 
 def test_warnings_of_reads_step_4(restaurant: Workshop) -> None:
