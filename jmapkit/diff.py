@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from jmapkit import stats
+from jmapkit.analytics import stats
 from jmapkit.model import BehaviourResults, FunnelRow, Map, ScoreRow
 
 SHARES = ("conversion_from_previous", "conversion_from_first")

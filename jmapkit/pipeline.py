@@ -144,16 +144,18 @@ def run(
     ws: Workshop,
     *,
     data: Mapping[str, str] | None = None,
+    options: Mapping[str, Mapping[str, str]] | None = None,
     from_step: int = 1,
     progress: Progress | None = None,
     kernel_name: str | None = None,
 ) -> Run:
     """Run notebooks `from_step`..5 in batch mode into runs/<UTC time>/ and write run.json.
 
+    `options`: reader options per input for this run (e.g. {"events": {"delimiter": ";"}}).
     Raises RunFailed (after writing run.json) when a notebook fails; its partly executed copy stays.
     """
     progress = progress or Silent()
-    plan = prepare(ws, data=data, from_step=from_step, kernel_name=kernel_name)
+    plan = prepare(ws, data=data, options=options, from_step=from_step, kernel_name=kernel_name)
     try:
         execute(plan, progress)
         if plan.run.ok:
@@ -180,19 +182,23 @@ def skip_unused_modules() -> None:
 # --- phase 1: prepare ----------------------------------------------------------------------------------
 
 
-def prepare(ws: Workshop, *, data: Mapping[str, str] | None, from_step: int, kernel_name: str | None) -> _Plan:
+def prepare(ws: Workshop, *, data: Mapping[str, str] | None, options: Mapping[str, Mapping[str, str]] | None,
+            from_step: int, kernel_name: str | None) -> _Plan:
     """Check the inputs, then make the run folder and its first run.json; read the notebooks to run."""
-    from jmapkit.steps.behaviour import data_files
+    from jmapkit.steps.behaviour import data_files, reader_options
 
     if not 1 <= from_step <= len(STEPS):
         raise JmapkitError(f"--from-step {from_step} is not a step.", fix=f"use 1 to {len(STEPS)}.")
     ws.validate_all()  # a broken step file stops the run before anything is written
     overrides = {name: str(Path(path).resolve()) for name, path in (data or {}).items()}
     files = data_files(ws, ws.load_or_default(Behaviour), overrides)
+    options = {name: dict(values) for name, values in (options or {}).items()}
+    reader_options(ws.load_or_default(Behaviour), options)  # a typo stops the run before it starts
     baseline = _baseline(ws)
     folder = _new_folder(ws)
     result = Run(id=folder.name, folder=folder)
-    parameters = {"workshop_dir": str(ws.root), "interactive": False, "data": overrides, "run_id": result.id}
+    parameters = {"workshop_dir": str(ws.root), "interactive": False, "data": overrides, "options": options,
+                  "run_id": result.id}
     record: dict[str, Any] = {
         "run": result.id,
         "status": "running",

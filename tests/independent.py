@@ -137,7 +137,7 @@ def csat(scores: list[float]) -> tuple[int, float]:
     return len(scores), 100 * sum(s >= 4 for s in scores) / len(scores)
 
 
-# --- tests of a change between two runs (scipy where it has the test; written apart from jmapkit.stats) ---
+# --- tests of a change between two runs (scipy where it has the test; written apart from jmapkit.analytics.stats) ---
 
 
 def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:

@@ -148,7 +148,7 @@ def _voted(votes: pd.DataFrame | None) -> dict[str, tuple[int, float, float, flo
 
 
 def _mean_ci(values: Any) -> tuple[int, float, float, float]:
-    from jmapkit.stats import t_quantile
+    from jmapkit.analytics.stats import t_quantile
 
     n = len(values)
     mean = float(values.mean())

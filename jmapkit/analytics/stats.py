@@ -1,10 +1,10 @@
-"""The few statistics jmapkit needs at run time, in plain Python (scipy is only a test dependency).
+"""The statistics jmapkit needs, written out here (no scipy at run time: it is a test dependency only).
 
-Distribution functions (normal and Student t) for confidence intervals, and the tests that decide
-whether a number that moved between two runs moved for real: a two-proportion z-test for
-conversions and top-2-box shares, a z-test on the difference of two NPS values, and Welch's
-t-test for means. `holm` adjusts the p-values of one comparison together, so a diff of fifty
-numbers does not flag two or three of them by chance alone.
+Distribution functions (normal and Student t) and a mean with its 95 % interval for the analytics,
+and the tests that decide whether a number that moved between two runs moved for real
+(`jmapkit diff`): a two-proportion z-test for conversions and top-2-box shares, a z-test on the
+difference of two NPS values, and Welch's t-test for means. `holm` adjusts the p-values of one
+comparison together, so a diff of fifty numbers does not flag two or three of them by chance alone.
 
 >>> two_proportion(400, 800, 200, 800).p_value < 0.001
 True
@@ -16,9 +16,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+__all__ = ["ALPHA", "Test", "betainc", "difference", "holm", "mean_ci", "normal_cdf", "normal_two_sided", "t_cdf",
+           "t_quantile", "t_two_sided", "two_proportion", "welch"]
+
 ALPHA = 0.05  # a change is significant when its Holm-adjusted p-value is below this
 Z95 = 1.96  # two-sided 95 % normal quantile, as the metric definitions write it
-
 TWO_PROPORTION = "two-proportion z-test"
 NPS_DIFFERENCE = "z-test on the NPS difference"
 WELCH = "Welch t-test"
@@ -33,30 +35,21 @@ class Test:
     p_value: float
 
 
-def normal_cdf(x: float) -> float:
-    """P(Z ≤ x) for a standard normal Z, through erfc (accurate in both tails)."""
-    return 0.5 * math.erfc(-x / math.sqrt(2))
-
-
-def normal_two_sided(z: float) -> float:
-    """P(|Z| ≥ |z|): the two-sided p-value of a z statistic."""
-    return math.erfc(abs(z) / math.sqrt(2))
-
-
-def t_cdf(t: float, df: float) -> float:
-    """P(T ≤ t) for Student's t with `df` degrees of freedom (df need not be whole: Welch's is not)."""
-    x = df / (df + t * t)
-    tail = 0.5 * betainc(df / 2, 0.5, x)
-    return 1 - tail if t >= 0 else tail
-
-
-def t_two_sided(t: float, df: float) -> float:
-    """P(|T| ≥ |t|): the two-sided p-value of a t statistic."""
-    return betainc(df / 2, 0.5, df / (df + t * t))
+def mean_ci(values: Sequence[float]) -> tuple[int, float, float, float]:
+    """n, mean and the 95 % t-interval mean ± t(0.975, n−1)·s/√n; NaN mean for n = 0, NaN ends for n < 2."""
+    n = len(values)
+    if n == 0:
+        return 0, math.nan, math.nan, math.nan
+    mean = math.fsum(values) / n
+    if n < 2:  # one value has no spread to estimate
+        return n, mean, math.nan, math.nan
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    half = t_quantile(0.975, n - 1) * sd / math.sqrt(n)
+    return n, mean, mean - half, mean + half
 
 
 def t_quantile(p: float, df: float) -> float:
-    """Student-t quantile for p in [0.5, 1), by bisection on its CDF; exact to ~1e-12."""
+    """Student-t quantile by bisection on its CDF (no scipy at run time); exact to ~1e-12."""
     if not 0.5 <= p < 1:
         raise ValueError("p must be in [0.5, 1)")
     low, high = 0.0, 1.0
@@ -71,6 +64,28 @@ def t_quantile(p: float, df: float) -> float:
         if high - low < 1e-13 * max(1.0, high):
             break
     return (low + high) / 2
+
+
+def t_cdf(t: float, df: float) -> float:
+    """P(T ≤ t) for Student's t with `df` degrees of freedom (df need not be whole: Welch's is not)."""
+    x = df / (df + t * t)
+    tail = 0.5 * betainc(df / 2, 0.5, x)
+    return 1 - tail if t >= 0 else tail
+
+
+def t_two_sided(t: float, df: float) -> float:
+    """P(|T| ≥ |t|): the two-sided p-value of a t statistic."""
+    return betainc(df / 2, 0.5, df / (df + t * t))
+
+
+def normal_cdf(x: float) -> float:
+    """P(Z ≤ x) for a standard normal Z, through erfc (accurate in both tails)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2))
+
+
+def normal_two_sided(z: float) -> float:
+    """P(|Z| ≥ |z|): the two-sided p-value of a z statistic."""
+    return math.erfc(abs(z) / math.sqrt(2))
 
 
 def betainc(a: float, b: float, x: float) -> float:

@@ -1,4 +1,4 @@
-"""jmapkit.stats against scipy and against calculations written apart from it (tests/independent.py)."""
+"""jmapkit.analytics.stats against scipy and against calculations written apart from it (tests/independent.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 import pytest
 from scipy import stats as sp
 
-from jmapkit import stats
+from jmapkit.analytics import stats
 from tests.independent import holm_rejects, two_proportion_p
 
 
