@@ -88,7 +88,7 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
     period = None
     if "events" in loaded:
         tables.update(_behaviour_tables(loaded["events"], tps, personas, stages, notes))
-        period = _period(loaded["events"])
+        period = _period(loaded["events"].table)
     elif files:
         notes.append("no events file: funnel, paths and touchpoint reach are empty (choose one in step 4).")
     if "survey" in loaded:
