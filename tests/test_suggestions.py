@@ -9,7 +9,7 @@ import pytest
 
 from jmapkit import suggestions
 from jmapkit.errors import JmapkitError
-from jmapkit.model import PainPoint
+from jmapkit.model import Map, PainPoint
 from jmapkit.safe import restored
 from jmapkit.steps import behaviour
 from jmapkit.store import Workshop
@@ -152,3 +152,36 @@ def test_link_evidence_to_a_typed_pain_point_suggests_its_frequency(computed: Wo
         suggestions.evidence(computed, "dropoff", "nowhere")
     with pytest.raises(JmapkitError, match="no pain point number 99"):
         suggestions.link_evidence(computed, 99, "dropoff", stage)
+
+
+def test_the_deck_notes_cite_an_accepted_pain_point_with_n_and_quotes(restaurant: Workshop) -> None:
+    from jmapkit.export.report import build
+    from jmapkit.steps import behaviour
+
+    behaviour.run(restaurant)
+    first = suggestions.pending(restaurant)[0]
+    suggestions.accept(restaurant, first.id, {"owner": "Ops", "fix": "Second till"})
+    notes = build(restaurant).notes("pain_points")
+    assert f"Evidence (theme, n={first.n}): {first.summary}" in notes
+    assert f"“{first.quotes[0]}”" in notes
+
+
+def test_the_panel_accepts_one_suggestion_and_dismisses_another(restaurant: Workshop) -> None:
+    from jmapkit.steps import behaviour
+    from jmapkit.widgets.suggestions import suggestions_panel
+
+    behaviour.run(restaurant)
+    calls: list[int] = []
+    panel = suggestions_panel(restaurant, on_change=lambda: calls.append(1))
+    first, second = list(panel.cards)[:2]
+    panel.cards[first]["fields"]["owner"].value = "Store manager"
+    panel.cards[first]["fields"]["description"].value = "Long wait at the counter"
+    panel.cards[first]["box"].children[-1].children[0].click()  # Accept
+    panel.cards[second]["box"].children[-1].children[1].click()  # Dismiss
+    step5 = restaurant.load(Map)
+    accepted = step5.pain_points[-1]
+    assert (accepted.description, accepted.owner, accepted.source.kind) == ("Long wait at the counter", "Store manager",
+                                                                            "data")
+    assert accepted.evidence_links[0].ref == first and accepted.evidence_links[0].quotes
+    assert second in step5.dismissed and calls == [1, 1]
+    assert first not in panel.cards and second not in panel.cards

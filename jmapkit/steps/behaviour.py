@@ -197,6 +197,29 @@ def emotion_chart_data(ws: Workshop, emotion: pd.DataFrame) -> tuple[pd.DataFram
     return frame, [s.label for s in tps.stages], [t.label for t in tps.touchpoints]
 
 
+def theme_chart_names(ws: Workshop) -> dict[str, Any]:
+    """`names` and `order` for `charts.themes`: touchpoint names as the team gave them, in journey order."""
+    tps = ws.load_or_default(Touchpoints)
+    ids = [t.id for s in tps.stages for t in tps.in_stage(s.id)]
+    return {"names": {t.id: t.label for t in tps.touchpoints}, "order": ids}
+
+
+def theme_summary(ws: Workshop, themes: pd.DataFrame) -> pd.DataFrame:
+    """Themes per touchpoint for people: where, the theme's words, how many, share, sentiment with CI, a quote."""
+    import pandas as pd
+
+    from jmapkit.journey import labelled
+
+    per_tp = themes[(themes["group_by"] == "touchpoint") & (themes["theme"] > 0)]
+    frame = labelled(per_tp.rename(columns={"group": "touchpoint"}), ws.load_or_default(Touchpoints))
+    assert frame is not None
+    rows = [{"touchpoint": r["touchpoint"], "theme": r["label"], "comments": r["n"], "share": r["share"],
+             "sentiment": _signed(r["mean"]), "95 % CI": f"{_signed(r['ci_low'])} … {_signed(r['ci_high'])}",
+             "quote": r["quote_1"] if isinstance(r["quote_1"], str) else "–"}
+            for r in frame.sort_values(["touchpoint", "n"], ascending=[True, False], kind="stable").to_dict("records")]
+    return pd.DataFrame(rows, columns=["touchpoint", "theme", "comments", "share", "sentiment", "95 % CI", "quote"])
+
+
 def participant_votes(ws: Workshop) -> pd.DataFrame:
     """Participants' votes of the room's current round, one row per device and touchpoint (touchpoint, emotion).
 
