@@ -6,7 +6,7 @@ EXTRAS ?= test,sentiment,spark
 # Debian packages: a browser for the UI tests, LibreOffice + poppler to render decks, CJK fonts, Java for Spark.
 APT_PACKAGES := chromium libreoffice-impress fonts-noto-cjk poppler-utils openjdk-17-jre-headless
 
-.PHONY: demo test test-fast install system-deps lint bench clean
+.PHONY: demo test test-fast install system-deps lint bench clean messages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,23 @@ test-fast: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_analytics.py --sizes 1M 10M
+
+# Message catalogs (gettext domain "jmapkit", Babel): extract every _() / ngettext() from the package,
+# merge the new messages into each language's .po, compile the .mo files the package ships.
+# A translator edits only jmapkit/locale/<lang>/LC_MESSAGES/jmapkit.po; docs/languages.md says how.
+LOCALE    := jmapkit/locale
+LANGUAGES := de ko ja
+PYBABEL   ?= $(BIN)/pybabel
+
+messages:
+	$(PYBABEL) extract -k _ -k ngettext:1,2 --no-default-keywords --no-location --sort-output \
+	  --project jmapkit --copyright-holder "jmapkit contributors" -o $(LOCALE)/jmapkit.pot jmapkit
+	for lang in $(LANGUAGES); do \
+	  if [ -f $(LOCALE)/$$lang/LC_MESSAGES/jmapkit.po ]; then \
+	    $(PYBABEL) update -D jmapkit -i $(LOCALE)/jmapkit.pot -d $(LOCALE) -l $$lang --no-fuzzy-matching --ignore-obsolete; \
+	  else $(PYBABEL) init -D jmapkit -i $(LOCALE)/jmapkit.pot -d $(LOCALE) -l $$lang; fi; \
+	done
+	$(PYBABEL) compile -D jmapkit -d $(LOCALE) --statistics
 
 lint: install
 	$(BIN)/python -m ruff check jmapkit tests

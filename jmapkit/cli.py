@@ -12,6 +12,7 @@ import click
 
 from jmapkit import __version__
 from jmapkit.errors import JmapkitError
+from jmapkit.i18n import _, ngettext, set_language
 
 
 class _Group(click.Group):
@@ -21,7 +22,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except JmapkitError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            click.echo(_("Error: {message}").format(message=exc.message), err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -32,9 +33,12 @@ def main() -> None:
 
 
 def _workshop(path: str):  # type: ignore[no-untyped-def]
+    """Open the workshop and speak its language from here on (output, check messages, exports)."""
     from jmapkit.store import Workshop
 
-    return Workshop(path)
+    ws = Workshop(path)
+    set_language(ws.meta.language)
+    return ws
 
 
 def _parse_data(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -42,7 +46,8 @@ def _parse_data(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         name, sep, path = pair.partition("=")
         if not sep or not name or not path:
-            raise JmapkitError(f"--data {pair!r} is not NAME=PATH.", fix="write e.g. --data events=exports/events.csv")
+            raise JmapkitError(_("--data {pair} is not NAME=PATH.").format(pair=repr(pair)),
+                              fix=_("write e.g. --data events=exports/events.csv"))
         data[name.strip()] = path.strip()
     return data
 
@@ -50,15 +55,18 @@ def _parse_data(pairs: tuple[str, ...]) -> dict[str, str]:
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--template", default="default", show_default=True, help="Workshop template (e.g. restaurant).")
-@click.option("--lang", type=click.Choice(["en", "de", "ko", "ja"]), default=None, help="Workshop language.")
+@click.option("--lang", type=click.Choice(["en", "de", "ko", "ja"]), default=None,
+              help="Workshop language (default: from the locale, LANG / LC_ALL, else en).")
 @click.option("--name", default=None, help="Workshop name (default: the template's).")
 def new(directory: str, template: str, lang: str | None, name: str | None) -> None:
     """Create a workshop folder from a template."""
+    from jmapkit.i18n import language_from_environment
     from jmapkit.store import new_workshop
 
-    ws = new_workshop(directory, template=template, language=lang, name=name)
-    click.echo(f"Created workshop {ws.meta.name!r} in {ws.root}")
-    click.echo(f"Next: jmapkit lab {directory}")
+    ws = new_workshop(directory, template=template, language=lang or language_from_environment(), name=name)
+    set_language(ws.meta.language)
+    click.echo(_("Created workshop “{name}” in {folder}").format(name=ws.meta.name, folder=ws.root))
+    click.echo(_("Next: {command}").format(command=f"jmapkit lab {directory}"))
 
 
 def _parse_options(pairs: tuple[str, ...]) -> dict[str, dict[str, str]]:
@@ -67,8 +75,8 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, dict[str, str]]:
         key, sep, value = pair.partition("=")
         name, dot, option = key.partition(".")
         if not sep or not dot or not name.strip() or not option.strip():
-            raise JmapkitError(f"--option {pair!r} is not INPUT.OPTION=VALUE.",
-                               fix="write e.g. --option events.delimiter=';' or --option survey.decimal=,")
+            raise JmapkitError(_("--option {pair} is not INPUT.OPTION=VALUE.").format(pair=repr(pair)),
+                               fix=_("write e.g. --option events.delimiter=';' or --option survey.decimal=,"))
         options.setdefault(name.strip(), {})[option.strip()] = value
     return options
 
@@ -92,15 +100,15 @@ def run(directory: str, data: tuple[str, ...], option: tuple[str, ...], from_ste
     ws = _workshop(directory)
     result = run_pipeline(ws, data=overrides, options=options, from_step=from_step, progress=_ProgressBar())
     if result.first:
-        click.echo("first run: nothing to compare")
+        click.echo(_("first run: nothing to compare"))
     else:
-        since = "the steps saved before this run" if result.compared_with == "saved steps" else \
-            f"run {result.compared_with}"
+        since = _("the steps saved before this run") if result.compared_with == "saved steps" else \
+            _("run {run}").format(run=result.compared_with)
         for line in summary(result.changes, since, limit=CHANGES_SHOWN):
             click.echo(line)
         if len(result.changes) > CHANGES_SHOWN:
-            click.echo(f"  (all of them: jmapkit diff {directory})")
-    click.echo(f"Run written to {result.folder}")
+            click.echo("  " + _("(all of them: {command})").format(command=f"jmapkit diff {directory}"))
+    click.echo(_("Run written to {folder}").format(folder=result.folder))
 
 
 CHANGES_SHOWN = 20
@@ -122,16 +130,16 @@ class _ProgressBar:
         self._ticker.start()
 
     def notebook_started(self, notebook: str) -> None:
-        self._bar.set_description_str(f"running {notebook}")
+        self._bar.set_description_str(_("running {notebook}").format(notebook=notebook))
 
     def notebook_finished(self, entry) -> None:  # type: ignore[no-untyped-def]
         self._write(f"{'ok' if entry.status == 'ok' else entry.status:>6}  {entry.notebook}  {entry.seconds:.1f} s")
         self._bar.update()
         if self._bar.n == self._bar.total:
-            self._bar.set_description_str("comparing and recording the run")
+            self._bar.set_description_str(_("comparing and recording the run"))
 
     def warning(self, text: str) -> None:
-        self._write(f"  warning: {text}")
+        self._write("  " + _("warning: {text}").format(text=text))
 
     def close(self) -> None:
         if hasattr(self, "_bar"):
@@ -157,9 +165,9 @@ def runs(directory: str) -> None:
 
     records = history(_workshop(directory))
     if not records:
-        click.echo(f"No runs yet: jmapkit run {directory}")
+        click.echo(_("No runs yet: {command}").format(command=f"jmapkit run {directory}"))
         return
-    click.echo(f"{'run':<20}  {'date (UTC)':<16}  {'status':<10}  {'duration':>8}  data")
+    click.echo(f"{_('run'):<20}  {_('date (UTC)'):<16}  {_('status'):<10}  {_('duration'):>8}  {_('data')}")
     for r in records:
         date = f"{r.started:%Y-%m-%d %H:%M}" if r.started else "?"
         seconds = f"{r.seconds:.1f} s" if r.seconds is not None else "–"
@@ -186,8 +194,8 @@ def diff(directory: str, run_a: str | None, run_b: str | None, fmt: str) -> None
         click.echo(json.dumps({"before": result.before.id, "after": result.after.id,
                                "changes": as_records(result.changes)}, indent=2, ensure_ascii=False))
         return
-    click.echo(f"From run {result.before.id} to run {result.after.id}")
-    for line in summary(result.changes, f"run {result.before.id}"):
+    click.echo(_("From run {before} to run {after}").format(before=result.before.id, after=result.after.id))
+    for line in summary(result.changes, _("run {run}").format(run=result.before.id)):
         click.echo(line)
 
 
@@ -199,10 +207,12 @@ def check(directory: str) -> None:
 
     findings = check_workshop(_workshop(directory))
     for f in findings:
-        click.echo(f"{f.level:<7} step {f.step}  {f.rule}: {f.message}")
+        level = _("error") if f.level == "error" else _("warning")
+        click.echo(f"{level:<7} " + _("step {n}").format(n=f.step) + f"  {f.rule}: {f.message}")
     errors = sum(f.level == "error" for f in findings)
-    click.echo(f"{errors} error{'s' if errors != 1 else ''}, {len(findings) - errors} warning"
-               f"{'s' if len(findings) - errors != 1 else ''}")
+    warnings = len(findings) - errors
+    click.echo(ngettext("{n} error", "{n} errors", errors).format(n=errors) + ", "
+               + ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings))
     if errors:
         sys.exit(1)
 
@@ -221,7 +231,7 @@ def export(directory: str, to: str, output: str | None) -> None:
             click.echo(f"{fmt:<7} {seconds:5.1f} s  {path}")
         return
     path = export_workshop(_workshop(directory), to, output)
-    click.echo(f"Wrote {path}")
+    click.echo(_("Wrote {path}").format(path=path))
 
 
 @main.command()
@@ -238,7 +248,7 @@ def lab(directory: str, port: int | None, no_browser: bool) -> None:
         cmd.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
-    click.echo(f"Opening JupyterLab on {ws.root} (Ctrl-C to stop)")
+    click.echo(_("Opening JupyterLab on {folder} (Ctrl-C to stop)").format(folder=ws.root))
     raise SystemExit(subprocess.call(cmd))
 
 
@@ -271,8 +281,9 @@ def demo(directory: str, force: bool) -> None:
     if force and (target / WORKSHOP_FILE).is_file():
         shutil.rmtree(target)
     ws = new_workshop(target, template="restaurant")
-    click.echo(f"Workshop: {ws.root}")
+    set_language(ws.meta.language)
+    click.echo(_("Workshop: {folder}").format(folder=ws.root))
     result = run_pipeline(ws, progress=_ProgressBar())
-    click.echo(f"Run:      {result.folder}")
+    click.echo(_("Run: {folder}").format(folder=result.folder))
     for fmt in ("pptx", "html", "xlsx", "png"):
         click.echo(f"{fmt.upper():<9} {export_workshop(ws, fmt)}")

@@ -8,6 +8,8 @@ or a command sets it once with `set_language(ws.meta.language)`.
 from __future__ import annotations
 
 import gettext
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,7 +30,25 @@ def set_language(language: str) -> None:
 
 
 def language() -> str:
+    """The language messages are translated into now."""
     return _language
+
+
+LANGUAGES = ("en", "de", "ko", "ja")
+# POSIX order: LC_ALL overrides LC_MESSAGES, which overrides LANG.
+_LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def language_from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """The workshop language the user's locale asks for (de_DE.UTF-8 → de), English for any other locale."""
+    environ = os.environ if environ is None else environ
+    for variable in _LOCALE_VARIABLES:
+        value = environ.get(variable, "")
+        if value:
+            # The first set variable decides, as in setlocale(); "C" and "POSIX" mean English.
+            code = value.split(".")[0].split("@")[0].split("_")[0].lower()
+            return code if code in LANGUAGES else "en"
+    return "en"
 
 
 def _(message: str) -> str:
