@@ -37,7 +37,7 @@ test-fast: install
 bench: install
 	$(BIN)/python benchmarks/bench_analytics.py --sizes 1M 10M
 
-# Message catalogs (gettext domain "jmapkit", Babel): extract every _() / ngettext() from the package,
+# Message catalogs (gettext domain "jmapkit", Babel): extract every _() / N_() / ngettext() from the package,
 # merge the new messages into each language's .po, compile the .mo files the package ships.
 # A translator edits only jmapkit/locale/<lang>/LC_MESSAGES/jmapkit.po; docs/languages.md says how.
 LOCALE    := jmapkit/locale
@@ -45,7 +45,7 @@ LANGUAGES := de ko ja
 PYBABEL   ?= $(BIN)/pybabel
 
 messages:
-	$(PYBABEL) extract -k _ -k ngettext:1,2 --no-default-keywords --no-location --sort-output \
+	$(PYBABEL) extract -k _ -k N_ -k ngettext:1,2 --no-default-keywords --no-location --sort-output \
 	  --project jmapkit --copyright-holder "jmapkit contributors" -o $(LOCALE)/jmapkit.pot jmapkit
 	for lang in $(LANGUAGES); do \
 	  if [ -f $(LOCALE)/$$lang/LC_MESSAGES/jmapkit.po ]; then \

@@ -367,11 +367,13 @@ def scores(
 
     alt = _altair()
     if df is None or not len(df):
-        return _empty(f"No {metric.upper()}: step 4 has no survey file (choose one in step 4 and run it).")
+        return _empty(_("No {metric}: step 4 has no survey file (choose one in step 4 and run it).").format(
+            metric=metric.upper()))
     data = df[(df["metric"] == metric) & (df["group_by"] == group_by)].copy()
     if not len(data):
         have = sorted(set(df.loc[df["group_by"] == group_by, "metric"].astype(str)))
-        return _empty(f"No {metric.upper()} per {group_by} in the survey (it has: {', '.join(have) or 'nothing'}).")
+        return _empty(_("No {metric} per {group} in the survey (it has: {have}).").format(
+            metric=metric.upper(), group=_(group_by), have=", ".join(have) or _("nothing")))
     data["group"] = data["group"].astype(str)
     groups = list(dict.fromkeys(list(order or []) + list(data["group"])))
     groups = [g for g in groups if g in set(data["group"])]
@@ -579,13 +581,13 @@ def themes(
     )
     dots = base.mark_circle(opacity=0.9, stroke=INK, strokeWidth=0.5).encode(
         x=alt.X("mean:Q", scale=x_scale),
-        size=alt.Size("n:Q", scale=alt.Scale(range=[40, 900]), title="verbatims"),
+        size=alt.Size("n:Q", scale=alt.Scale(range=[40, 900]), title=_("verbatims")),
         color=colour,
         tooltip=["where", "label", "n", alt.Tooltip("share:Q", format=".0%"), alt.Tooltip("mean:Q", format="+.2f"),
-                 alt.Tooltip("quote_1:N", title="quote")],
+                 alt.Tooltip("quote_1:N", title=_("quote"))],
     )
     return alt.layer(zero, ci, dots).properties(
-        width=width, height=max(24 * len(rows), 80), title="What customers say: themes per touchpoint"
+        width=width, height=max(24 * len(rows), 80), title=_("What customers say: themes per touchpoint")
     )
 
 

@@ -56,6 +56,11 @@ def _(message: str) -> str:
     return _catalog(_language).gettext(message)
 
 
+def N_(message: str) -> str:
+    """Mark a constant for the catalog without translating it yet (it is translated where it is shown)."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Singular or plural, as the current language counts."""
     return _catalog(_language).ngettext(singular, plural, n)

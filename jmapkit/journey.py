@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.bundle import TABLES, Bundle, as_bundle
+from jmapkit.i18n import N_, _
 from jmapkit.model import Source
 
 if TYPE_CHECKING:
@@ -22,17 +23,17 @@ if TYPE_CHECKING:
 
 # Lane id → label, top to bottom as the map shows them.
 LANES: dict[str, str] = {
-    "actions": "Actions",
-    "touchpoints": "Touchpoints",
-    "emotion": "Emotion",
-    "pain_points": "Pain points",
-    "opportunities": "Opportunities",
-    "owners": "Owners",
-    "kpis": "KPIs",
+    "actions": N_("Actions"),
+    "touchpoints": N_("Touchpoints"),
+    "emotion": N_("Emotion"),
+    "pain_points": N_("Pain points"),
+    "opportunities": N_("Opportunities"),
+    "owners": N_("Owners"),
+    "kpis": N_("KPIs"),
 }
 MOMENT_OF_TRUTH = "★"
 HANDOFF = "⇄"
-TEMPLATE_NOTE = "template — not yet reviewed by the team"
+TEMPLATE_NOTE = N_("template — not yet reviewed by the team")  # shown through _()
 LANE_COLUMNS = ["stage", "stage_label", "stage_index", "lane", "lane_label", "lane_index", "items", "text", "n",
                 "template", "item_template", "priorities", "sources", "evidence", "points"]
 # The three sources of emotion are kept apart: the team's estimate, participants' votes, the data.
@@ -99,7 +100,7 @@ def lanes(source: Workshop | Bundle | Mapping[Any, Any] | Iterable[Any]) -> pd.D
                 "stage_label": stage.label,
                 "stage_index": si,
                 "lane": lane,
-                "lane_label": label,
+                "lane_label": _(label),
                 "lane_index": li,
                 "items": items,
                 "text": "\n".join(items),
@@ -165,52 +166,53 @@ def number(value: Any, digits: int = 1) -> str:
 def describe_source(source: Source) -> str:
     """Where a value came from, in words for speaker notes and tables."""
     if source.kind == "template":
-        return TEMPLATE_NOTE
+        return _(TEMPLATE_NOTE)
     if source.kind == "vote":
-        return f"votes (n={source.n})" if source.n is not None else "votes"
+        return _("votes (n={n})").format(n=source.n) if source.n is not None else _("votes")
     if source.kind == "participant":
-        return f"participant note {source.detail}" if source.detail else "participant note"
+        return _("participant note {note}").format(note=source.detail) if source.detail else _("participant note")
     if source.kind == "data":
-        parts = [source.detail or "data"]
+        parts = [source.detail or _("data")]
         if source.sha256:
             parts.append(f"sha256 {source.sha256[:12]}")
         if source.run:
-            parts.append(f"run {source.run}")
-        return "data: " + ", ".join(parts)
-    return "team"
+            parts.append(_("run {run}").format(run=source.run))
+        return _("data: {parts}").format(parts=", ".join(parts))
+    return _("team")
 
 
 def data_evidence(s: Bundle, *names: str) -> str:
     """'events.csv (sha256 1a2b3c4d5e6f, 1 200 rows), run R' for the named step-4 inputs (all when none named)."""
     b = s.results
     if not b.inputs:
-        return "no data file has been read yet (step 4 not run)"
+        return _("no data file has been read yet (step 4 not run)")
     chosen = [n for n in (names or tuple(b.inputs)) if n in b.inputs]
     if not chosen:
-        return f"no {' or '.join(names)} file in step 4"
+        return _("no {names} file in step 4").format(names=" / ".join(names))
     parts = []
     for n in chosen:
         ref = b.inputs[n]
-        rows = f", {number(ref.rows)} rows" if ref.rows is not None else ""
+        rows = ", " + _("{n} rows").format(n=number(ref.rows)) if ref.rows is not None else ""
         parts.append(f"{ref.path.rsplit('/', 1)[-1]} (sha256 {ref.sha256[:12]}{rows})")
-    return "; ".join(parts) + f", run {b.run or 'interactive (no run id)'}"
+    return "; ".join(parts) + ", " + _("run {run}").format(run=b.run or _("interactive (no run id)"))
 
 
 def emotion_evidence(s: Bundle, points: list[dict[str, Any]]) -> str:
     """The team's estimate says so; voted emotions cite the votes (n); measured ones the files they came from."""
     out = []
     if any(p["team"] is not None for p in points):
-        out.append("team estimate")
+        out.append(_("team estimate"))
     voted = [p["voted_n"] for p in points if p["voted"] is not None and p["voted_n"] is not None]
     if voted:
-        out.append(f"votes (n={min(voted)}–{max(voted)})" if min(voted) != max(voted) else f"votes (n={voted[0]})")
+        out.append(_("votes (n={n})").format(n=f"{min(voted)}–{max(voted)}" if min(voted) != max(voted) else voted[0]))
     signals = sorted({part.strip() for p in points if p["measured"] is not None and p["measured_from"]
                       for part in str(p["measured_from"]).split(",") if part.strip()})
     if signals:
         # Sentiment comes from the verbatims file; every other signal (nps, csat, ces, custom) from the survey.
         files = (["survey"] if any(sig != "sentiment" for sig in signals) else []) + (
             ["verbatims"] if "sentiment" in signals else [])
-        out.append(f"measured from {', '.join(signals)}: " + data_evidence(s, *files))
+        out.append(_("measured from {signals}: {files}").format(signals=", ".join(signals),
+                                                                 files=data_evidence(s, *files)))
     return "; ".join(out)
 
 

@@ -183,7 +183,7 @@ def personas(report: Report, people: list[Any] | None = None) -> str:
             if items
         )
         template = p.source.kind == "template"
-        badge = f'<p class="template">{_e(TEMPLATE_NOTE)}</p>' if template else ""
+        badge = f'<p class="template">{_e(_(TEMPLATE_NOTE))}</p>' if template else ""
         quote = f"<p><i>“{_e(p.quote)}”</i></p>" if p.quote else ""
         cards.append(f'<div class="card{" template" if template else ""}"><h3>{_e(p.name)}</h3>'
                      f'<p class="muted">{_e(p.role)}</p>{quote}{lists}{badge}</div>')
@@ -201,7 +201,8 @@ def table(frame: pd.DataFrame, *, header: bool = True, template: list[bool] | No
     if not len(frame):
         return _missing(_("Nothing entered yet."))
     flags = list(template or [])
-    head = "<thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in frame.columns) + "</tr></thead>" if header else ""
+    heads = "".join(f"<th>{_e(_(str(c)))}</th>" for c in frame.columns)  # headers in the workshop's language
+    head = "<thead><tr>" + heads + "</tr></thead>" if header else ""
     values = [list(r) for r in frame.itertuples(index=False)]
     hidden = len(values) - rows if rows is not None and len(values) > rows else 0
     body_rows = []

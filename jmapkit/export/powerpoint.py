@@ -424,7 +424,7 @@ class Deck:
         if p.source.kind == "template":
             box = slide.shapes.add_textbox(Inches(left), Inches(top + height - 0.42), Inches(width), Inches(0.4))
             self._margins(box.text_frame, 0.15)
-            self._run(box.text_frame.paragraphs[0], TEMPLATE_NOTE, MIN_PT, italic=True, colour=GREY)
+            self._run(box.text_frame.paragraphs[0], _(TEMPLATE_NOTE), MIN_PT, italic=True, colour=GREY)
 
     def _table(self, slide: Any, frame: pd.DataFrame, left: float, top: float, width: float, height: float, *,
                widths: list[float] | None = None, header: bool = True, first_bold: bool = False, max_pt: float = 16,
@@ -438,7 +438,7 @@ class Deck:
         if max_rows is not None and len(rows) > max_rows:
             hidden = len(rows) - max_rows + 1
             rows = rows[: max_rows - 1]
-        head = [str(c) for c in frame.columns] if header else []
+        head = [_(str(c)) for c in frame.columns] if header else []
         fractions = widths or [1 / len(frame.columns)] * len(frame.columns)
 
         def columns(pt: float) -> list[float]:
@@ -640,7 +640,7 @@ class MapSlides:
         return lines * self.HEADER_PT * LINE / 72 + 0.14
 
     def _lane_height(self, stages: list[Any], lane: str, col: float, size: float) -> float:
-        label = len(_wrap(LANES[lane], self.LABEL_W - 0.2, size, bold=True)) * size * LINE / 72 + 0.14
+        label = len(_wrap(_(LANES[lane]), self.LABEL_W - 0.2, size, bold=True)) * size * LINE / 72 + 0.14
         if lane == "emotion":
             return max(self.BAND + 0.2 + self._label_lines(stages, col, size) * size * LINE / 72, label,
                        4 * size * LINE / 72 + 0.14)
@@ -686,7 +686,7 @@ class MapSlides:
             label.name = f"map lane {lane}"
             d._margins(label.text_frame)
             label.text_frame.word_wrap = True
-            d._lines(label.text_frame.paragraphs[0], _wrap(LANES[lane], self.LABEL_W - 0.2, size, bold=True), size,
+            d._lines(label.text_frame.paragraphs[0], _wrap(_(LANES[lane]), self.LABEL_W - 0.2, size, bold=True), size,
                      bold=True)
             if lane == "emotion":
                 self._emotion(slide, stages, y, h, col, size, label)

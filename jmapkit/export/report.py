@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from jmapkit import __version__, journey
 from jmapkit.bundle import Bundle
-from jmapkit.i18n import _
+from jmapkit.i18n import N_, _
 from jmapkit.journey import TEMPLATE_NOTE, data_evidence, describe_source
 from jmapkit.kpis import CONTRADICTS, NOT_IMPROVING, REACHED, UNKNOWN, KpiStatus, kpi_status
 from jmapkit.model import Goals, Map, Touchpoints
@@ -29,25 +29,43 @@ if TYPE_CHECKING:
 
 # Section key → short name (page navigation, sheet names); the order of the deck, the page and the slides.
 SECTIONS: dict[str, str] = {
-    "summary": "Summary",
-    "goals": "Goals",
-    "personas": "Personas",
-    "touchpoints": "Stages & touchpoints",
-    "funnel": "Funnel",
-    "dropoff": "Drop-off & paths",
-    "scores": "Scores per touchpoint",
-    "segments": "Scores per persona",
-    "emotion": "Emotion",
-    "map": "Journey map",
-    "pain_points": "Pain points",
-    "opportunities": "Opportunities",
-    "kpis": "KPIs",
-}
+    "summary": N_("Summary"),
+    "goals": N_("Goals"),
+    "personas": N_("Personas"),
+    "touchpoints": N_("Stages & touchpoints"),
+    "funnel": N_("Funnel"),
+    "dropoff": N_("Drop-off & paths"),
+    "scores": N_("Scores per touchpoint"),
+    "segments": N_("Scores per persona"),
+    "emotion": N_("Emotion"),
+    "map": N_("Journey map"),
+    "pain_points": N_("Pain points"),
+    "opportunities": N_("Opportunities"),
+    "kpis": N_("KPIs"),
+}  # names are shown through _()
 # Sheet name → what it holds, in workbook order.
 SHEETS = ("summary", "goals", "personas", "touchpoints", "funnel", "funnel by persona", "drop-off", "paths",
           "transitions", "scores", "emotion", "sentiment", "pain points", "opportunities", "kpis", "map")
-FLAG_TEXT = {CONTRADICTS: "baseline contradicts the data", NOT_IMPROVING: "target does not improve on the baseline",
-             REACHED: "target already reached", UNKNOWN: "metric not found in step 4"}
+FLAG_TEXT = {CONTRADICTS: N_("baseline contradicts the data"),
+             NOT_IMPROVING: N_("target does not improve on the baseline"),
+             REACHED: N_("target already reached"), UNKNOWN: N_("metric not found in step 4")}  # shown through _()
+# Table headers: the frames keep these English names (the workbook's and the tests' keys); a deck or a page
+# shows each header through _(), so every name a table can have is marked for the catalog here.
+COLUMN_NAMES = (
+    N_("finding"), N_("detail"), N_("field"), N_("value"), N_("name"), N_("role"), N_("data segment"), N_("goals"),
+    N_("needs"), N_("frustrations"), N_("quote"), N_("evidence"), N_("source"), N_("stage"), N_("touchpoint"),
+    N_("channel"), N_("layer"), N_("owner"), N_("handoff"), N_("moment of truth"), N_("event names"),
+    N_("reached"), N_("from previous stage"), N_("from first stage"), N_("median hours"), N_("p90 hours"),
+    N_("entered here"), N_("dropped"), N_("persona"), N_("segment"), N_("customers"), N_("share of all customers"),
+    N_("journey ends here"), N_("path"), N_("steps"), N_("share of customers"), N_("from"), N_("to"), N_("moves"),
+    N_("share of moves from"), N_("grouping"), N_("group"), N_("metric"), N_("95 % CI low"), N_("95 % CI high"),
+    N_("reach the last stage"), N_("team estimate"), N_("team source"), N_("voted"), N_("votes"), N_("measured"),
+    N_("measured n"), N_("measured CI low"), N_("measured CI high"), N_("measured from"), N_("mean"),
+    N_("unscored"), N_("pain point"), N_("severity"), N_("frequency"), N_("priority"), N_("fix"),
+    N_("opportunity"), N_("baseline"), N_("measured now"), N_("target"), N_("unit"), N_("data source"),
+    N_("check"), N_("lane"), N_("level"), N_("step"), N_("rule"), N_("message"),
+)
+SOURCE_KINDS = (N_("team"), N_("template"), N_("vote"), N_("participant"), N_("data"))  # provenance, via _()
 METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 
 
@@ -79,7 +97,7 @@ def fmt(value: Any, kind: str = "text") -> str:
     if kind == "text":
         if value is None or (isinstance(value, float) and value != value):
             return ""
-        return ("yes" if value else "") if isinstance(value, bool) else str(value)
+        return (_("yes") if value else "") if isinstance(value, bool) else str(value)
     if missing(value):
         return NONE
     return {"int": lambda v: number(round(float(v))), "pct": lambda v: percent(v), "points": lambda v: points(v),
@@ -363,7 +381,7 @@ class Report:
         now = with_unit(round(s.measured.value, 1), unit) if s.measured else _("not measured")
         text = _("{name}: {now} now (baseline {baseline}), target {target}").format(
             name=s.kpi.name, now=now, baseline=with_unit(s.kpi.baseline, unit), target=with_unit(s.kpi.target, unit))
-        flags = [FLAG_TEXT[f] for f in s.flags]
+        flags = [_(FLAG_TEXT[f]) for f in s.flags]
         return text + (" — " + "; ".join(flags) if flags else "")
 
     # --- tables ------------------------------------------------------------------------------------------
@@ -387,7 +405,7 @@ class Report:
         from jmapkit.steps import goals
 
         frame = goals.summary(self.goals)
-        return Table(frame[frame["field"] != "Source"].reset_index(drop=True))
+        return Table(frame[frame["field"] != _("Source")].reset_index(drop=True))
 
     def personas_table(self) -> Table:
         import pandas as pd
@@ -560,7 +578,7 @@ class Report:
         rows, template = [], []
         for r in self.lanes[self.lanes["lane"] == "emotion"].to_dict("records"):
             for p in r["points"]:
-                team_source = {None: "", "template": TEMPLATE_NOTE}.get(p["team_kind"], p["team_kind"] or "")
+                team_source = {None: "", "template": _(TEMPLATE_NOTE)}.get(p["team_kind"], _(p["team_kind"] or ""))
                 rows.append({"stage": r["stage_label"], "touchpoint": p["label"], "team estimate": p["team"],
                              "team source": team_source, "voted": p["voted"], "votes": p["voted_n"],
                              "measured": p["measured"], "measured n": p["measured_n"],
@@ -635,8 +653,8 @@ class Report:
             rows.append({_("stage"): self.stage_label(s.kpi.stage), "KPI": s.kpi.name,
                          _("baseline"): with_unit(s.kpi.baseline, unit), _("measured now"): now,
                          _("target"): with_unit(s.kpi.target, unit),
-                         _("owner"): s.kpi.owner, _("check"): "; ".join(FLAG_TEXT[f] for f in s.flags) or "✓"
-                         if s.measured else "; ".join(FLAG_TEXT[f] for f in s.flags) or _("not tied to a metric")})
+                         _("owner"): s.kpi.owner, _("check"): "; ".join(_(FLAG_TEXT[f]) for f in s.flags) or "✓"
+                         if s.measured else "; ".join(_(FLAG_TEXT[f]) for f in s.flags) or _("not tied to a metric")})
         return pd.DataFrame(rows)
 
     def map_table(self) -> Table:
@@ -648,7 +666,7 @@ class Report:
         for stage in self.touchpoints.stages:
             cells = lanes[lanes["stage"] == stage.id].sort_values("lane_index")
             grid[stage.label] = list(cells["text"])
-        labels = list(journey.LANES.values())
+        labels = [_(label) for label in journey.LANES.values()]
         frame = pd.DataFrame({"lane": labels, **grid}) if grid else pd.DataFrame({"lane": labels})
         return Table(frame)
 
@@ -656,7 +674,7 @@ class Report:
         """Why a step-4 table is not there (None when it is)."""
         if table in self.steps.tables:
             return None
-        return self.steps.missing_tables.get(table, "not computed")
+        return self.steps.missing_tables.get(table, _("not computed"))
 
     # --- charts ------------------------------------------------------------------------------------------
 
@@ -711,7 +729,7 @@ class Report:
         """One line for the bottom of a slide or section: where its content comes from."""
         events, survey = data_evidence(self.steps, "events"), data_evidence(self.steps, "survey")
         return _("Source: ") + {
-            "title": f"jmapkit {__version__} · exported {self.exported.isoformat()}",
+            "title": f"jmapkit {__version__} · " + _("exported {date}").format(date=self.exported.isoformat()),
             "summary": data_evidence(self.steps),
             "goals": describe_source(self.goals.source),
             "personas": _kinds([p.source for p in self.steps.personas.personas]),
@@ -733,164 +751,177 @@ class Report:
 
     def _notes_title(self) -> list[str]:
         b = self.steps.results
-        lines = [f"Workshop '{self.title}' (folder {self.folder}), exported {self.exported.isoformat()} "
-                 f"with jmapkit {__version__}.",
-                 f"Customer goal and period: {describe_source(self.goals.source)}."]
-        lines.append(f"Data: {data_evidence(self.steps)}." if b and b.inputs else
-                     "Data: step 4 has not been run on data yet; the deck shows the team's content only.")
+        lines = [_("Workshop “{title}” (folder {folder}), exported {date} with jmapkit {version}.").format(
+                     title=self.title, folder=self.folder, date=self.exported.isoformat(), version=__version__),
+                 _("Customer goal and period: {source}.").format(source=describe_source(self.goals.source))]
+        lines.append(_("Data: {evidence}.").format(evidence=data_evidence(self.steps)) if b and b.inputs else
+                     _("Data: step 4 has not been run on data yet; the deck shows the team's content only."))
         return lines
 
     def _notes_summary(self) -> list[str]:
-        lines = ["The findings of this workshop, each worked out from the tables on the following slides."]
+        lines = [_("The findings of this workshop, each worked out from the tables on the following slides.")]
         for heading, items in self.summary():
             lines += [f"{heading}: {item}" for item in items]
-        lines.append("Pain point priority P = severity × frequency, doubled at a moment of truth.")
+        lines.append(_("Pain point priority P = severity × frequency, doubled at a moment of truth."))
         return lines
 
     def _notes_goals(self) -> list[str]:
-        return [f"Goals come from step 1 ({describe_source(self.goals.source)}).",
-                "A map is tied to one customer goal and one period: say both before showing the map."]
+        return [_("Goals come from step 1 ({source}).").format(source=describe_source(self.goals.source)),
+                _("A map is tied to one customer goal and one period: say both before showing the map.")]
 
     def _notes_personas(self) -> list[str]:
         ps = self.steps.personas.personas
         if not ps:
-            return ["No personas saved in step 2: a journey map follows a persona — add one before presenting."]
+            return [_("No personas saved in step 2: a journey map follows a persona — add one before presenting.")]
         lines = []
         for p in ps:
-            evidence = f"; evidence: {', '.join(p.evidence)}" if p.evidence else "; no evidence linked"
-            segment = f"; data segment '{p.segment}'" if p.segment else ""
+            evidence = "; " + (_("evidence: {evidence}").format(evidence=", ".join(p.evidence)) if p.evidence
+                               else _("no evidence linked"))
+            segment = "; " + _("data segment “{segment}”").format(segment=p.segment) if p.segment else ""
             lines.append(f"{p.name}: {describe_source(p.source)}{segment}{evidence}.")
         return lines
 
     def _notes_touchpoints(self) -> list[str]:
         tps = self.touchpoints
-        lines = [f"{len(tps.stages)} stages and {len(tps.touchpoints)} touchpoints from step 3 "
-                 f"({_kinds([t.source for t in tps.touchpoints])}).",
-                 "★ marks a moment of truth, ⇄ a handoff between teams."]
+        lines = [_("{stages} stages and {touchpoints} touchpoints from step 3 ({sources}).").format(
+                     stages=len(tps.stages), touchpoints=len(tps.touchpoints),
+                     sources=_kinds([t.source for t in tps.touchpoints])),
+                 _("★ marks a moment of truth, ⇄ a handoff between teams.")]
         mots = [t.label for t in tps.touchpoints if t.moment_of_truth]
         if mots:
-            lines.append("Moments of truth: " + ", ".join(mots) + ".")
+            lines.append(_("Moments of truth: {names}.").format(names=", ".join(mots)))
         return lines
 
     def _notes_funnel(self) -> list[str]:
         why = self.missing("funnel")
         if why:
-            return [f"No funnel: {why}."]
-        lines = [f"Funnel and time between stages computed from {data_evidence(self.steps, 'events')}.",
-                 "Ordered funnel: a customer reaches a stage after reaching the previous one; median and p90 hours "
-                 "are from the first event of the previous stage to the first qualifying event of this one."]
+            return [_("No funnel: {why}.").format(why=why)]
+        lines = [_("Funnel and time between stages computed from {evidence}.").format(
+                     evidence=data_evidence(self.steps, "events")),
+                 _("Ordered funnel: a customer reaches a stage after reaching the previous one; median and p90 hours "
+                   "are from the first event of the previous stage to the first qualifying event of this one.")]
         f = self.steps.tables["funnel"]
         if "entered_here" in f:
             later = list(zip(f["stage"], f["entered_here"].fillna(0), strict=True))[1:]  # the first stage is the entry
             entered = ", ".join(f"{self.stage_label(str(s))} {number(n)}" for s, n in later if n)
             if entered:
-                lines.append(f"Customers who entered the journey at a later stage (counted apart): {entered}.")
+                lines.append(_("Customers who entered the journey at a later stage (counted apart): {stages}.")
+                             .format(stages=entered))
         return lines  # data warnings and install hints belong in step 4, not in what the presenter reads out
 
     def _notes_dropoff(self) -> list[str]:
         why = self.missing("touchpoints")
         if why:
-            return [f"No drop-off per touchpoint: {why}."]
-        return [f"Drop-off and paths from {data_evidence(self.steps, 'events')}.",
-                "'Journey ends here' is the share of a touchpoint's customers for whom it was the last touchpoint; "
-                "paths collapse repeated touchpoints."]
+            return [_("No drop-off per touchpoint: {why}.").format(why=why)]
+        return [_("Drop-off and paths from {evidence}.").format(evidence=data_evidence(self.steps, "events")),
+                _("“Journey ends here” is the share of a touchpoint's customers for whom it was the last touchpoint; "
+                  "paths collapse repeated touchpoints.")]
 
     def _notes_scores(self) -> list[str]:
         why = self.missing("scores")
         if why:
-            return [f"No NPS, CSAT or CES: {why}."]
+            return [_("No NPS, CSAT or CES: {why}.").format(why=why)]
         s = self.steps.tables["scores"]
-        lines = [f"NPS, CSAT and CES per touchpoint from {data_evidence(self.steps, 'survey')}.",
-                 "NPS = % promoters (9–10) − % detractors (0–6); CSAT = % scoring 4–5; CES = mean effort 1–7 "
-                 "(lower is better); brackets are 95 % CIs."]
+        lines = [_("NPS, CSAT and CES per touchpoint from {evidence}.").format(
+                     evidence=data_evidence(self.steps, "survey")),
+                 _("NPS = % promoters (9–10) − % detractors (0–6); CSAT = % scoring 4–5; CES = mean effort 1–7 "
+                   "(lower is better); brackets are 95 % CIs.")]
         overall = s[s["group_by"] == "all"]
         for r in overall.to_dict("records"):
             m = str(r["metric"])
-            lines.append(f"All respondents: {METRIC_NAMES.get(m, m)} {self.score_text(m, r['value'])} "
-                         f"(n = {number(r['n'])}, 95 % CI {self.score_text(m, r['ci_low'])}…"
-                         f"{self.score_text(m, r['ci_high'])}).")
+            lines.append(_("All respondents: {metric} {value} (n = {n}, 95 % CI {low}…{high}).").format(
+                metric=METRIC_NAMES.get(m, m), value=self.score_text(m, r["value"]), n=number(r["n"]),
+                low=self.score_text(m, r["ci_low"]), high=self.score_text(m, r["ci_high"])))
         return lines
 
     def _notes_segments(self) -> list[str]:
         why = self.missing("scores")
         if why:
-            return [f"No scores per persona: {why}."]
-        return [f"Scores per data segment from {data_evidence(self.steps, 'survey')}; a persona is linked to its "
-                "segment in step 2. 'Reach the last stage' is the segment's funnel."]
+            return [_("No scores per persona: {why}.").format(why=why)]
+        return [_("Scores per data segment from {evidence}; a persona is linked to its segment in step 2. "
+                  "“Reach the last stage” is the segment's funnel.").format(
+                    evidence=data_evidence(self.steps, "survey"))]
 
     def _notes_emotion(self) -> list[str]:
-        lines = ["Three sources, never mixed: the team's estimate (step 4), participants' votes (with n) and the "
-                 "emotion measured from survey scores and verbatims (with n and 95 % CI), all on −2..+2."]
+        lines = [_("Three sources, never mixed: the team's estimate (step 4), participants' votes (with n) and the "
+                   "emotion measured from survey scores and verbatims (with n and 95 % CI), all on −2..+2.")]
         for r in self.lanes[self.lanes["lane"] == "emotion"].to_dict("records"):
             if r["evidence"]:
                 lines.append(f"{r['stage_label']}: {r['evidence']}.")
         if any(p["team_kind"] == "template" for r in self.lanes["points"] for p in r):
-            lines.append(f"Team estimates marked template: {TEMPLATE_NOTE}; they are not votes.")
+            lines.append(_("Team estimates marked template: {note}; they are not votes.").format(note=_(TEMPLATE_NOTE)))
         return lines
 
     def _notes_map(self) -> list[str]:
         lanes = self.lanes
         cells = lanes[lanes["n"] > 0]
         template = int(cells["template"].sum())
-        lines = [f"Journey map of {len(self.touchpoints.stages)} stages; {len(cells)} filled cells, {template} "
-                 f"items with template content ({TEMPLATE_NOTE}; grey italic)."]
+        lines = [_("Journey map of {stages} stages; {cells} filled cells, {template} items with template content "
+                   "({note}; grey italic).").format(stages=len(self.touchpoints.stages), cells=len(cells),
+                                                    template=template, note=_(TEMPLATE_NOTE))]
         for r in lanes[lanes["lane"] == "emotion"].to_dict("records"):
             if r["evidence"]:
-                lines.append(f"Emotion in {r['stage_label']}: {r['evidence']}.")
-        lines.append("Pain point priority P = severity × frequency, doubled at a moment of truth (★).")
+                lines.append(_("Emotion in {stage}: {evidence}.").format(stage=r["stage_label"],
+                                                                         evidence=r["evidence"]))
+        lines.append(_("Pain point priority P = severity × frequency, doubled at a moment of truth (★)."))
         return lines
 
     def _notes_pain_points(self) -> list[str]:
         jm = self.map
         if not jm.pain_points:
-            return ["No pain points in step 5: a journey map is not a persona with arrows; add them before presenting."]
-        lines = ["Priority = severity × frequency (1–5 each), ×2 at a moment of truth."]
+            return [_("No pain points in step 5: a journey map is not a persona with arrows; "
+                      "add them before presenting.")]
+        lines = [_("Priority = severity × frequency (1–5 each), ×2 at a moment of truth.")]
         for p, priority in jm.ranked(self.touchpoints):
-            evidence = f"; evidence: {', '.join(p.evidence)}" if p.evidence else ""
+            evidence = "; " + _("evidence: {evidence}").format(evidence=", ".join(p.evidence)) if p.evidence else ""
             if not p.evidence and not p.evidence_links:
-                evidence = "; no evidence linked"
-            lines.append(f"P{priority} at {self.touchpoint_label(p.touchpoint)}: "
-                         f"{describe_source(p.source)}{evidence}.")
+                evidence = "; " + _("no evidence linked")
+            lines.append(_("P{priority} at {touchpoint}: {source}").format(
+                priority=priority, touchpoint=self.touchpoint_label(p.touchpoint), source=describe_source(p.source))
+                + f"{evidence}.")
             for link in p.evidence_links:
                 # The deck cites what the pain point rests on: n and the customers' own words.
                 quotes = " ".join(f"“{q}”" for q in link.quotes[:3])
                 n = f", n={link.n}" if link.n is not None else ""
-                cited = f"  Evidence ({link.kind}{n}): {link.summary}".rstrip(": ")
+                cited = "  " + _("Evidence ({kind}{n}): {summary}").format(kind=_(link.kind), n=n,
+                                                                           summary=link.summary).rstrip(": ")
                 lines.append(f"{cited} {quotes}" if quotes else cited)
         return lines
 
     def _notes_opportunities(self) -> list[str]:
         ops = self.map.opportunities
         if not ops:
-            return ["No opportunities in step 5."]
+            return [_("No opportunities in step 5.")]
         return [f"{o.description}: {describe_source(o.source)}." for o in ops]
 
     def _notes_kpis(self) -> list[str]:
         if not self.kpis:
-            return ["No KPIs in step 5: add one per stage with baseline, target and owner."]
-        lines = ["'Measured now' is this run's value of the metric a KPI's data source names (e.g. csat@order_counter);"
-                 " a baseline outside the measured 95 % CI contradicts the data."]
+            return [_("No KPIs in step 5: add one per stage with baseline, target and owner.")]
+        lines = [_("“Measured now” is this run's value of the metric a KPI's data source names "
+                   "(e.g. csat@order_counter); a baseline outside the measured 95 % CI contradicts the data.")]
         for s in self.kpis:
-            where = s.kpi.data_source or "no data source named"
+            where = s.kpi.data_source or _("no data source named")
             if s.measured:
-                where += (f" = {s.measured.metric} at {s.measured.label}: "
-                          + data_evidence(self.steps, s.measured.source))
-            lines.append(f"{s.kpi.name} ({self.stage_label(s.kpi.stage)}): {describe_source(s.kpi.source)}; "
-                         f"measured in {where}." + "".join(f" {m}" for m in s.flags.values()))
+                where += " = " + _("{metric} at {touchpoint}: {evidence}").format(
+                    metric=s.measured.metric, touchpoint=s.measured.label,
+                    evidence=data_evidence(self.steps, s.measured.source))
+            lines.append(_("{kpi} ({stage}): {source}; measured in {where}.").format(
+                kpi=s.kpi.name, stage=self.stage_label(s.kpi.stage), source=describe_source(s.kpi.source), where=where)
+                + "".join(f" {m}" for m in s.flags.values()))
         return lines
 
     def _emotion_sources(self) -> str:
         kinds = set()
         for r in self.lanes[self.lanes["lane"] == "emotion"].to_dict("records"):
             kinds |= {k for k in str(r["sources"]).split(", ") if k}
-        return ", ".join(sorted(kinds)) or "nothing entered yet"
+        return ", ".join(sorted(_(k) for k in kinds)) or _("nothing entered yet")
 
     def _map_sources(self) -> str:
         kinds = set()
         for value in self.lanes["sources"]:
             kinds |= {k for k in str(value).split(", ") if k}
-        text = ", ".join(sorted(kinds)) or "nothing entered yet"
-        return text.replace("template", "template (grey italic, not yet reviewed)")
+        shown = [_("template (grey italic, not yet reviewed)") if k == "template" else _(k) for k in sorted(kinds)]
+        return ", ".join(shown) or _("nothing entered yet")
 
 
 def with_unit(value: Any, unit: str) -> str:
@@ -909,7 +940,7 @@ def build(ws: Workshop) -> Report:
 def _kinds(sources: list[Any]) -> str:
     """'3 team, 2 template — not yet reviewed by the team' for a list of Sources."""
     if not sources:
-        return "nothing entered yet"
+        return _("nothing entered yet")
     counts: dict[str, int] = {}
     for s in sources:
         text = describe_source(s)

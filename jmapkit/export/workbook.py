@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.export.report import SHEETS, Report, Table, build
+from jmapkit.i18n import _
 from jmapkit.journey import LANES, data_evidence
 from jmapkit.numbers import language, missing
 from jmapkit.safe import dangerous
@@ -55,7 +56,7 @@ def _write_table(sheet: Any, table: Table) -> None:
 
     frame = table.frame
     for j, column in enumerate(frame.columns, start=1):
-        _put(sheet.cell(row=1, column=j), str(column)).font = Font(bold=True)
+        _put(sheet.cell(row=1, column=j), _(str(column))).font = Font(bold=True)  # header in the workshop's language
     grey = Font(italic=True, color=GREY)
     for i, row in enumerate(frame.itertuples(index=False), start=2):
         template = i - 2 < len(table.template) and table.template[i - 2]
@@ -68,7 +69,8 @@ def _write_table(sheet: Any, table: Table) -> None:
             if template:
                 cell.font = grey
     sheet.freeze_panes = "A2"
-    _widths(sheet, [[str(c) for c in frame.columns]] + [[_shown(v) for v in r] for r in frame.itertuples(index=False)])
+    _widths(sheet, [[_(str(c)) for c in frame.columns]]
+            + [[_shown(v) for v in r] for r in frame.itertuples(index=False)])
 
 
 def _map_sheet(sheet: Any, report: Report) -> None:
@@ -79,14 +81,14 @@ def _map_sheet(sheet: Any, report: Report) -> None:
 
     stages = list(report.touchpoints.stages)
     cells = {(r["stage"], r["lane"]): r for r in report.lanes.to_dict("records")}
-    _put(sheet.cell(row=1, column=1), "lane").font = Font(bold=True)
+    _put(sheet.cell(row=1, column=1), _("lane")).font = Font(bold=True)
     for j, s in enumerate(stages, start=2):
         _put(sheet.cell(row=1, column=j), s.label).font = Font(bold=True)
     plain, grey = InlineFont(), InlineFont(i=True, color=GREY)
-    texts: list[list[str]] = [["lane"] + [s.label for s in stages]]
+    texts: list[list[str]] = [[_("lane")] + [s.label for s in stages]]
     for i, (lane, label) in enumerate(LANES.items(), start=2):
-        _put(sheet.cell(row=i, column=1), label).font = Font(bold=True)
-        row = [label]
+        _put(sheet.cell(row=i, column=1), _(label)).font = Font(bold=True)
+        row = [_(label)]
         for j, s in enumerate(stages, start=2):
             cell = cells[(s.id, lane)]
             items, flags = list(cell["items"]), list(cell["item_template"])
@@ -132,7 +134,7 @@ def _put(cell: Any, value: Any) -> Any:
 def _missing(name: str, why: str) -> Table:
     import pandas as pd
 
-    return Table(pd.DataFrame({"missing": [f"No {name} table: {why}."]}))
+    return Table(pd.DataFrame({_("missing"): [_("No {name} table: {why}.").format(name=name, why=why)]}))
 
 
 def _sources(report: Report) -> pd.DataFrame:

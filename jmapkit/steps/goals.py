@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from jmapkit.i18n import _
 from jmapkit.model import Goals
 
 if TYPE_CHECKING:
@@ -22,13 +23,13 @@ def summary(goals: Goals) -> pd.DataFrame:
     import pandas as pd
 
     rows = [
-        ("Scope", "customer journey map (one persona, one product)" if goals.scope == "journey"
-         else "customer experience map (whole brand, all channels)"),
-        ("Customer goal", goals.customer_goal),
-        ("Business objectives", "; ".join(goals.business_objectives)),
-        ("Time period", goals.time_period),
-        ("Success metrics", "; ".join(goals.success_metrics)),
-        ("Out of scope", "; ".join(goals.out_of_scope)),
-        ("Source", goals.source.kind),
+        (_("Scope"), _("customer journey map (one persona, one product)") if goals.scope == "journey"
+         else _("customer experience map (whole brand, all channels)")),
+        (_("Customer goal"), goals.customer_goal),
+        (_("Business objectives"), "; ".join(goals.business_objectives)),
+        (_("Time period"), goals.time_period),
+        (_("Success metrics"), "; ".join(goals.success_metrics)),
+        (_("Out of scope"), "; ".join(goals.out_of_scope)),
+        (_("Source"), _(goals.source.kind)),
     ]
     return pd.DataFrame(rows, columns=["field", "value"])
