@@ -85,6 +85,32 @@ def symbols(language: str | None = None) -> dict[str, str]:
     return {"decimal": get_decimal_symbol(locale(language)), "group": get_group_symbol(locale(language))}
 
 
+def typed(value: float, *, language: str | None = None) -> str:
+    """A number as a form field shows it for editing: the locale's decimal sign, no grouping (14,5 in German)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(float(value), format="0.##########", locale=locale(language))
+
+
+def parse(text: str, *, language: str | None = None) -> float:
+    """A number as someone typed it: the locale's way first ('14,5' and '1.424' in German), then with a point.
+
+    A lone comma is a decimal comma in any language ('14,5' typed in an English workshop is 14.5); raises
+    ValueError for text that is no number.
+    """
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    candidate = text.strip().replace("\u2212", "-").replace("\u202f", "").replace("\u00a0", "")
+    try:
+        return float(parse_decimal(candidate, locale=locale(language), strict=True))
+    except NumberFormatError:
+        pass
+    candidate = candidate.replace(" ", "")
+    if candidate.count(",") == 1 and "." not in candidate:
+        candidate = candidate.replace(",", ".")
+    return float(candidate)
+
+
 @contextmanager
 def language(code: str) -> Iterator[None]:
     """Format (and translate) in `code` for the duration of an export, then restore the language before."""

@@ -101,10 +101,9 @@ class FieldEditor:
                 self.widget = cls(value=value if value is not None else lo, min=lo, max=hi, description=label,
                                   style=STYLE, **kw)
             else:
-                self.widget = w.Text(value="" if value is None else f"{value:g}", description=label, style=STYLE,
-                                     layout=layout)
+                self.widget = w.Text(value=_shown_number(value), description=label, style=STYLE, layout=layout)
                 self.to_value = _number_text
-                self.from_value = lambda v: "" if v is None else f"{v:g}"
+                self.from_value = _shown_number
         elif origin is list and _is_model(typing.get_args(annotation)[0]):
             self.child = ModelListEditor(name, typing.get_args(annotation)[0], value, choices, on_change)
             self.widget = self.child.widget
@@ -426,17 +425,23 @@ def _blank(field: Any, choices: Choices, name: str) -> Any:
 
 
 def _number_text(text: str) -> Any:
-    """'14,5' and '14.5' are 14.5; '' is no value; anything else goes to validation, which names it."""
-    text = text.strip().replace("\u2212", "-")
-    if not text:
+    """A number typed the workshop language's way ('14,5' in German); '' is no value; anything else goes to
+    validation, which names it."""
+    from jmapkit.numbers import parse
+
+    if not text.strip():
         return None
-    candidate = text.replace(" ", "").replace("\u202f", "")
-    if candidate.count(",") == 1 and "." not in candidate:
-        candidate = candidate.replace(",", ".")
     try:
-        return float(candidate)
+        return parse(text)
     except ValueError:
-        return text
+        return text.strip()
+
+
+def _shown_number(value: Any) -> str:
+    """A saved number as the field shows it, in the workshop language ('14,5' in German); '' for none."""
+    from jmapkit.numbers import typed
+
+    return "" if value is None else typed(value)
 
 
 def _pairs(text: str) -> dict[str, str]:

@@ -91,7 +91,10 @@ def plain_message(error: dict[str, Any], field: str) -> str:
         return _("{field} is too long ({n} characters; at most {max})").format(
             field=label.capitalize(), n=f"{len(str(value)):,}", max=ctx.get("max_length"))
     if kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
-        return _("“{value}” is not a number: type digits only, e.g. 14.5").format(value=_short(value))
+        from jmapkit.numbers import typed
+
+        return _("“{value}” is not a number: type digits only, e.g. {example}").format(value=_short(value),
+                                                                                    example=typed(14.5))
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return _("{field} must be within the allowed range").format(field=label.capitalize())
     if kind == "string_pattern_mismatch":
