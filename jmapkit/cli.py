@@ -30,6 +30,10 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="jmapkit")
 def main() -> None:
     """Run a customer-journey-mapping workshop in Jupyter, re-run it on new data, export it."""
+    from jmapkit.i18n import language_from_environment
+
+    # Until a workshop is opened (which then speaks its own language), speak the user's.
+    set_language(language_from_environment())
 
 
 def _workshop(path: str):  # type: ignore[no-untyped-def]

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from jmapkit.i18n import _
+
 # Why a value or a file was refused (or a row dropped): code reads this, never the message's words.
 ProblemCode = Literal[
     "missing_column",  # a required column is not in the file
@@ -41,7 +43,7 @@ class JmapkitError(Exception):
     def message(self) -> str:
         parts = [f"{self.where}: {self.what}" if self.where else self.what]
         if self.fix:
-            parts.append(f"Fix: {self.fix}")
+            parts.append(_("Fix: {fix}").format(fix=self.fix))
         return " ".join(parts)
 
 

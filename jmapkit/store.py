@@ -32,6 +32,7 @@ from jmapkit.errors import (
     WorkshopExists,
     WorkshopNotFound,
 )
+from jmapkit.i18n import N_, _
 from jmapkit.merge import FieldConflict, merge
 from jmapkit.model import (
     LANGUAGES,
@@ -45,6 +46,9 @@ from jmapkit.model import (
 )
 from jmapkit.resources import notebooks_dir, template_names, templates_dir
 
+# Step titles live in the model (which knows nothing of languages); marked here, shown through _().
+STEP_TITLES = (N_("Goals"), N_("Personas"), N_("Touchpoints"), N_("Behaviour & sentiment"), N_("Map & KPIs"),
+               N_("Behaviour & sentiment: results"))
 WORKSHOP_FILE = "workshop.json"
 FOLDERS = ("notebooks", "data", "steps", "votes", "history", "drafts", "runs", "exports")
 M = TypeVar("M", bound=BaseModel)
@@ -108,8 +112,9 @@ class Workshop:
         self.root = Path(root).resolve()
         if not (self.root / WORKSHOP_FILE).is_file():
             raise WorkshopNotFound(
-                f"{self.root} is not a workshop (no {WORKSHOP_FILE}).",
-                fix=f"create one with `jmapkit new {self.root}` or point to the workshop folder.",
+                _("{folder} is not a workshop (no {file}).").format(folder=self.root, file=WORKSHOP_FILE),
+                fix=_("create one with {command} or point to the workshop folder.").format(
+                    command=f"`jmapkit new {self.root}`"),
             )
         self._lock = FileLock(str(self.root / ".jmapkit.lock"), timeout=30)
 
@@ -126,8 +131,8 @@ class Workshop:
             if (folder / WORKSHOP_FILE).is_file():
                 return cls(folder)
         raise WorkshopNotFound(
-            f"no {WORKSHOP_FILE} in {here} or any folder above it.",
-            fix="pass workshop_dir=... (or a DIR argument), or create a workshop with `jmapkit new DIR`.",
+            _("no {file} in {folder} or any folder above it.").format(file=WORKSHOP_FILE, folder=here),
+            fix=_("pass workshop_dir=... (or a DIR argument), or create a workshop with `jmapkit new DIR`."),
         )
 
     @property
@@ -191,9 +196,10 @@ class Workshop:
         path = self.step_path(info.key)
         if not path.is_file():
             raise StepMissing(
-                f"step {info.number} ({info.title}) has not been saved yet.",
+                _("step {number} ({title}) has not been saved yet.").format(number=info.number, title=_(info.title)),
                 where=str(path),
-                fix=f"open notebooks/{info.notebook} and run all cells (its form saves the step).",
+                fix=_("open notebooks/{notebook} and run all cells (its form saves the step).").format(
+                    notebook=info.notebook),
             )
         try:
             envelope = json.loads(path.read_text(encoding="utf-8"))
@@ -441,8 +447,8 @@ def load_template(name: str) -> dict[str, Any]:
     folder = templates_dir() / name
     if not (folder / "template.yaml").is_file():
         raise TemplateNotFound(
-            f"unknown template {name!r}.",
-            fix=f"use one of: {', '.join(template_names())}.",
+            _("unknown template {name}.").format(name=repr(name)),
+            fix=_("use one of: {names}.").format(names=", ".join(template_names())),
         )
     return yaml.safe_load((folder / "template.yaml").read_text(encoding="utf-8"))
 
@@ -459,11 +465,14 @@ def new_workshop(
     spec = load_template(template)
     language = language or spec.get("language", "en")
     if language not in LANGUAGES:
-        raise JmapkitError(f"unknown language {language!r}.", fix=f"use one of: {', '.join(LANGUAGES)}.")
+        raise JmapkitError(_("unknown language {language}.").format(language=repr(language)),
+                           fix=_("use one of: {names}.").format(names=", ".join(LANGUAGES)))
     if (root / WORKSHOP_FILE).exists():
-        raise WorkshopExists(f"{root} is already a workshop.", fix="choose another folder, or open this one.")
+        raise WorkshopExists(_("{folder} is already a workshop.").format(folder=root),
+                             fix=_("choose another folder, or open this one."))
     if root.exists() and any(root.iterdir()):
-        raise WorkshopExists(f"{root} exists and is not empty.", fix="choose a new or empty folder.")
+        raise WorkshopExists(_("{folder} exists and is not empty.").format(folder=root),
+                             fix=_("choose a new or empty folder."))
     content = spec.get("steps", {})
     # Every step is saved, empty where the template has nothing: a new workshop runs end to end at once,
     # and `jmapkit check` says what is missing instead of a run stopping at the first unsaved step.
