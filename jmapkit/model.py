@@ -16,6 +16,7 @@ Language = Literal["en", "de", "ko", "ja"]
 LANGUAGES: tuple[str, ...] = ("en", "de", "ko", "ja")
 Emotion = Annotated[int, Field(ge=-2, le=2)]
 Rating = Annotated[int, Field(ge=1, le=5)]
+Refresh = Literal["monthly", "quarterly", "half-yearly", "yearly"]
 
 DEFAULT_STAGES = ("awareness", "consideration", "purchase", "onboarding", "retention", "advocacy")
 
@@ -53,6 +54,7 @@ class Goals(_Sourced):
     time_period: str = ""
     success_metrics: list[str] = []
     out_of_scope: list[str] = []
+    refresh: Refresh | None = None  # how often the team means to re-run the map on new data
 
 
 # --- step 2 -----------------------------------------------------------------------------------
@@ -244,6 +246,14 @@ class JourneyMap(_Model):
 # --- the workshop -----------------------------------------------------------------------------
 
 
+class MapLink(_Model):
+    """A link between an experience map and a journey map drilled into one of its hotspots."""
+
+    path: str  # the other workshop's folder, relative to this one's when they share a parent folder
+    hotspot: str  # the experience map's touchpoint id
+    persona: str | None = None  # the persona the journey map follows
+
+
 class WorkshopMeta(_Model):
     """workshop.json: what this workshop is, and which jmapkit made it."""
 
@@ -253,6 +263,8 @@ class WorkshopMeta(_Model):
     template: str = "default"
     created: datetime
     jmapkit: str
+    parent: MapLink | None = None  # a journey map: the experience map it was drilled from
+    children: list[MapLink] = []  # an experience map: the journey maps drilled from its hotspots
 
 
 # --- the chain --------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
 from filelock import FileLock
 from pydantic import ValidationError
 
@@ -25,20 +24,18 @@ from jmapkit.errors import (
     SchemaTooNew,
     StepInvalid,
     StepMissing,
-    TemplateNotFound,
     WorkshopExists,
     WorkshopNotFound,
 )
 from jmapkit.model import (
     LANGUAGES,
     STEPS,
-    Source,
     StepInfo,
     StepModel,
     WorkshopMeta,
     step_info,
 )
-from jmapkit.resources import notebooks_dir, template_names, templates_dir
+from jmapkit.resources import notebooks_dir, templates_dir
 
 WORKSHOP_FILE = "workshop.json"
 FOLDERS = ("notebooks", "data", "steps", "votes", "history", "runs", "exports")
@@ -283,13 +280,10 @@ def open_workshop(workshop_dir: str | os.PathLike[str] | None = None) -> Worksho
 
 
 def load_template(name: str) -> dict[str, Any]:
-    folder = templates_dir() / name
-    if not (folder / "template.yaml").is_file():
-        raise TemplateNotFound(
-            f"unknown template {name!r}.",
-            fix=f"use one of: {', '.join(template_names())}.",
-        )
-    return yaml.safe_load((folder / "template.yaml").read_text(encoding="utf-8"))
+    """The named template as a dict, validated (a broken file raises TemplateInvalid naming the field)."""
+    from jmapkit.templates import load
+
+    return load(name).model_dump()
 
 
 def new_workshop(
@@ -336,25 +330,9 @@ def new_workshop(
 
 
 def _template_step(info: StepInfo, content: dict[str, Any]) -> StepModel:
-    data = _as_template(content)
-    if "source" in info.model.model_fields:
-        data.setdefault("source", Source(kind="template").model_dump())
-    return info.model.model_validate(data)  # type: ignore[return-value]
+    from jmapkit.templates import step_model
 
-
-def _as_template(value: Any) -> Any:
-    """Mark every sourced record of a template as `template` (pre-filled, not yet reviewed)."""
-    if isinstance(value, dict):
-        return {k: _as_template(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mark(v) if isinstance(v, dict) else v for v in value]
-    return value
-
-
-def _mark(record: dict[str, Any]) -> dict[str, Any]:
-    marked = _as_template(record)
-    marked.setdefault("source", Source(kind="template").model_dump())
-    return marked
+    return step_model(info.key, content)  # type: ignore[no-any-return]
 
 
 def _same_data(previous: bytes, data: dict[str, Any]) -> bool:
