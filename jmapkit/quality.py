@@ -536,11 +536,17 @@ def as_json(findings: Sequence[Finding], links: Sequence[LinkState] = ()) -> dic
             "links": [link.as_dict() for link in links]}
 
 
-def summary_line(findings: Sequence[Finding]) -> str:
-    """'2 errors, 5 warnings'."""
+def summary_line(findings: Sequence[Finding], *, codes: bool = False) -> str:
+    """'2 errors, 5 warnings', with codes=True '… (JM503 ×2, JM601 ×3)' (errors' codes first)."""
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
-    return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    line = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    if codes and findings:
+        counts: dict[str, int] = {}
+        for f in findings:  # already errors first
+            counts[f.code] = counts.get(f.code, 0) + 1
+        line += " (" + ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in counts.items()) + ")"
+    return line
 
 
 # --- internals ---------------------------------------------------------------------------------------------------

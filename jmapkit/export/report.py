@@ -44,6 +44,8 @@ class Report:
     folder: str
     language: str = "en"
     exported: date = field(default_factory=date.today)
+    findings: list[Any] | None = None  # `jmapkit check` (quality.Finding), when the report was built from a workshop
+    links: list[Any] = field(default_factory=list)  # drill-down links (drilldown.LinkState)
     _png: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     # --- text --------------------------------------------------------------------------------------------
@@ -73,7 +75,21 @@ class Report:
             ("Period", g.time_period or "– (not set in step 1)"),
             ("Scope", scope),
             ("Date", self.exported.isoformat()),
+            *[self._link_line(link) for link in self.links],
+            *([("Check", self.check_summary())] if self.findings is not None else []),
         ]
+
+    def check_summary(self) -> str:
+        """'0 errors, 12 warnings (JM305 ×5, JM601 ×4, …)': what `jmapkit check` says, with its rule codes."""
+        from jmapkit.quality import summary_line
+
+        return summary_line(self.findings or [], codes=True)
+
+    def _link_line(self, link: Any) -> tuple[str, str]:
+        if link.role == "parent":
+            return ("Drilled from", f"{link.name or link.path} (experience map), hotspot "
+                                    f"{self.touchpoint_label(link.hotspot)}")
+        return ("Journey map", f"{self.touchpoint_label(link.hotspot)}: {link.describe()}")
 
     def stage_label(self, stage: str) -> str:
         return {s.id: s.label for s in self.touchpoints.stages}.get(stage, stage)
@@ -206,6 +222,11 @@ class Report:
                  f"Customer goal and period: {describe_source(self.goals.source)}."]
         lines.append(f"Data: {data_evidence(self.steps)}." if b and b.inputs else
                      "Data: step 4 has not been run on data yet; the deck shows the team's content only.")
+        if self.findings is not None:
+            lines.append(f"jmapkit check: {self.check_summary()}.")
+            lines += [f"{f.code} {f.severity} (step {f.step}): {f.message}" for f in self.findings[:15]]
+            if len(self.findings) > 15:
+                lines.append(f"… and {len(self.findings) - 15} more (run `jmapkit check`).")
         return lines
 
     def _notes_goals(self) -> list[str]:
@@ -313,9 +334,13 @@ class Report:
 
 
 def build(ws: Workshop) -> Report:
-    """Load everything an export shows from a workshop folder."""
+    """Load everything an export shows from a workshop folder, with its check and drill-down links."""
+    from jmapkit.quality import check_view, view_of
+
     meta = ws.meta
-    return Report(steps=journey.steps(ws), folder=ws.root.name, language=meta.language)
+    view = view_of(ws)
+    return Report(steps=journey.steps(ws), folder=ws.root.name, language=meta.language,
+                  findings=check_view(view), links=list(view.links))
 
 
 def _kinds(sources: list[Any]) -> str:
