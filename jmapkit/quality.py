@@ -380,6 +380,8 @@ def _kpi_source(v: MapView) -> Iterator[Hit]:
             yield Hit(k.name, f"KPI {k.name!r} names no data source: nobody can measure it.")
         elif not computed.get(source.casefold(), False):
             known = source.casefold() in ("events", "survey", "verbatims", "nps", "csat", "ces")
+            if known and not v.results.inputs:
+                continue  # step 4 has read no data at all: JM401 says so once
             why = "step 4 has not computed it" if known else "it is not something step 4 computes"
             yield Hit(k.name, f"KPI {k.name!r} is measured in {source!r}, but {why}.")
 
@@ -640,7 +642,7 @@ def _sourced(model: object) -> list[tuple[str, str]]:
 
 
 def _record_label(model: Any) -> str:
-    for attr in ("name", "id", "touchpoint", "description"):
+    for attr in ("name", "id", "description", "touchpoint"):
         value = getattr(model, attr, None)
         if isinstance(value, str) and value:
             return value if len(value) <= 30 else value[:29] + "…"
