@@ -61,6 +61,8 @@ class LinkState:
             return f"{self.path}: missing"
         if self.role == "parent":
             return f"{self.path} ({self.name}), hotspot {self.hotspot}"
+        if self.errors is None:
+            return f"{self.path}: cannot be checked (a step file is broken; run jmapkit check there)"
         ran = f"run {self.last_run}" if self.last_run else "not run yet"
         return f"{self.path}: {ran}, {self.errors} errors, {self.warnings} warnings"
 
@@ -95,8 +97,9 @@ def new_child(
     for model in _child_steps(parent, child, goals, chosen, tps, stage, tp, origin):
         child.save(model)
     who = chosen.name if chosen else None
+    # The parent's template, so the journey map gets the same facilitator notes and KPI library.
     _write_meta(child, child.meta.model_copy(update={
-        "parent": MapLink(path=_link_path(child, parent.root), hotspot=tp.id, persona=who)}))
+        "template": meta.template, "parent": MapLink(path=_link_path(child, parent.root), hotspot=tp.id, persona=who)}))
     link = MapLink(path=_link_path(parent, child.root), hotspot=tp.id, persona=who)
     others = [c for c in meta.children if parent.resolve(c.path).resolve() != child.root]
     _write_meta(parent, meta.model_copy(update={"children": [*others, link]}))
@@ -171,19 +174,18 @@ def children(ws: Workshop) -> list[LinkState]:
 
 
 def _child_state(ws: Workshop, link: MapLink) -> LinkState:
-    from jmapkit.quality import check_view, last_run, view_of
+    from jmapkit.quality import check_view, view_of
 
     child = _open(ws, link.path)
     if child is None:
         return LinkState("child", link.path, link.hotspot, link.persona, exists=False)
     try:
-        findings = check_view(view_of(child, links=False))
+        findings, run = check_view(view_of(child, links=False)), child_run(child)
     except JmapkitError:
-        findings = None  # a child with a broken or missing step: say so rather than fail the parent's check
-    run = last_run(child)
+        findings, run = None, None  # a child with a broken step file: say so rather than fail the parent's check
     errors = None if findings is None else sum(f.severity == "error" for f in findings)
     return LinkState("child", link.path, link.hotspot, link.persona, exists=True, name=child.meta.name,
-                     last_run=(run or {}).get("run"), errors=errors,
+                     last_run=run, errors=errors,
                      warnings=None if findings is None else len(findings) - (errors or 0))
 
 

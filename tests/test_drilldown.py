@@ -37,7 +37,7 @@ def shop(tmp_path: Path) -> Workshop:
 def test_child_is_prefilled_from_the_hotspot(shop: Workshop, tmp_path: Path) -> None:
     child = new_child(shop, tmp_path / "checkout", hotspot="checkout", persona="busy parent ben")
     meta = child.meta
-    assert (meta.name, meta.scope) == (f"{shop.meta.name} — {CHECKOUT}", "journey")
+    assert (meta.name, meta.scope, meta.template) == (f"{shop.meta.name} — {CHECKOUT}", "journey", "ecommerce")
     assert meta.parent == MapLink(path="../shop", hotspot="checkout", persona="Busy parent Ben")
     assert shop.meta.children == [MapLink(path="../checkout", hotspot="checkout", persona="Busy parent Ben")]
     goals = child.load(1)
@@ -117,6 +117,9 @@ def test_links_show_state_and_break_when_a_folder_moves(shop: Workshop, tmp_path
     child_errors = sum(f.severity == "error" for f in check(child))
     assert state.describe() == f"../checkout: not run yet, {child_errors} errors, " \
                                f"{len(check(child)) - child_errors} warnings"
+    child.step_path(5).write_text("{broken")
+    assert children(shop)[0].describe() == "../checkout: cannot be checked (a step file is broken; run jmapkit check there)"
+    child.step_path(5).unlink()
     [up] = link_states(child)
     assert (up.role, up.exists, up.describe()) == ("parent", True, f"../shop ({shop.meta.name}), hotspot checkout")
     (tmp_path / "elsewhere").mkdir()
