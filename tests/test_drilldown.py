@@ -118,7 +118,8 @@ def test_links_show_state_and_break_when_a_folder_moves(shop: Workshop, tmp_path
     assert state.describe() == f"../checkout: not run yet, {child_errors} errors, " \
                                f"{len(check(child)) - child_errors} warnings"
     child.step_path(5).write_text("{broken")
-    assert children(shop)[0].describe() == "../checkout: cannot be checked (a step file is broken; run jmapkit check there)"
+    assert children(shop)[0].describe() == ("../checkout: cannot be checked "
+                                            "(a step file is broken; run jmapkit check there)")
     child.step_path(5).unlink()
     [up] = link_states(child)
     assert (up.role, up.exists, up.describe()) == ("parent", True, f"../shop ({shop.meta.name}), hotspot checkout")
