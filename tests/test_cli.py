@@ -32,7 +32,8 @@ def test_new_creates_a_workshop(tmp_path: Path) -> None:
 def test_unknown_template_is_one_line_and_exit_2(tmp_path: Path) -> None:
     code, out, err = invoke("new", tmp_path / "w", "--template", "bakery")
     assert code == 2
-    assert err == "Error: unknown template 'bakery'. Fix: use one of: default, ecommerce, public-service, restaurant, saas-onboarding.\n"
+    assert err == ("Error: unknown template 'bakery'. "
+                   "Fix: use one of: default, ecommerce, public-service, restaurant, saas-onboarding.\n")
     assert not (tmp_path / "w").exists()
 
 
