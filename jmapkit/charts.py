@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.errors import JmapkitError, MissingDependency
+from jmapkit.i18n import _
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,7 +34,11 @@ FONT = "Noto Sans CJK JP, Noto Sans CJK KR, DejaVu Sans, sans-serif"
 THEME = "jmapkit"
 RENDERERS = ("svg", "png", "html")
 SAVE_FORMATS = (".png", ".svg", ".html", ".json", ".pdf")
-BLUE, ORANGE, RED, GREY, INK = "#1f5fa8", "#d9730d", "#b3261e", "#8a8a8a", "#222222"
+BLUE, ORANGE, RED, GREY, INK, GREEN = "#1f5fa8", "#d9730d", "#b3261e", "#6b6b6b", "#222222", "#2e7d32"
+URGENT_PRIORITY = 20  # pain points at or above this priority are drawn in red
+# The three sources of emotion on the map, each drawn apart: colour, line dash, point shape.
+EMOTION_KINDS = {"team": (GREEN, [2, 2], "square"), "voted": (BLUE, [1, 0], "circle"),
+                 "measured": (ORANGE, [5, 3], "diamond")}
 
 __all__ = [
     "emotion_curve",
@@ -48,6 +53,32 @@ __all__ = [
     "transitions",
     "wrap",
 ]
+
+
+# --- presentation mode ---------------------------------------------------------------------------------
+
+# Projector size: text of at least 16 px in an SVG drawn 1:1 on a 1920 × 1080 screen.
+PROJECTOR_FONT = 18
+PROJECTOR_WIDTH = 1800
+MIN_PROJECTOR_FONT = 16
+_mode = {"presentation": False}
+
+
+def presentation(on: bool | None = None) -> bool:
+    """Whether charts are drawn at projector size; pass True or False to switch (the notebook's switch does)."""
+    if on is not None:
+        _mode["presentation"] = bool(on)
+    return _mode["presentation"]
+
+
+def _fs(size: float) -> float:
+    """A font size: as given, or scaled up to projector size (never under 16 px) in presentation mode."""
+    return max(round(size * 1.6), MIN_PROJECTOR_FONT) if presentation() else size
+
+
+def _w(size: float) -> float:
+    """A width, height or mark size: scaled with the text in presentation mode."""
+    return round(size * 1.6) if presentation() else size
 
 
 # --- rendering ----------------------------------------------------------------------------------------
@@ -191,10 +222,11 @@ def funnel(df: pd.DataFrame | None) -> alt.Chart:
                 scale=alt.Scale(domain=[0, max(float(data["reached"].max()), 1.0) * 1.7], nice=False)),
         tooltip=[c for c in keep if c != "label"],
     )
-    text = base.mark_text(align="left", dx=4, font=FONT, fontSize=11, color=INK).encode(
+    text = base.mark_text(align="left", dx=4, font=FONT, fontSize=_fs(11), color=INK).encode(
         x="reached:Q", text="label:N"
     )
-    return (bars + text).properties(width=460, height=max(26 * len(data), 80), title="Funnel by stage")
+    return (bars + text).properties(width=_w(460), height=max(_w(26) * len(data), 80),
+                                    title=_("Funnel by stage"))
 
 
 def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
@@ -220,8 +252,9 @@ def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
         x=alt.X("median_hours:Q", title="hours (bar: median, tick: 90th percentile)"),
         tooltip=["step", alt.Tooltip("median_hours:Q", format=".1f"), alt.Tooltip("p90_hours:Q", format=".1f")],
     )
-    ticks = base.mark_tick(color=ORANGE, thickness=3, size=18).encode(x="p90_hours:Q")
-    return (bars + ticks).properties(width=420, height=max(28 * len(data), 80), title="Time between stages")
+    ticks = base.mark_tick(color=ORANGE, thickness=3, size=_w(18)).encode(x="p90_hours:Q")
+    return (bars + ticks).properties(width=_w(420), height=max(_w(28) * len(data), 80),
+                                     title=_("Time between stages"))
 
 
 def scores(
@@ -255,26 +288,26 @@ def scores(
     bars = base.mark_rule(color=GREY, strokeWidth=2).encode(
         x=alt.X("ci_low:Q", scale=scale, title=f"{title} with 95 % CI"), x2="ci_high:Q"
     )
-    dots = base.mark_point(filled=True, size=70, color=BLUE).encode(
+    dots = base.mark_point(filled=True, size=_w(70), color=BLUE).encode(
         x="value:Q",
         tooltip=["group", "n", alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("ci_low:Q", format=".1f"),
                  alt.Tooltip("ci_high:Q", format=".1f")],
     )
-    text = base.mark_text(align="left", dx=8, dy=-8, font=FONT, fontSize=10, color=INK).encode(
+    text = base.mark_text(align="left", dx=8, dy=-8, font=FONT, fontSize=_fs(10), color=INK).encode(
         x="value:Q", text=alt.Text("value:Q", format=".0f" if metric in ("nps", "csat") else ".2f")
     )
     layers = [bars, dots, text]
     if metric == "nps":
         layers.insert(0, alt.Chart().mark_rule(color="#cccccc").encode(x=alt.datum(0)))
     return alt.layer(*layers, data=data).properties(
-        width=width, height=max(26 * len(groups), 80), title=f"{title} per {group_by}"
+        width=_w(width), height=max(_w(26) * len(groups), 80), title=f"{title} per {group_by}"
     )
 
 
 def emotion_curve(
     df: pd.DataFrame | None, stage_order: Sequence[str] = (), touchpoint_order: Sequence[str] = ()
 ) -> alt.Chart:
-    """Voted vs measured emotion (−2..+2) per touchpoint in journey order, each with its 95 % CI."""
+    """Team, voted and measured emotion (−2..+2) per touchpoint in journey order, with 95 % CIs where known."""
     alt = _altair()
     import pandas as pd
 
@@ -291,7 +324,7 @@ def emotion_curve(
     order = sorted(dict.fromkeys(tps), key=key)
     rows = []
     for r in df.to_dict("records"):
-        for kind in ("voted", "measured"):
+        for kind in EMOTION_KINDS:
             v = r.get(kind)
             if _ok(v):
                 low, high = r.get(f"{kind}_ci_low"), r.get(f"{kind}_ci_high")
@@ -300,12 +333,14 @@ def emotion_curve(
                              "ci_low": float(low) if _ok(low) else float(v),
                              "ci_high": float(high) if _ok(high) else float(v),
                              "n": int(n) if _ok(n) else None,
-                             "from": str(r.get("measured_from") or "") if kind == "measured" else "votes"})
+                             "from": {"measured": str(r.get("measured_from") or ""),
+                                      "voted": "votes"}.get(kind, "team")})
     if not rows:
         return _empty("No emotions yet: vote in step 4, or add a survey or verbatims file.")
     data = pd.DataFrame(rows)
     order = [t for t in order if t in set(data["touchpoint"])]
-    colour = alt.Color("kind:N", scale=alt.Scale(domain=["voted", "measured"], range=[BLUE, ORANGE]),
+    kinds = list(EMOTION_KINDS)
+    colour = alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[v[0] for v in EMOTION_KINDS.values()]),
                        legend=alt.Legend(title=None, orient="top"))
     x = alt.X("touchpoint:N", sort=order, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=160))
     y_scale = alt.Scale(domain=[-2, 2])
@@ -316,12 +351,13 @@ def emotion_curve(
     )
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60)).encode(
         y=alt.Y("emotion:Q", scale=y_scale),
-        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=["voted", "measured"], range=[[1, 0], [5, 3]]),
+        strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=kinds, range=[v[1] for v in EMOTION_KINDS.values()]),
                                   legend=None),
         tooltip=["touchpoint", "kind", alt.Tooltip("emotion:Q", format="+.2f"), "n", "from"],
     )
     return alt.layer(zero, band, line).properties(
-        width=max(40 * len(order), 360), height=220, title="Emotion per touchpoint: voted vs measured (95 % CI)"
+        width=max(_w(40) * len(order), _w(360)), height=_w(220),
+        title=_("Emotion per touchpoint: team, voted and measured (95 % CI)")
     )
 
 
@@ -345,19 +381,20 @@ def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
         color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), title="moves"),
         tooltip=["source", "target", "count"],
     )
-    text = base.mark_text(font=FONT, fontSize=9).encode(
+    text = base.mark_text(font=FONT, fontSize=_fs(9)).encode(
         text="count:Q",
         color=alt.condition(alt.datum["count"] > float(data["count"].max()) / 2, alt.value("white"), alt.value(INK)),
     )
-    size = max(24 * len(order), 160)
-    return (cells + text).properties(width=size, height=size, title="Transitions between touchpoints")
+    size = max(_w(24) * len(order), 160)
+    return (cells + text).properties(width=size, height=size, title=_("Transitions between touchpoints"))
 
 
 # --- the journey map -------------------------------------------------------------------------------------
 
 
 def journey_map(
-    lanes: pd.DataFrame, *, width: int = 1240, font_size: int = 11, max_lines: int | None = 10, title: str | None = None
+    lanes: pd.DataFrame, *, width: int | None = None, font_size: int | None = None, max_lines: int | None = None,
+    title: str | None = None,
 ) -> alt.LayerChart:
     """The journey map: stages as columns (step-3 order), lanes as rows, text wrapped to fit a 16:9 slide.
 
@@ -367,8 +404,10 @@ def journey_map(
     alt = _altair()
     import pandas as pd
 
+    width = width or (PROJECTOR_WIDTH if presentation() else 1240)
+    font_size = font_size or (PROJECTOR_FONT if presentation() else 12)
     if lanes is None or not len(lanes):
-        return _empty("No journey map yet: step 3 has no stages.", width=width)
+        return _empty(_("No journey map yet: step 3 has no stages."), width=width)
     layout = _MapLayout(lanes, width, font_size, max_lines)
     texts = pd.DataFrame(layout.texts)
     rects = pd.DataFrame(layout.rects)
@@ -386,11 +425,10 @@ def journey_map(
             x=x, x2=x2, y=y, y2=y2, color=colour,
             strokeDash=alt.StrokeDash("dash:N", scale=None), strokeWidth=alt.StrokeWidth("stroke:Q", scale=None),
         ))
-    for kind, style in (("voted", [1, 0]), ("measured", [5, 3])):
+    for kind, (hue, style, shape) in EMOTION_KINDS.items():
         pts = pd.DataFrame([p for p in layout.points if p["kind"] == kind])
         if not len(pts):
             continue
-        hue = BLUE if kind == "voted" else ORANGE
         ci = pts[pts["y_low"] != pts["y_high"]]
         if len(ci):
             layers.append(alt.Chart(ci).mark_rule(color=hue, opacity=0.45, strokeWidth=2).encode(
@@ -398,7 +436,7 @@ def journey_map(
         layers.append(alt.Chart(pts).mark_line(color=hue, strokeDash=style, strokeWidth=2).encode(
             x=x, y=y, order="x:Q", detail="segment:N"))
         layers.append(alt.Chart(pts).mark_point(
-            color=hue, filled=True, size=45, shape="circle" if kind == "voted" else "diamond"
+            color=hue, filled=True, size=45 * (font_size / 11) ** 2, shape=shape
         ).encode(x=x, y=y, tooltip=["touchpoint:N", alt.Tooltip("emotion:Q", format="+.2f"), "n:N"]))
     for weight, style in (("bold", "normal"), ("normal", "normal"), ("normal", "italic")):
         part = texts[(texts["weight"] == weight) & (texts["style"] == style)]
@@ -424,6 +462,9 @@ class _MapLayout:
         self.width = width
         self.fs = font_size
         self.lh = round(font_size * 1.3)
+        # The lane labels' column and the emotion band grow with the text (projector size).
+        self.LABEL_WIDTH = max(112, round(font_size * 10.5))
+        self.EMOTION_HEIGHT = max(120, round(font_size * 11))
         self.max_lines = max_lines
         self.texts: list[dict[str, Any]] = []
         self.rects: list[dict[str, Any]] = []
@@ -434,7 +475,7 @@ class _MapLayout:
         self.col = (width - self.LABEL_WIDTH) / self.n
         self.chars = (self.col - 2 * self.PAD) / (font_size * 0.6)
         y = self._header(stages)
-        for _, lane in lanes.drop_duplicates("lane").sort_values("lane_index", kind="stable").iterrows():
+        for _i, lane in lanes.drop_duplicates("lane").sort_values("lane_index", kind="stable").iterrows():
             cells = lanes[lanes["lane"] == lane["lane"]].sort_values("stage_index", kind="stable")
             top = y
             if lane["lane"] == "emotion":
@@ -462,12 +503,14 @@ class _MapLayout:
 
     def _lane(self, cells: pd.DataFrame, top: float) -> float:
         bottom = top + self.lh + 2 * self.PAD
-        for _, cell in cells.iterrows():
+        for _i, cell in cells.iterrows():
             x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col + self.PAD
             y = top + self.PAD
-            template = int(cell["template"]) == len(cell["items"]) and len(cell["items"]) > 0
-            lines = self._cell_lines(list(cell["items"]), str(cell["lane"]))
-            for text, indent, colour in lines:
+            flags = list(cell["item_template"]) if "item_template" in cell else [False] * len(cell["items"])
+            prios = list(cell["priorities"]) if "priorities" in cell else []
+            lines = self._cell_lines(list(cell["items"]), str(cell["lane"]), flags, prios)
+            for text, indent, colour, template in lines:
+                # Each un-reviewed template item is grey and italic on its own, not only whole cells.
                 style = "italic" if template else "normal"
                 self._text(x0 + indent, y, [text], "normal", colour=GREY if template and colour == INK else colour,
                            style=style)
@@ -475,16 +518,19 @@ class _MapLayout:
             bottom = max(bottom, y + self.PAD)
         return bottom
 
-    def _cell_lines(self, items: list[str], lane: str) -> list[tuple[str, float, str]]:
+    def _cell_lines(self, items: list[str], lane: str, template: list[bool],
+                    priorities: list[int]) -> list[tuple[str, float, str, bool]]:
         # Whole items only: a cut-off pain point would read as a different one. What does not fit is counted.
-        lines: list[tuple[str, float, str]] = []
+        lines: list[tuple[str, float, str, bool]] = []
         bullet = lane not in ("touchpoints", "owners")
         blocks = []
-        for item in items:
-            colour = RED if lane == "pain_points" and _priority(item) >= 20 else INK
+        for k, item in enumerate(items):
+            urgent = lane == "pain_points" and k < len(priorities) and priorities[k] >= URGENT_PRIORITY
+            colour = RED if urgent else INK
+            flag = bool(template[k]) if k < len(template) else False
             wrapped = wrap(item, self.chars - (2 if bullet else 0))
-            blocks.append([(("• " if bullet and j == 0 else "") + line, self.fs * 0.75 if bullet and j else 0, colour)
-                           for j, line in enumerate(wrapped)])
+            blocks.append([(("• " if bullet and j == 0 else "") + line, self.fs * 0.75 if bullet and j else 0, colour,
+                            flag) for j, line in enumerate(wrapped)])
         total = sum(len(b) for b in blocks)
         limit = total if self.max_lines is None or total <= self.max_lines else self.max_lines - 1
         shown = 0
@@ -494,7 +540,7 @@ class _MapLayout:
             lines.extend(block[: max(limit - len(lines), 1)] if not shown else block)
             shown += 1
         if shown < len(items):
-            lines.append((f"… +{len(items) - shown} more", 0, GREY))
+            lines.append((f"… +{len(items) - shown} more", 0, GREY, False))
         return lines
 
     def _emotion(self, cells: pd.DataFrame, top: float) -> float:
@@ -509,12 +555,13 @@ class _MapLayout:
                                "color": "#b9c0c8" if e == 0 else "#e1e4e8", "dash": [3, 3] if e else [1, 0],
                                "stroke": 1})
             self._text(self.LABEL_WIDTH - 22, ypos(e) - self.fs / 2, [label], "normal", colour=GREY, size=self.fs - 1)
+        self._text(self.PAD, top + self.PAD + 1 * self.lh, ["■ team"], "normal", colour=GREEN, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 2 * self.lh, ["● voted"], "normal", colour=BLUE, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 3 * self.lh, ["◆ measured"], "normal", colour=ORANGE, size=self.fs - 1)
-        for _, cell in cells.iterrows():
+        for _i, cell in cells.iterrows():
             x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col
             for p in cell["points"]:
-                for kind in ("voted", "measured"):
+                for kind in EMOTION_KINDS:
                     v = p.get(kind)
                     if v is None:
                         continue
@@ -532,7 +579,7 @@ class _MapLayout:
 
     def _legend(self, y: float) -> float:
         text = ("★ moment of truth · ⇄ handoff · P = priority: severity × frequency, ×2 at a moment of truth · "
-                "grey = template, not yet reviewed by the team · emotion: ● voted, ◆ measured, bars = 95 % CI")
+                "grey = template, not yet reviewed by the team · emotion: ■ team, ● voted, ◆ measured, bars = 95 % CI")
         lines = wrap(text, self.width / ((self.fs - 1) * 0.6))
         self._text(0, y, lines, "normal", colour=GREY, size=self.fs - 1)
         return len(lines) * self.lh + self.PAD
@@ -542,11 +589,6 @@ class _MapLayout:
         for i, line in enumerate(lines):
             self.texts.append({"x": x, "y": y + i * self.lh, "line": line, "weight": weight, "style": style,
                                "color": colour, "size": size or self.fs})
-
-
-def _priority(item: str) -> int:
-    head = item.split(" ", 1)[0]
-    return int(head[1:]) if head.startswith("P") and head[1:].isdigit() else 0
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -559,9 +601,9 @@ def _empty(message: str, *, width: int = 420) -> alt.Chart:
 
     lines = wrap(message, width / 7)
     data = pd.DataFrame({"line": lines, "y": range(len(lines))})
-    return alt.Chart(data).mark_text(align="left", baseline="top", font=FONT, fontSize=13, color=GREY).encode(
+    return alt.Chart(data).mark_text(align="left", baseline="top", font=FONT, fontSize=_fs(13), color=GREY).encode(
         x=alt.value(0), y=alt.Y("y:O", axis=None), text="line:N"
-    ).properties(width=width, height=22 * len(lines), view=alt.ViewConfig(stroke=None))
+    ).properties(width=_w(width), height=_w(22) * len(lines), view=alt.ViewConfig(stroke=None))
 
 
 def _ok(value: Any) -> bool:
@@ -602,12 +644,14 @@ def _register_theme() -> None:
 
     @alt.theme.register(THEME, enable=False)
     def _theme() -> alt.theme.ThemeConfig:
+        # Read at serialisation time, so the presentation switch applies to the next chart drawn.
+        label, title = _fs(11), _fs(14)
         return alt.theme.ThemeConfig(config={
             "font": FONT,
-            "title": {"font": FONT, "fontSize": 14, "anchor": "start"},
-            "axis": {"labelFont": FONT, "titleFont": FONT},
-            "legend": {"labelFont": FONT, "titleFont": FONT},
-            "header": {"labelFont": FONT, "titleFont": FONT},
+            "title": {"font": FONT, "fontSize": title, "anchor": "start"},
+            "axis": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": label, "titleFontSize": label},
+            "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": label, "titleFontSize": label},
+            "header": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": label, "titleFontSize": label},
         })
 
 

@@ -198,26 +198,16 @@ def lab(directory: str, port: int | None, no_browser: bool) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--port", type=int, default=8866, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8866, show_default=True, help="0: any free port.")
 @click.option("--ip", default="0.0.0.0", show_default=True, help="Address to listen on (0.0.0.0: the room's network).")
-@click.option("--token", default=None, help="Access token (default: a new random one).")
-def serve(directory: str, port: int, ip: str, token: str | None) -> None:
-    """Serve the voting page participants open on their own laptop or phone (Voila)."""
-    import secrets
-    import socket
+@click.option("--token", default=None, help="Participants' access code (default: a new random one).")
+@click.option("--facilitator-token", default=None, help="Access code of the projector view (default: a new one).")
+def serve(directory: str, port: int, ip: str, token: str | None, facilitator_token: str | None) -> None:
+    """Open the room: participants vote and post notes from their phones, the projector shows the map live."""
+    from jmapkit.room.server import serve as serve_room
 
-    ws = _workshop(directory)
-    page = ws.path("notebooks", "vote.ipynb")
-    if not page.is_file():
-        raise JmapkitError("the voting page is missing.", where=str(page),
-                           fix="copy notebooks/vote.ipynb from jmapkit.")
-    ws.load(3)  # votes are per touchpoint: step 3 must exist before anyone can vote
-    token = token or secrets.token_urlsafe(6)
-    host = socket.gethostname() if ip == "0.0.0.0" else ip
-    click.echo(f"Participants open: http://{host}:{port}/?token={token}   (Ctrl-C to stop)")
-    cmd = [sys.executable, "-m", "voila", str(page), f"--port={port}", f"--Voila.ip={ip}", "--no-browser",
-           f"--token={token}"]
-    raise SystemExit(subprocess.call(cmd, cwd=page.parent))
+    serve_room(_workshop(directory), ip=ip, port=port, token=token, facilitator_token=facilitator_token,
+               echo=click.echo)
 
 
 @main.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from jmapkit.model import Behaviour
+from jmapkit.model import BehaviourResults
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Change:
         return f"{self.table} {self.key} {self.field}: {_fmt(self.before)} → {_fmt(self.after)}"
 
 
-def compare(before: Behaviour, after: Behaviour) -> list[Change]:
+def compare(before: BehaviourResults, after: BehaviourResults) -> list[Change]:
     """Every funnel, score and input-file difference between two step-4 results."""
     changes: list[Change] = []
     for name in sorted(set(before.inputs) | set(after.inputs)):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from jmapkit.errors import JmapkitError
 from jmapkit.model import (
     KPI,
+    BehaviourResults,
     Goals,
     MapLink,
     Opportunity,
@@ -253,8 +254,7 @@ def child_run(child: Workshop) -> str | None:
     run = last_run(child)
     if run:
         return run.get("run")
-    results: Any = child.load_or_default(4)
-    return getattr(results, "run", None)
+    return child.load_or_default(BehaviourResults).run
 
 
 # --- internals -----------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class JmapkitError(Exception):
@@ -51,6 +52,23 @@ class StepInvalid(JmapkitError):
 
 class SchemaTooNew(StepInvalid):
     """A step file was written by a newer jmapkit than this one."""
+
+
+class SaveConflict(JmapkitError):
+    """Another window (or a run) saved the same values of a step since this edit started."""
+
+    def __init__(self, info: Any, base: int, revision: int, conflicts: Sequence[Any]) -> None:
+        self.step = info
+        self.base = base
+        self.revision = revision
+        self.conflicts = list(conflicts)
+        fields = ", ".join(c.where for c in self.conflicts[:5])
+        super().__init__(
+            f"step {info.number} ({info.title}) was changed in another window since revision {base} "
+            f"(now {revision}); both changed: {fields}.",
+            where=f"steps/{info.filename}",
+            fix="choose which value to keep (this window's or the saved one), then save again.",
+        )
 
 
 class DataFileError(JmapkitError):

@@ -27,7 +27,6 @@ A touchpoint's hotspot score is its worst reason's badness (ties: the sum of all
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from jmapkit.model import ScoreRow, Touchpoints
 if TYPE_CHECKING:
     import pandas as pd
 
+    from jmapkit.bundle import Bundle
     from jmapkit.store import Workshop
 
 MIN_CUSTOMERS = 30  # fewer customers than this at a touchpoint: a drop-off share is noise
@@ -95,20 +95,16 @@ class Hotspot:
 # --- reading step 4 -----------------------------------------------------------------------------------------
 
 
-def read_signals(ws: Workshop, results: Any, *, votes_cast: bool = True) -> dict[str, Signals]:
-    """Per touchpoint, what the step-4 tables and scores of `results` say (an empty dict before step 4 ran).
-
-    `votes_cast`: False when the emotion table's `voted` column holds the team's own estimates (step 4
-    shows them as one vote each while nobody has voted), so they are not counted as votes.
-    """
-    tables = {name: read_table(ws.resolve(path)) for name, path in getattr(results, "tables", {}).items()
-              if name in ("emotion", "touchpoints", "sentiment")}
-    return signals_from(tables, getattr(results, "scores", []), votes_cast=votes_cast)
+def signals_of(bundle: Bundle) -> dict[str, Signals]:
+    """Per touchpoint, what a workshop's step-4 tables and scores say (an empty dict before step 4 ran)."""
+    tables = {name: bundle.tables[name].to_dict("records") for name in ("emotion", "touchpoints", "sentiment")
+              if name in bundle.tables}
+    return signals_from(tables, bundle.results.scores)
 
 
-def signals_from(tables: Mapping[str, Sequence[Mapping[str, str]]], scores: Iterable[ScoreRow], *,
-                 votes_cast: bool = True) -> dict[str, Signals]:
-    """Signals per touchpoint from the step-4 tables as read from CSV (text values) and the score rows."""
+def signals_from(tables: Mapping[str, Sequence[Mapping[str, Any]]], scores: Iterable[ScoreRow]
+                 ) -> dict[str, Signals]:
+    """Signals per touchpoint from the step-4 tables' rows (numbers, NaN, or text as in a CSV) and the score rows."""
     found: dict[str, dict[str, Any]] = {}
     for row in tables.get("touchpoints", ()):
         found.setdefault(row["touchpoint"], {}).update(
@@ -116,10 +112,10 @@ def signals_from(tables: Mapping[str, Sequence[Mapping[str, str]]], scores: Iter
     for row in tables.get("emotion", ()):
         found.setdefault(row["touchpoint"], {}).update(
             measured=_float(row.get("measured")), measured_n=_int(row.get("measured_n")) or 0,
-            measured_ci_high=_float(row.get("measured_ci_high")), measured_from=row.get("measured_from") or "",
-            votes=(_int(row.get("voted_n")) or 0) if votes_cast else 0)
+            measured_ci_high=_float(row.get("measured_ci_high")), measured_from=_text(row.get("measured_from")),
+            votes=_int(row.get("voted_n")) or 0)
     for row in tables.get("sentiment", ()):
-        if row.get("touchpoint"):
+        if _text(row.get("touchpoint")):
             found.setdefault(row["touchpoint"], {}).update(
                 sentiment=_float(row.get("mean")), sentiment_n=_int(row.get("n")) or 0)
     by_tp: dict[str, list[ScoreRow]] = {}
@@ -128,7 +124,7 @@ def signals_from(tables: Mapping[str, Sequence[Mapping[str, str]]], scores: Iter
             by_tp.setdefault(s.group, []).append(s)
     for tp, rows in by_tp.items():
         found.setdefault(tp, {})["scores"] = tuple(rows)
-    return {tp: Signals(touchpoint=tp, **values) for tp, values in found.items() if tp}
+    return {str(tp): Signals(touchpoint=str(tp), **values) for tp, values in found.items() if _text(tp)}
 
 
 # --- reasons, failure points, ranking --------------------------------------------------------------------------
@@ -195,7 +191,7 @@ def table(ws: Workshop, top: int | None = 10) -> pd.DataFrame:
     from jmapkit import drilldown
     from jmapkit.quality import view_of
 
-    view = view_of(ws)
+    view = view_of(ws, links=False)
     stage_label = {s.id: s.label for s in view.touchpoints.stages}
     children = {c.hotspot: c for c in drilldown.children(ws)}
     ranked = rank(view.touchpoints, view.signals)[:top]
@@ -225,25 +221,22 @@ def _score_badness(s: ScoreRow) -> float:
     return min(1.0, -TO_EMOTION[s.metric](s.value) / 2) if poor else 0.0
 
 
-def read_table(path: Any) -> list[dict[str, str]]:
-    """A step-4 CSV table as rows of text (an empty list when the file is not there)."""
-    # The step-4 tables are small aggregates that jmapkit wrote itself: the csv module is enough (no pandas).
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return list(csv.DictReader(f))
-    except FileNotFoundError:
-        return []
+def _text(value: Any) -> str:
+    """A table cell as text: '' for empty, None or NaN (pandas reads empty CSV cells as NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
 
 
-def _float(text: str | None) -> float | None:
+def _float(text: Any) -> float | None:
     try:
         value = float(text) if text not in (None, "") else None
-    except ValueError:
+    except (TypeError, ValueError):
         return None
     return None if value is None or math.isnan(value) else value
 
 
-def _int(text: str | None) -> int | None:
+def _int(text: Any) -> int | None:
     value = _float(text)
     return None if value is None else int(value)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from jmapkit.model import Behaviour, Goals, JourneyMap, Personas, Source, Touchpoints, step_info
+from jmapkit.bundle import TABLES, Bundle, as_bundle
+from jmapkit.model import Source
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,91 +32,34 @@ LANES: dict[str, str] = {
     "kpis": "KPIs",
 }
 MOMENT_OF_TRUTH = "★"
+THOUSANDS = "\u00a0"  # a no-break space: "1 200" never wraps between its digits
 HANDOFF = "⇄"
 TEMPLATE_NOTE = "template — not yet reviewed by the team"
-# The step-4 CSVs, with the columns the charts and exports read from them.
-TABLES: dict[str, tuple[str, ...]] = {
-    "funnel": ("stage", "reached", "conversion_from_previous", "conversion_from_first", "median_hours", "p90_hours"),
-    "scores": ("group_by", "group", "metric", "n", "value", "ci_low", "ci_high"),
-    "emotion": ("touchpoint", "voted", "measured"),
-    "touchpoints": ("touchpoint", "stage", "customers"),
-    "transitions": ("source", "target", "count"),
-    "paths": ("path", "customers"),
-    "sentiment": ("touchpoint", "n", "mean"),
-}
 LANE_COLUMNS = ["stage", "stage_label", "stage_index", "lane", "lane_label", "lane_index", "items", "text", "n",
-                "template", "sources", "evidence", "points"]
-POINT_KEYS = ("touchpoint", "label", "position", "voted", "voted_kind", "voted_n", "voted_ci_low", "voted_ci_high",
-              "measured", "measured_n", "measured_ci_low", "measured_ci_high", "measured_from", "moment_of_truth")
+                "template", "item_template", "priorities", "sources", "evidence", "points"]
+# The three sources of emotion are kept apart: the team's estimate, participants' votes, the data.
+POINT_KEYS = ("touchpoint", "label", "position", "team", "team_kind", "voted", "voted_n", "voted_ci_low",
+              "voted_ci_high", "measured", "measured_n", "measured_ci_low", "measured_ci_high", "measured_from",
+              "moment_of_truth")
+__all__ = ["LANES", "TABLES", "labelled", "lanes"]
 
 
-@dataclass
-class Steps:
-    """The saved steps of one workshop (any may be missing) and its step-4 tables."""
-
-    name: str = ""
-    goals: Goals | None = None
-    personas: Personas | None = None
-    touchpoints: Touchpoints | None = None
-    behaviour: Behaviour | None = None
-    journey: JourneyMap | None = None
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    missing_tables: dict[str, str] = field(default_factory=dict)  # table name → why it is not there
-
-
-def steps(ws_or_steps: Workshop | Steps | Mapping[Any, Any] | Iterable[Any]) -> Steps:
-    """Everything a map or an export needs, from a Workshop, a Steps, a {step: model} mapping or a list of models."""
-    from jmapkit.store import Workshop
-
-    if isinstance(ws_or_steps, Steps):
-        return ws_or_steps
-    if isinstance(ws_or_steps, Workshop):
-        return _from_workshop(ws_or_steps)
-    models = ws_or_steps.values() if isinstance(ws_or_steps, Mapping) else ws_or_steps
-    found = Steps()
-    tables: dict[str, pd.DataFrame] = {}
-    for model in models:
-        if _is_frame_mapping(model):
-            tables.update(model)
-            continue
-        setattr(found, _ATTR[step_info(model).key], model)
-    found.tables = tables
-    found.missing_tables = _missing(found.behaviour, tables)
-    return found
-
-
-def load_tables(ws: Workshop, behaviour: Behaviour | None) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """The step-4 CSVs that exist, and for each known table that does not, the reason."""
-    import pandas as pd
-
-    tables: dict[str, pd.DataFrame] = {}
-    missing: dict[str, str] = {}
-    named = dict(behaviour.tables) if behaviour else {}
-    folder = ws.tables_dir(4)
-    for name in sorted(set(TABLES) | set(named)):
-        path = ws.resolve(named[name]) if name in named else folder / f"{name}.csv"
-        if path.is_file():
-            tables[name] = pd.read_csv(path, keep_default_na=True)
-        elif name in TABLES:
-            missing[name] = _why_missing(name, behaviour, ws.relative(path))
-    return tables, missing
-
-
-def lanes(ws_or_steps: Workshop | Steps | Mapping[Any, Any] | Iterable[Any]) -> pd.DataFrame:
+def lanes(source: Workshop | Bundle | Mapping[Any, Any] | Iterable[Any]) -> pd.DataFrame:
     """One row per stage × lane (step-3 stage order; lanes in LANES order) with items, text and provenance.
 
     Columns: stage, stage_label, stage_index, lane, lane_label, lane_index, items (list of str), text (items
     joined by newlines), n (items), template (how many items are still un-reviewed template content),
-    sources (provenance kinds, comma-separated), evidence (where numbers came from), points (emotion lane
-    only: one dict per touchpoint with voted and measured emotion and their CIs, in touchpoint order).
+    item_template (per item: is it un-reviewed template content), priorities (pain points lane: each
+    item's priority), sources (provenance kinds, comma-separated), evidence (where numbers came from),
+    points (emotion lane only: one dict per touchpoint with the team's, voted and measured emotion).
     """
     import pandas as pd
 
-    s = steps(ws_or_steps)
-    tps = s.touchpoints or Touchpoints()
-    jm = s.journey or JourneyMap()
-    by_tp = {t.id: t for t in tps.touchpoints}
+    s = as_bundle(source)
+    tps = s.touchpoints
+    jm = s.map
     emotion = _emotion_by_touchpoint(s)
+    ranked = jm.ranked(tps)
     rows: list[dict[str, Any]] = []
     for si, stage in enumerate(tps.stages):
         in_stage = tps.in_stage(stage.id)
@@ -124,9 +67,8 @@ def lanes(ws_or_steps: Workshop | Steps | Mapping[Any, Any] | Iterable[Any]) -> 
         cells: dict[str, list[tuple[str, Source]]] = {lane: [] for lane in LANES}
         cells["actions"] = [(a, stage.source) for a in stage.actions]
         cells["touchpoints"] = [(touchpoint_text(t), t.source) for t in in_stage]
-        pains = [p for p in jm.pain_points if p.touchpoint in tp_ids]
-        pains.sort(key=lambda p: -p.priority(by_tp[p.touchpoint].moment_of_truth))
-        cells["pain_points"] = [(pain_text(p, by_tp[p.touchpoint].moment_of_truth), p.source) for p in pains]
+        pains = [(p, prio) for p, prio in ranked if p.touchpoint in tp_ids]
+        cells["pain_points"] = [(pain_text(p, prio), p.source) for p, prio in pains]
         cells["opportunities"] = [
             (o.description + (f" ({o.owner})" if o.owner else ""), o.source)
             for o in jm.opportunities
@@ -139,14 +81,17 @@ def lanes(ws_or_steps: Workshop | Steps | Mapping[Any, Any] | Iterable[Any]) -> 
         cells["owners"] = list(owners.items())
         cells["kpis"] = [(kpi_text(k), k.source) for k in jm.kpis if k.stage == stage.id]
         points = [_point(t, emotion.get(t.id), k, len(in_stage)) for k, t in enumerate(in_stage)]
-        points = [p for p in points if p["voted"] is not None or p["measured"] is not None]
+        points = [p for p in points if any(p[k] is not None for k in ("team", "voted", "measured"))]
         for li, (lane, label) in enumerate(LANES.items()):
             items = [text for text, _ in cells[lane]]
             kinds = [src.kind for _, src in cells[lane]]
+            item_template = [k == "template" for k in kinds]
             evidence = ""
             if lane == "emotion":
                 items = [_point_text(p) for p in points]
-                kinds = [p["voted_kind"] or "vote" for p in points if p["voted"] is not None]
+                item_template = [p["team_kind"] == "template" for p in points]
+                kinds = [p["team_kind"] or "team" for p in points if p["team"] is not None]
+                kinds += ["vote" for p in points if p["voted"] is not None]
                 kinds += ["data" for p in points if p["measured"] is not None]
                 evidence = emotion_evidence(s, points)
             elif lane == "kpis":
@@ -161,12 +106,33 @@ def lanes(ws_or_steps: Workshop | Steps | Mapping[Any, Any] | Iterable[Any]) -> 
                 "items": items,
                 "text": "\n".join(items),
                 "n": len(items),
-                "template": sum(k == "template" for k in kinds),
+                "template": sum(item_template),
+                "item_template": item_template,
+                "priorities": [prio for _, prio in pains] if lane == "pain_points" else [],
                 "sources": ", ".join(sorted(set(kinds))),
                 "evidence": evidence,
                 "points": points if lane == "emotion" else [],
             })
     return pd.DataFrame(rows, columns=LANE_COLUMNS)
+
+
+def labelled(frame: pd.DataFrame | None, source: Workshop | Bundle | Any) -> pd.DataFrame | None:
+    """A step-4 table with stage and touchpoint ids replaced by their names, for charts and tables people read."""
+    if frame is None:
+        return None
+    tps = source if hasattr(source, "stages") else as_bundle(source).touchpoints
+    stages = {s.id: s.label for s in tps.stages}
+    points = {t.id: t.label for t in tps.touchpoints}
+    out = frame.copy()
+    for column, names in (("stage", stages), ("touchpoint", points), ("source", points), ("target", points)):
+        if column in out:
+            out[column] = [names.get(str(v), v) for v in out[column]]
+    if "group" in out and "group_by" in out:
+        by = {"touchpoint": points, "stage": stages}
+        out["group"] = [by.get(str(k), {}).get(str(g), g) for k, g in zip(out["group_by"], out["group"], strict=True)]
+    if "path" in out:
+        out["path"] = [" → ".join(points.get(p.strip(), p.strip()) for p in str(v).split("→")) for v in out["path"]]
+    return out
 
 
 # --- texts shared by the chart and the exports ------------------------------------------------------
@@ -178,10 +144,10 @@ def touchpoint_text(t: Any) -> str:
     return f"{marks} {t.label}" if marks else t.label
 
 
-def pain_text(p: Any, moment_of_truth: bool) -> str:
-    """A pain point with its priority (severity × frequency, ×2 at a moment of truth) and owner."""
+def pain_text(p: Any, priority: int) -> str:
+    """A pain point with its priority (severity × frequency, ×2 at a moment of truth, from `Map.ranked`) and owner."""
     owner = f" ({p.owner})" if p.owner else ""
-    return f"P{p.priority(moment_of_truth)} {p.description}{owner}"
+    return f"P{priority} {p.description}{owner}"
 
 
 def kpi_text(k: Any) -> str:
@@ -197,8 +163,8 @@ def number(value: Any, digits: int = 1) -> str:
         return "–"
     value = float(value)
     if value.is_integer():
-        return f"{int(value):,}".replace(",", " ")
-    return f"{value:,.{digits}f}".replace(",", " ")
+        return f"{int(value):,}".replace(",", THOUSANDS)
+    return f"{value:,.{digits}f}".replace(",", THOUSANDS)
 
 
 def describe_source(source: Source) -> str:
@@ -207,6 +173,8 @@ def describe_source(source: Source) -> str:
         return TEMPLATE_NOTE
     if source.kind == "vote":
         return f"votes (n={source.n})" if source.n is not None else "votes"
+    if source.kind == "participant":
+        return f"participant note {source.detail}" if source.detail else "participant note"
     if source.kind == "data":
         parts = [source.detail or "data"]
         if source.sha256:
@@ -217,10 +185,10 @@ def describe_source(source: Source) -> str:
     return "team"
 
 
-def data_evidence(s: Steps, *names: str) -> str:
+def data_evidence(s: Bundle, *names: str) -> str:
     """'events.csv (sha256 1a2b3c4d5e6f, 1 200 rows), run R' for the named step-4 inputs (all when none named)."""
-    b = s.behaviour
-    if b is None or not b.inputs:
+    b = s.results
+    if not b.inputs:
         return "no data file has been read yet (step 4 not run)"
     chosen = [n for n in (names or tuple(b.inputs)) if n in b.inputs]
     if not chosen:
@@ -233,9 +201,11 @@ def data_evidence(s: Steps, *names: str) -> str:
     return "; ".join(parts) + f", run {b.run or 'interactive (no run id)'}"
 
 
-def emotion_evidence(s: Steps, points: list[dict[str, Any]]) -> str:
-    """Voted emotions cite the votes (n); measured ones the files they came from."""
+def emotion_evidence(s: Bundle, points: list[dict[str, Any]]) -> str:
+    """The team's estimate says so; voted emotions cite the votes (n); measured ones the files they came from."""
     out = []
+    if any(p["team"] is not None for p in points):
+        out.append("team estimate")
     voted = [p["voted_n"] for p in points if p["voted"] is not None and p["voted_n"] is not None]
     if voted:
         out.append(f"votes (n={min(voted)}–{max(voted)})" if min(voted) != max(voted) else f"votes (n={voted[0]})")
@@ -251,59 +221,20 @@ def emotion_evidence(s: Steps, points: list[dict[str, Any]]) -> str:
 
 # --- internals ---------------------------------------------------------------------------------------
 
-_ATTR = {"goals": "goals", "personas": "personas", "touchpoints": "touchpoints", "behaviour": "behaviour",
-         "map": "journey"}
-
-
-def _from_workshop(ws: Workshop) -> Steps:
-    loaded: dict[str, Any] = {}
-    for number_, attr in enumerate(_ATTR.values(), start=1):
-        loaded[attr] = ws.load(number_) if ws.has(number_) else None
-    tables, missing = load_tables(ws, loaded["behaviour"])
-    return Steps(name=ws.meta.name, tables=tables, missing_tables=missing, **loaded)
-
-
-def _is_frame_mapping(value: Any) -> bool:
-    if not isinstance(value, Mapping):
-        return False
-    import pandas as pd
-
-    return all(isinstance(v, pd.DataFrame) for v in value.values())
-
-
-def _missing(behaviour: Behaviour | None, tables: Mapping[str, Any]) -> dict[str, str]:
-    return {name: _why_missing(name, behaviour, None) for name in TABLES if name not in tables}
-
-
-def _why_missing(name: str, behaviour: Behaviour | None, path: Any) -> str:
-    if behaviour is None or not behaviour.inputs:
-        return "step 4 has not been run on data yet"
-    needs = {"funnel": "events", "touchpoints": "events", "transitions": "events", "paths": "events",
-             "scores": "survey", "sentiment": "verbatims"}.get(name)
-    if needs and needs not in behaviour.inputs:
-        return f"no {needs} file was chosen in step 4"
-    return f"step 4 wrote no {path}" if path else "not computed"
-
-
-def _emotion_by_touchpoint(s: Steps) -> dict[str, dict[str, Any]]:
-    """Voted and measured emotion per touchpoint: the step-4 emotion table, else the team's entered votes."""
+def _emotion_by_touchpoint(s: Bundle) -> dict[str, dict[str, Any]]:
+    """Team, voted and measured emotion per touchpoint: the step-4 emotion table, else the team's estimates."""
     frame = s.tables.get("emotion")
-    b = s.behaviour
-    entered = {v.touchpoint: v for v in (b.emotions if b else [])}
+    team = {e.touchpoint: e for e in s.behaviour.emotions}
+    out: dict[str, dict[str, Any]] = {}
     if frame is not None and "touchpoint" in frame.columns:
         out = {str(r["touchpoint"]): {k: _clean(v) for k, v in r.items()} for r in frame.to_dict("records")}
-        for tp, values in out.items():
-            # Step 4 falls back to the emotions entered in the notebook when nobody voted: one "vote" each,
-            # and still template content if the team never confirmed it.
-            e = entered.get(tp)
-            same = e is not None and values.get("voted") == float(e.emotion) and values.get("voted_n") in (1, None)
-            values["voted_kind"] = e.source.kind if same else "vote"
-        return out
-    return {
-        tp: {"voted": float(v.emotion), "voted_n": v.source.n if v.source.kind == "vote" else 1,
-             "voted_kind": v.source.kind}
-        for tp, v in entered.items()
-    }
+    # The team's estimate is team input: always read from step 4's saved input, never from a computed table.
+    for tp in set(team) | set(out):
+        values = out.setdefault(tp, {})
+        e = team.get(tp)
+        values["team"] = float(e.emotion) if e else None
+        values["team_kind"] = e.source.kind if e else None
+    return out
 
 
 def _point(t: Any, values: dict[str, Any] | None, k: int, count: int) -> dict[str, Any]:
@@ -318,6 +249,8 @@ def _point(t: Any, values: dict[str, Any] | None, k: int, count: int) -> dict[st
 
 def _point_text(p: dict[str, Any]) -> str:
     parts = [p["label"] + ":"]
+    if p["team"] is not None:
+        parts.append(f"team {p['team']:+.1f}" + (" (template)" if p["team_kind"] == "template" else ""))
     if p["voted"] is not None:
         parts.append(f"voted {p['voted']:+.1f}" + (f" (n={p['voted_n']})" if p["voted_n"] is not None else ""))
     if p["measured"] is not None:

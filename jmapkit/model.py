@@ -28,8 +28,8 @@ class _Model(BaseModel):
 class Source(_Model):
     """Where a value came from: the template, the team, participants' votes, or a data file."""
 
-    kind: Literal["template", "team", "vote", "data"] = "team"
-    detail: str | None = None  # data: file name; vote: vote kind
+    kind: Literal["template", "team", "vote", "participant", "data"] = "team"
+    detail: str | None = None  # data: file name; vote: vote kind; participant: note id
     sha256: str | None = None  # data: content hash of the file
     run: str | None = None  # data: the run that computed it
     n: int | None = None  # vote: how many participants
@@ -60,8 +60,11 @@ class Goals(_Sourced):
 # --- step 2 -----------------------------------------------------------------------------------
 
 
+NAME_LENGTH = 120  # names show in titles, axes and map cells; longer text belongs in a description
+
+
 class Persona(_Sourced):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=NAME_LENGTH)
     role: str = ""
     segment: str | None = None  # a value of the data's `segment` column
     goals: list[str] = []
@@ -87,7 +90,7 @@ class Personas(_Model):
 
 class Stage(_Sourced):
     id: str = Field(min_length=1, pattern=r"^[^\s/\\]+$")
-    name: str = ""
+    name: str = Field("", max_length=NAME_LENGTH)
     actions: list[str] = []  # what the customer does in this stage
 
     @property
@@ -97,7 +100,7 @@ class Stage(_Sourced):
 
 class Touchpoint(_Sourced):
     id: str = Field(min_length=1, pattern=r"^[^\s/\\]+$")
-    name: str = ""
+    name: str = Field("", max_length=NAME_LENGTH)
     stage: str
     channel: str = ""
     layer: Literal["frontstage", "backstage"] = "frontstage"
@@ -151,19 +154,28 @@ class Touchpoints(_Model):
 # --- step 4 -----------------------------------------------------------------------------------
 
 
-class DataRef(_Model):
-    """A data file the analytics read, identified by content hash so a run can be reproduced."""
-
-    path: str
-    sha256: str
-    rows: int | None = None
-
-
-class EmotionVote(_Sourced):
-    """The room's emotion for one touchpoint on the −2..+2 scale."""
+class TeamEmotion(_Sourced):
+    """The team's own estimate of how the customer feels at one touchpoint, on the −2..+2 scale."""
 
     touchpoint: str
     emotion: float = Field(ge=-2, le=2)
+
+
+class Behaviour(_Model):
+    """Step 4, team input: which data files to read (with reader options) and the team's emotion estimates.
+
+    What jmapkit computes from the data lives in `BehaviourResults`, its own envelope, so no form can
+    overwrite it; participants' votes live in votes/ and never change a team value.
+    """
+
+    data: dict[str, str] = {}  # input name → path, relative to the workshop folder when inside it
+    options: dict[str, dict[str, str]] = {}  # input name → reader option → value (delimiter, encoding, ...)
+    emotions: list[TeamEmotion] = []
+
+    @model_validator(mode="after")
+    def _one_estimate_per_touchpoint(self) -> Behaviour:
+        _require_unique([e.touchpoint for e in self.emotions], "emotion estimate for touchpoint")
+        return self
 
 
 class FunnelRow(_Model):
@@ -188,17 +200,24 @@ class ScoreRow(_Model):
     ci_high: float | None
 
 
-class Behaviour(_Model):
-    """Step 4: the team's choices (data files, emotion votes) and what the data says."""
+class DataRef(_Model):
+    """A data file the analytics read, identified by content hash so a run can be reproduced."""
 
-    data: dict[str, str] = {}  # input name → path, relative to the workshop folder when inside it
-    emotions: list[EmotionVote] = []
-    inputs: dict[str, DataRef] = {}  # derived: what was actually read, with hashes
+    path: str
+    sha256: str
+    rows: int | None = None
+
+
+class BehaviourResults(_Model):
+    """Step 4, computed: what the data says. Written only by the compute step (`steps.behaviour.run`)."""
+
+    inputs: dict[str, DataRef] = {}  # what was actually read, with hashes
     funnel: list[FunnelRow] = []
     scores: list[ScoreRow] = []
     tables: dict[str, str] = {}  # table name → CSV path under steps/4-behaviour/
     warnings: list[str] = []
     run: str | None = None
+    based_on: int | None = None  # the revision of the team's step-4 input these results were computed from
 
 
 # --- step 5 -----------------------------------------------------------------------------------
@@ -227,7 +246,7 @@ class Opportunity(_Sourced):
 
 class KPI(_Sourced):
     stage: str
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=NAME_LENGTH)
     baseline: float | None = None
     target: float | None = None
     unit: str = ""
@@ -235,12 +254,19 @@ class KPI(_Sourced):
     data_source: str = ""
 
 
-class JourneyMap(_Model):
+class Map(_Model):
     """Step 5: pain points, opportunities and KPIs placed on the stages of step 3."""
 
     pain_points: list[PainPoint] = []
     opportunities: list[Opportunity] = []
     kpis: list[KPI] = []
+    dismissed: dict[str, str] = {}  # suggestion id → the theme signature it was dismissed at
+
+    def ranked(self, touchpoints: Touchpoints) -> list[tuple[PainPoint, int]]:
+        """Pain points with their priority, highest first (ties keep the team's order): the one ranking."""
+        mot = {t.id: t.moment_of_truth for t in touchpoints.touchpoints}
+        scored = [(p, p.priority(mot.get(p.touchpoint, False))) for p in self.pain_points]
+        return sorted(scored, key=lambda item: -item[1])
 
 
 # --- the workshop -----------------------------------------------------------------------------
@@ -269,15 +295,18 @@ class WorkshopMeta(_Model):
 
 # --- the chain --------------------------------------------------------------------------------
 
-StepModel = Goals | Personas | Touchpoints | Behaviour | JourneyMap
+StepModel = Goals | Personas | Touchpoints | Behaviour | BehaviourResults | Map
 
 
 class StepInfo(BaseModel):
+    """One saved record of the chain: a step's team input, or step 4's computed results."""
+
     number: int
-    key: str
+    key: str  # one name per step, used in the file, the schema, the module and the notebook
     title: str
     model: type[_Model]
     schema_version: int = 1
+    computed: bool = False  # written only by the compute step, never by a form
 
     @property
     def filename(self) -> str:
@@ -285,29 +314,29 @@ class StepInfo(BaseModel):
 
     @property
     def notebook(self) -> str:
-        return NOTEBOOKS[self.number - 1]
+        return f"{self.number}-{STEPS[self.number - 1].key}.ipynb"
 
 
 STEPS: tuple[StepInfo, ...] = (
     StepInfo(number=1, key="goals", title="Goals", model=Goals),
     StepInfo(number=2, key="personas", title="Personas", model=Personas),
     StepInfo(number=3, key="touchpoints", title="Touchpoints", model=Touchpoints),
-    StepInfo(number=4, key="behaviour", title="Behaviour & sentiment", model=Behaviour),
-    StepInfo(number=5, key="map", title="Mapping & KPIs", model=JourneyMap),
+    StepInfo(number=4, key="behaviour", title="Behaviour & sentiment", model=Behaviour, schema_version=2),
+    StepInfo(number=5, key="map", title="Map & KPIs", model=Map),
 )
-NOTEBOOKS = (
-    "1-goals.ipynb",
-    "2-personas.ipynb",
-    "3-touchpoints.ipynb",
-    "4-behaviour-and-sentiment.ipynb",
-    "5-map-and-kpis.ipynb",
-)
+RESULTS = StepInfo(number=4, key="behaviour-results", title="Behaviour & sentiment: results",
+                   model=BehaviourResults, computed=True)
+RECORDS: tuple[StepInfo, ...] = (*STEPS, RESULTS)
+NOTEBOOKS = tuple(info.notebook for info in STEPS)
 
 
 def step_info(step: int | str | type[_Model] | _Model) -> StepInfo:
-    """Find a step by number, key, model class or model instance."""
-    for info in STEPS:
-        if step in (info.number, info.key, info.model) or isinstance(step, info.model):
+    """Find a record by step number (the team's input), key, model class or model instance."""
+    for info in RECORDS:
+        if isinstance(step, int) and not isinstance(step, bool):
+            if info.number == step and not info.computed:
+                return info
+        elif step == info.key or step is info.model or type(step) is info.model:
             return info
     allowed = ", ".join(f"{i.number}/{i.key}" for i in STEPS)
     raise KeyError(f"unknown step {step!r}; steps are {allowed}")

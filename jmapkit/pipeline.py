@@ -15,7 +15,7 @@ from jmapkit import __version__
 from jmapkit.diff import Change, as_records, compare
 from jmapkit.digest import sha256_file
 from jmapkit.errors import JmapkitError, RunFailed
-from jmapkit.model import STEPS
+from jmapkit.model import STEPS, Behaviour, BehaviourResults
 from jmapkit.steps.behaviour import data_files
 from jmapkit.store import Workshop, atomic_write_text, utcnow
 
@@ -62,7 +62,7 @@ def run(
         raise JmapkitError(f"--from-step {from_step} is not a step.", fix=f"use 1 to {len(STEPS)}.")
     ws.validate_all()  # a broken step file stops the run before anything is written
     overrides = {name: str(Path(path).resolve()) for name, path in (data or {}).items()}
-    files = data_files(ws, ws.load_or_default(4), overrides)  # type: ignore[arg-type]
+    files = data_files(ws, ws.load_or_default(Behaviour), overrides)
     run_id = utcnow().strftime("%Y%m%dT%H%M%SZ")
     folder = ws.path("runs", run_id)
     suffix = 1
@@ -71,7 +71,7 @@ def run(
         folder = ws.path("runs", f"{run_id}-{suffix}")
     folder.mkdir(parents=True)
     result = Run(id=folder.name, folder=folder)
-    before = ws.load_or_default(4)
+    before = ws.load_or_default(BehaviourResults)
     parameters = {"workshop_dir": str(ws.root), "interactive": False, "data": overrides, "run_id": result.id}
     record = {
         "run": result.id,
@@ -112,7 +112,7 @@ def run(
             break
     record["notebooks"] = [n.__dict__ for n in result.notebooks]
     if result.ok and from_step <= 4:
-        result.changes = compare(before, ws.load(4))  # type: ignore[arg-type]
+        result.changes = compare(before, ws.load(BehaviourResults))
         record["changes"] = as_records(result.changes)
     record["finished"] = utcnow().isoformat()
     record["status"] = "ok" if result.ok else "failed"

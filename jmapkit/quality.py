@@ -21,8 +21,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from jmapkit.bundle import Bundle
 from jmapkit.hotspots import Signals, failure
-from jmapkit.model import KPI, STEPS, DataRef, FunnelRow, Goals, PainPoint, Personas, ScoreRow, Touchpoints
+from jmapkit.model import (
+    KPI,
+    RESULTS,
+    STEPS,
+    DataRef,
+    FunnelRow,
+    Goals,
+    PainPoint,
+    Personas,
+    ScoreRow,
+    Touchpoints,
+    step_info,
+)
 
 if TYPE_CHECKING:
     from jmapkit.drilldown import LinkState
@@ -99,7 +112,7 @@ class Age:
     refreshed: datetime | None = None  # when the data was last read (that run's end, else step 4's results)
     files: tuple[tuple[str, str, str], ...] = ()  # (input, path, "changed" | "missing") since the last run
     results_saved: datetime | None = None  # when the step-4 results last changed
-    saved: Mapping[int, datetime] = field(default_factory=dict)  # team step (4, 5) → when last saved
+    saved: Mapping[int, datetime] = field(default_factory=dict)  # team step (5) → when last saved
 
 
 @dataclass(frozen=True)
@@ -432,7 +445,7 @@ def _data_changed(v: MapView) -> Iterator[Hit]:
 
 
 @rule("JM802", "saved-before-results", "warning", 5,
-      "The team's own content in steps 4 and 5 was saved after the step-4 results it should reflect.",
+      "The team's own content in step 5 was saved after the step-4 results it should reflect.",
       "review the step against the new numbers and save it.")
 def _saved_before_results(v: MapView) -> Iterator[Hit]:
     a = v.age
@@ -440,10 +453,9 @@ def _saved_before_results(v: MapView) -> Iterator[Hit]:
         return
     for number, saved in sorted(a.saved.items()):
         # Template content is JM601's business; this rule is about what the team wrote and the data then moved.
-        if saved < a.results_saved and _has_team_content(v.map if number == 5 else v.behaviour):
-            what = "pain points and KPIs" if number == 5 else "emotion estimates and data choices"
-            yield Hit(str(number), f"step {number}'s {what} were saved on {_day(saved)}, before the step-4 "
-                                   f"results of {_day(a.results_saved)}"
+        if saved < a.results_saved and _has_team_content(v.map):
+            yield Hit(str(number), f"step {number}'s pain points and KPIs were saved on {_day(saved)}, "
+                                   f"before the step-4 results of {_day(a.results_saved)}"
                                    + (f" (run {a.last_run})" if a.last_run else "") + ".",
                       step=number, fix=f"review step {number} against the new numbers and save it.")
 
@@ -480,30 +492,29 @@ def check(ws: Workshop, *, strict: bool = False) -> list[Finding]:
     return check_view(view_of(ws), strict=strict)
 
 
-def view_of(ws: Workshop, *, links: bool = True) -> MapView:
+def view_of(ws: Workshop, *, bundle: Bundle | None = None, links: bool = True) -> MapView:
     """The rules' view of a workshop: its steps, what step 4 measured per touchpoint, its age and its links.
 
-    links=False leaves the drill-down links out (a child map's state is its own check without them, so two
-    maps that link each other never check each other in a loop).
+    `bundle`: the workshop's steps when the caller has loaded them already. links=False leaves the
+    drill-down links out (a child map's state is its own check without them, so two maps that link each
+    other never check each other in a loop).
     """
     from jmapkit.drilldown import link_states
-    from jmapkit.hotspots import read_signals
+    from jmapkit.hotspots import signals_of
 
-    goals, personas, touchpoints, behaviour, results, content = _load_steps(ws)
-    # Until step 4 keeps votes apart, its emotion table shows the team's estimates as votes when nobody voted.
-    signals = read_signals(ws, results, votes_cast=bool(ws.votes("emotion")))
-    return MapView(goals=goals, personas=personas, touchpoints=touchpoints, behaviour=behaviour, results=results,
-                   map=content, signals=signals, segments=_segments(ws, results), age=age_of(ws, results),
-                   links=tuple(link_states(ws)) if links else ())
+    b = bundle or Bundle.load(ws)
+    return MapView(goals=b.goals, personas=b.personas, touchpoints=b.touchpoints, behaviour=b.behaviour,
+                   results=b.results, map=b.map, signals=signals_of(b), segments=_segments(b),
+                   age=age_of(ws, b.results), links=tuple(link_states(ws)) if links else ())
 
 
-def age_of(ws: Workshop, results: Results) -> Age:
-    """When the steps were saved, the last run, and which of its data files changed since."""
+def age_of(ws: Workshop, results_model: Results) -> Age:
+    """When the map and step 4's results were saved, the last run, and which of its data files changed since."""
     from jmapkit.digest import sha256_file
 
     run = last_run(ws)
     read: Mapping[str, Any] = (run or {}).get("data") or {
-        name: {"path": ref.path, "sha256": ref.sha256} for name, ref in results.inputs.items()}
+        name: {"path": ref.path, "sha256": ref.sha256} for name, ref in results_model.inputs.items()}
     files = []
     for name, entry in sorted(read.items()):
         path = ws.resolve(entry["path"])
@@ -511,12 +522,13 @@ def age_of(ws: Workshop, results: Results) -> Age:
             files.append((name, entry["path"], "missing"))
         elif sha256_file(path) != entry["sha256"]:
             files.append((name, entry["path"], "changed"))
-    results_key = _results_step()
-    envelope = _envelope(ws, results_key)
-    saved = {n: at for n in (4, 5) if _key(n) != results_key and (at := _saved_at(_envelope(ws, n))) is not None}
-    refreshed = _time((run or {}).get("finished")) or (_saved_at(envelope) if results.inputs else None)
+    results = _envelope(ws, RESULTS.key)
+    team_map = _envelope(ws, step_info(5).key)
+    # Step 5 only: step 4's team input is entered before its results by design (estimate, then compare).
+    saved = {5: at} if (at := _saved_at(team_map)) is not None else {}
+    refreshed = _time((run or {}).get("finished")) or (_saved_at(results) if results_model.inputs else None)
     return Age(created=ws.meta.created, last_run=(run or {}).get("run"), refreshed=refreshed, files=tuple(files),
-               results_saved=_saved_at(envelope), saved=saved)
+               results_saved=_saved_at(results), saved=saved)
 
 
 def last_run(ws: Workshop) -> dict[str, Any] | None:
@@ -554,29 +566,6 @@ def summary_line(findings: Sequence[Finding], *, codes: bool = False) -> str:
 # --- internals ---------------------------------------------------------------------------------------------------
 
 
-def _load_steps(ws: Workshop) -> tuple[Any, ...]:
-    # The one place that knows how the steps are stored: step 4 holds both the team's input and the results.
-    # A step not saved yet is checked as empty, so its rules say what it lacks.
-    goals, personas, touchpoints, behaviour, content = (ws.load_or_default(n) for n in range(1, 6))
-    return goals, personas, touchpoints, behaviour, behaviour, content
-
-
-def _results_step() -> str:
-    """The step key whose envelope holds step 4's computed results."""
-    from jmapkit.model import step_info
-
-    try:
-        return step_info("behaviour-results").key
-    except KeyError:
-        return step_info(4).key
-
-
-def _key(number: int) -> str:
-    from jmapkit.model import step_info
-
-    return step_info(number).key
-
-
 def _envelope(ws: Workshop, step: int | str) -> dict[str, Any] | None:
     return ws.load_envelope(step) if ws.has(step) else None
 
@@ -599,13 +588,11 @@ def _day(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC") if at.utcoffset() == timedelta(0) else at.isoformat(timespec="minutes")
 
 
-def _segments(ws: Workshop, results: Results) -> frozenset[str] | None:
-    from jmapkit.hotspots import read_table
-
-    path = results.tables.get("funnel_by_segment")
-    if not path:
+def _segments(b: Bundle) -> frozenset[str] | None:
+    frame = b.tables.get("funnel_by_segment")
+    if frame is None or "segment" not in frame:
         return None
-    return frozenset(row["segment"] for row in read_table(ws.resolve(path)) if row.get("segment"))
+    return frozenset(str(s) for s in frame["segment"].dropna() if str(s))
 
 
 def _pain_label(p: PainPoint) -> str:

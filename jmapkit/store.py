@@ -9,26 +9,31 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from filelock import FileLock
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from jmapkit import __version__
 from jmapkit.errors import (
     JmapkitError,
+    SaveConflict,
     SchemaTooNew,
     StepInvalid,
     StepMissing,
     WorkshopExists,
     WorkshopNotFound,
 )
+from jmapkit.merge import FieldConflict, merge
 from jmapkit.model import (
     LANGUAGES,
+    RECORDS,
     STEPS,
     StepInfo,
     StepModel,
@@ -38,10 +43,28 @@ from jmapkit.model import (
 from jmapkit.resources import notebooks_dir, templates_dir
 
 WORKSHOP_FILE = "workshop.json"
-FOLDERS = ("notebooks", "data", "steps", "votes", "history", "runs", "exports")
+FOLDERS = ("notebooks", "data", "steps", "votes", "history", "drafts", "runs", "exports")
+M = TypeVar("M", bound=BaseModel)
+StepKey = int | str | type[BaseModel] | BaseModel
+
+
+def _behaviour_v1(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 1 kept computed results beside the team's input; they now live in 4-behaviour-results.json
+    # and are recomputed by the next compute step. What the team entered is kept.
+    return {k: data[k] for k in ("data", "options", "emotions") if k in data}
+
 
 # (step key, stored version) → function turning that version's data into the next version's.
-MIGRATIONS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {("behaviour", 1): _behaviour_v1}
+
+
+@dataclass(frozen=True)
+class Saved:
+    """Where a save went, the revision it wrote, and whether it was merged with another window's edit."""
+
+    path: Path
+    revision: int
+    merged: bool = False
 
 
 def utcnow() -> datetime:
@@ -107,12 +130,12 @@ class Workshop:
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)
 
-    def step_path(self, step: int | str) -> Path:
+    def step_path(self, step: StepKey) -> Path:
         return self.path("steps", step_info(step).filename)
 
-    def tables_dir(self, step: int | str) -> Path:
+    def tables_dir(self, step: StepKey) -> Path:
         info = step_info(step)
-        return self.path("steps", f"{info.number}-{info.key}")
+        return self.path("steps", f"{info.number}-{STEPS[info.number - 1].key}")
 
     def relative(self, path: str | os.PathLike[str]) -> str:
         """A path relative to the workshop when inside it (so the folder can move), else absolute."""
@@ -134,18 +157,28 @@ class Workshop:
 
     # --- steps ----------------------------------------------------------------------------------
 
-    def has(self, step: int | str) -> bool:
+    def has(self, step: StepKey) -> bool:
         return self.step_path(step).is_file()
 
-    def load_envelope(self, step: int | str) -> dict[str, Any]:
+    def revision(self, step: StepKey) -> int:
+        """The saved revision of a step (0 when it has never been saved)."""
+        path = self.step_path(step)
+        if not path.is_file():
+            return 0
+        try:
+            return int(json.loads(path.read_bytes()).get("revision", 0))
+        except (ValueError, AttributeError):
+            return 0
+
+    def load_envelope(self, step: StepKey) -> dict[str, Any]:
         """Read and check one step envelope, migrating an older schema version."""
         info = step_info(step)
-        path = self.step_path(info.number)
+        path = self.step_path(info.key)
         if not path.is_file():
             raise StepMissing(
                 f"step {info.number} ({info.title}) has not been saved yet.",
                 where=str(path),
-                fix=f"run notebook {info.notebook} first (or `jmapkit run {self.root}`).",
+                fix=f"open notebooks/{info.notebook} and run all cells (its form saves the step).",
             )
         try:
             envelope = json.loads(path.read_text(encoding="utf-8"))
@@ -155,66 +188,101 @@ class Workshop:
             ) from None
         return self._check_envelope(info, envelope, path)
 
-    def load(self, step: int | str) -> StepModel:
-        """The validated model of one saved step."""
+    @overload
+    def load(self, step: type[M]) -> M: ...
+    @overload
+    def load(self, step: int | str) -> StepModel: ...
+    def load(self, step: StepKey) -> StepModel:
+        """The validated model of one saved record: `ws.load(Goals) -> Goals`."""
         info = step_info(step)
-        envelope = self.load_envelope(info.number)
+        envelope = self.load_envelope(info.key)
         try:
             return info.model.model_validate(envelope["data"])  # type: ignore[return-value]
         except ValidationError as exc:
             raise StepInvalid(
-                _pydantic_problems(exc), where=str(self.step_path(info.number)), fix=self._restore_hint(info)
+                _pydantic_problems(exc), where=str(self.step_path(info.key)), fix=self._restore_hint(info)
             ) from None
 
-    def load_or_default(self, step: int | str) -> StepModel:
+    @overload
+    def load_or_default(self, step: type[M]) -> M: ...
+    @overload
+    def load_or_default(self, step: int | str) -> StepModel: ...
+    def load_or_default(self, step: StepKey) -> StepModel:
+        """The saved record, or the empty model when it has not been saved yet."""
         info = step_info(step)
-        return self.load(info.number) if self.has(info.number) else info.model()  # type: ignore[return-value]
+        return self.load(info.key) if self.has(info.key) else info.model()  # type: ignore[return-value]
 
     def require(self, *steps: int | str) -> list[StepModel]:
         """Load the earlier steps a step builds on, naming the first one that is missing."""
         return [self.load(s) for s in steps]
 
-    def save(self, model: StepModel) -> Path:
-        """Validate and write one step atomically; the previous version goes to history/."""
+    def save(self, model: StepModel, *, base: int | None = None, prefer: str | None = None) -> Saved:
+        """Validate and write one record atomically; the previous version goes to history/.
+
+        `base` is the revision the edit started from (a form passes it; a batch run does not). When the
+        file has moved on since, the two edits are merged value by value; a value both changed raises
+        `SaveConflict` and nothing is written, unless `prefer` ("mine" or "theirs") says which side wins.
+        """
         info = step_info(model)
         data = info.model.model_validate(model.model_dump()).model_dump(mode="json")
-        path = self.step_path(info.number)
+        path = self.step_path(info.key)
         with self.locked():
-            revision = 1
-            if path.is_file():
-                previous = path.read_bytes()
-                if _same_data(previous, data):
-                    return path  # a re-run that changes nothing adds no revision
-                try:
-                    revision = int(json.loads(previous).get("revision", 0)) + 1
-                except (ValueError, AttributeError):
-                    revision = 1  # a broken file is still kept in history below
+            revision, merged = 0, False
+            previous = path.read_bytes() if path.is_file() else None
+            if previous is not None:
+                current = _envelope_or_none(previous)
+                revision = int(current.get("revision", 0)) if current else 0
+                if base is not None and base != revision and current is not None:
+                    data = self._merge_onto(info, base, data, current, revision, prefer)
+                    merged = True
+                if current is not None and current.get("data") == data:
+                    return Saved(path, revision, merged)  # a re-run that changes nothing adds no revision
                 stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
-                keep = self.path("history", f"{path.stem}.r{revision - 1}.{stamp}.json")
+                keep = self.path("history", f"{path.stem}.r{revision}.{stamp}.json")
                 keep.parent.mkdir(exist_ok=True)
                 keep.write_bytes(previous)
             envelope = {
                 "schema": f"jmapkit/{info.key}",
                 "version": info.schema_version,
-                "revision": revision,
+                "revision": revision + 1,
                 "saved_at": utcnow().isoformat(),
                 "jmapkit": __version__,
                 "data": data,
             }
             atomic_write_text(path, json.dumps(envelope, indent=2, ensure_ascii=False) + "\n")
-        return path
+        return Saved(path, revision + 1, merged)
 
-    def history(self, step: int | str) -> list[Path]:
+    def _merge_onto(self, info: StepInfo, base: int, mine: dict[str, Any], current: dict[str, Any],
+                    revision: int, prefer: str | None) -> dict[str, Any]:
+        theirs = current.get("data", {})
+        old = self._revision_data(info, base)
+        if old is None:  # the base revision is gone from history: nothing to merge against
+            merged, conflicts = (mine if prefer == "mine" else theirs), [FieldConflict((), mine, theirs)]
+        else:
+            merged, conflicts = merge(old, mine, theirs, prefer=prefer or "theirs")
+        if conflicts and prefer is None:
+            raise SaveConflict(info, base, revision, conflicts)
+        return info.model.model_validate(merged).model_dump(mode="json")
+
+    def _revision_data(self, info: StepInfo, revision: int) -> dict[str, Any] | None:
+        stem = self.step_path(info.key).stem
+        for path in self.path("history").glob(f"{stem}.r{revision}.*.json"):
+            envelope = _envelope_or_none(path.read_bytes())
+            if envelope is not None:
+                return self._check_envelope(info, envelope, path)["data"]
+        return None
+
+    def history(self, step: StepKey) -> list[Path]:
         """Earlier versions of a step file, oldest first."""
         stem = self.step_path(step).stem
         found = self.path("history").glob(f"{stem}.r*.json")
         return sorted(found, key=lambda p: (int(p.name.split(".r")[1].split(".")[0]), p.name))
 
     def validate_all(self) -> None:
-        """Check every saved step file, so a run stops before it starts on a broken one."""
-        for info in STEPS:
-            if self.has(info.number):
-                self.load(info.number)
+        """Check every saved record, so a run stops before it starts on a broken one."""
+        for info in RECORDS:
+            if self.has(info.key):
+                self.load(info.key)
 
     def _check_envelope(self, info: StepInfo, envelope: Any, path: Path) -> dict[str, Any]:
         expected = f"jmapkit/{info.key}"
@@ -246,29 +314,104 @@ class Workshop:
         return {**envelope, "version": version, "data": data}
 
     def _restore_hint(self, info: StepInfo) -> str:
-        older = self.history(info.number)
+        older = self.history(info.key)
         if older:
             return f"restore the last good version from {older[-1]}, or re-enter the step in {info.notebook}."
         return f"re-enter the step in {info.notebook}, or delete the file to start the step again."
 
+    # --- drafts: input that is not saved (yet) ----------------------------------------------------
+
+    def draft_path(self, step: StepKey) -> Path:
+        return self.path("drafts", f"{self.step_path(step).stem}.json")
+
+    def save_draft(self, step: StepKey, raw: Mapping[str, Any], *, base: int, problems: list[str]) -> Path:
+        """Keep what a form holds but could not save, so it can be offered back (never lost)."""
+        path = self.draft_path(step)
+        record = {"saved_at": utcnow().isoformat(), "base": base, "problems": problems, "data": raw}
+        atomic_write_text(path, json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
+        return path
+
+    def draft(self, step: StepKey) -> dict[str, Any] | None:
+        """The unsaved draft of a step, if one exists: saved_at, base revision, problems, data."""
+        path = self.draft_path(step)
+        if not path.is_file():
+            return None
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        return record if isinstance(record, dict) and "data" in record else None
+
+    def discard_draft(self, step: StepKey) -> None:
+        self.draft_path(step).unlink(missing_ok=True)
+
     # --- votes ----------------------------------------------------------------------------------
 
-    def append_vote(self, kind: str, record: Mapping[str, Any]) -> None:
-        """Append one participant vote as a JSON line; votes are never rewritten."""
-        line = json.dumps({"at": utcnow().isoformat(), **record}, ensure_ascii=False)
+    def append_vote(self, kind: str, *records: Mapping[str, Any]) -> None:
+        """Append participant records as JSON lines under the lock, fsynced before returning; never rewritten.
+
+        Several records go out in one write and one fsync (the room batches a burst of votes). A record's
+        own `at` wins over the stamp added here, so the server can apply exactly what it wrote.
+        """
+        now = utcnow().isoformat()
+        text = "".join(json.dumps({"at": now, **r}, ensure_ascii=False) + "\n" for r in records)
         path = self.path("votes", f"{kind}.jsonl")
         with self.locked():
             path.parent.mkdir(exist_ok=True)
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(line + "\n")
+            created = not path.exists()
+            with open(path, "a+b") as f:
+                if f.tell() > 0:
+                    f.seek(-1, os.SEEK_END)
+                    if f.read(1) != b"\n":
+                        text = "\n" + text  # a crash tore the last line: keep the fragment on a line of its own
+                f.write(text.encode("utf-8"))
                 f.flush()
                 os.fsync(f.fileno())
+            if created:
+                _fsync_dir(path.parent)  # the new file's name must survive a crash too
 
     def votes(self, kind: str) -> list[dict[str, Any]]:
+        """Every record of one votes file, oldest first; a line a crash tore is skipped with a warning."""
         path = self.path("votes", f"{kind}.jsonl")
         if not path.is_file():
             return []
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        records, torn = [], []
+        for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                torn.append(number)
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+            else:
+                torn.append(number)
+        if torn:
+            many = len(torn) != 1
+            warnings.warn(
+                f"{path}: skipped {len(torn)} line{'s' if many else ''} that {'are' if many else 'is'}"
+                f" not a JSON record (line {', '.join(map(str, torn[:5]))}{' …' if len(torn) > 5 else ''}); a crash"
+                " during a write leaves such a line, and every vote answered as saved is on another line.",
+                TornLineWarning,
+                stacklevel=2,
+            )
+        return records
+
+
+class TornLineWarning(UserWarning):
+    """A votes file holds a line that is not a JSON record (left by a crash during a write)."""
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return  # Windows cannot open a folder to fsync it; NTFS journals the entry itself
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # --- creating a workshop -----------------------------------------------------------------------
@@ -304,7 +447,9 @@ def new_workshop(
     if root.exists() and any(root.iterdir()):
         raise WorkshopExists(f"{root} exists and is not empty.", fix="choose a new or empty folder.")
     content = spec.get("steps", {})
-    steps = [_template_step(info, content[info.key]) for info in STEPS if info.key in content]
+    # Every step is saved, empty where the template has nothing: a new workshop runs end to end at once,
+    # and `jmapkit check` says what is missing instead of a run stopping at the first unsaved step.
+    steps = [_template_step(info, content.get(info.key, {})) for info in STEPS]
     for folder in FOLDERS:
         (root / folder).mkdir(parents=True, exist_ok=True)
     for nb in sorted(notebooks_dir().glob("*.ipynb")):
@@ -335,11 +480,12 @@ def _template_step(info: StepInfo, content: dict[str, Any]) -> StepModel:
     return step_model(info.key, content)  # type: ignore[no-any-return]
 
 
-def _same_data(previous: bytes, data: dict[str, Any]) -> bool:
+def _envelope_or_none(raw: bytes) -> dict[str, Any] | None:
     try:
-        return json.loads(previous).get("data") == data
-    except (ValueError, AttributeError):
-        return False
+        envelope = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return envelope if isinstance(envelope, dict) else None
 
 
 def _pydantic_problems(exc: ValidationError) -> str:

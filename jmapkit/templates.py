@@ -90,10 +90,13 @@ def load(name: str) -> Template:
 
 
 def step_model(key: str, content: dict[str, Any]) -> Any:
-    """A step's template content as its model, every record marked `template` (pre-filled, not yet reviewed)."""
+    """A step's template content as its model, every record marked `template` (pre-filled, not yet reviewed).
+
+    An empty step (the template has nothing for it) is the empty model, with nothing to review.
+    """
     info = next(i for i in STEPS if i.key == key)
     data = _as_template(content)
-    if "source" in info.model.model_fields:
+    if content and "source" in info.model.model_fields:
         data.setdefault("source", Source(kind="template").model_dump())
     return info.model.model_validate(data)
 

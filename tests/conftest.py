@@ -49,3 +49,15 @@ def spark_con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         )
     yield ibis.pyspark.connect(session)
     session.stop()
+
+
+ROOM_TOKEN, ROOM_FACILITATOR = "participant-code", "facilitator-code-0123456789"
+
+
+@pytest.fixture
+def room(restaurant: Workshop) -> Iterator[Any]:
+    """The restaurant workshop's room served from a background thread on 127.0.0.1 (a free port)."""
+    from jmapkit.room.server import start
+
+    with start(restaurant, token=ROOM_TOKEN, facilitator_token=ROOM_FACILITATOR) as running:
+        yield running

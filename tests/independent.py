@@ -135,3 +135,20 @@ def nps(scores: list[float]) -> tuple[int, float, float, float]:
 
 def csat(scores: list[float]) -> tuple[int, float]:
     return len(scores), 100 * sum(s >= 4 for s in scores) / len(scores)
+
+
+def room_tally(sent: list[tuple[str, str, int]]) -> dict[str, dict[str, object]]:
+    """Per touchpoint: n, mean and votes per face (-2..2) from (device, touchpoint, emotion) in the order sent,
+    where only each device's last vote on a touchpoint counts."""
+    last: dict[tuple[str, str], int] = {}
+    for device, touchpoint, emotion in sent:
+        last[(device, touchpoint)] = emotion
+    out: dict[str, dict[str, object]] = {}
+    for (_, touchpoint), emotion in last.items():
+        entry = out.setdefault(touchpoint, {"n": 0, "sum": 0, "counts": {f: 0 for f in (-2, -1, 0, 1, 2)}})
+        entry["n"] += 1  # type: ignore[operator]
+        entry["sum"] += emotion  # type: ignore[operator]
+        entry["counts"][emotion] += 1  # type: ignore[index]
+    for entry in out.values():
+        entry["mean"] = entry.pop("sum") / entry["n"]  # type: ignore[operator]
+    return out

@@ -232,3 +232,50 @@ def test_papermill_notebook_with_a_chart_validates_and_shows_it_offline(tmp_path
     nbformat.validate(out)
     data = out.cells[0].outputs[0]["data"]
     assert "image/svg+xml" in data and "https://" not in data["image/svg+xml"].replace("http://www.w3.org", "")
+
+
+def _svg_font_sizes(chart: alt.TopLevelMixin, tmp_path: Path, name: str) -> list[float]:
+    import re
+
+    svg = charts.save(chart, tmp_path / f"{name}.svg").read_text(encoding="utf-8")
+    return [float(size) for size in re.findall(r'font-size="([\d.]+)px"', svg)]
+
+
+@pytest.fixture
+def projector():
+    charts.presentation(True)
+    yield
+    charts.presentation(False)
+
+
+def test_presentation_mode_draws_no_text_under_16_px(restaurant: Workshop, tmp_path: Path, projector: None) -> None:
+    """At 1920 × 1080 a projected SVG is drawn 1:1: every text of the map and of each chart is at least 16 px."""
+    from jmapkit import steps
+
+    result = steps.behaviour.run(restaurant)
+    tables = {name: journey.labelled(frame, restaurant) for name, frame in result.tables.items()}
+    drawn = {
+        "map": charts.journey_map(journey.lanes(restaurant)),
+        "funnel": charts.funnel(tables["funnel"]),
+        "time": charts.time_between_stages(tables["funnel"]),
+        "csat": charts.scores(tables["scores"], metric="csat"),
+        "transitions": charts.transitions(tables["transitions"]),
+        "emotion": charts.emotion_curve(*steps.behaviour.emotion_chart_data(restaurant, result.tables["emotion"])),
+    }
+    for name, chart in drawn.items():
+        sizes = _svg_font_sizes(chart, tmp_path, name)
+        assert sizes and min(sizes) >= 16, (name, min(sizes))
+    assert drawn["map"].to_dict()["width"] <= 1920
+    charts.presentation(False)
+    assert min(_svg_font_sizes(charts.funnel(tables["funnel"]), tmp_path, "small")) < 16  # the switch does switch
+
+
+def test_charts_show_names_not_ids(restaurant: Workshop) -> None:
+    from jmapkit import steps
+
+    result = steps.behaviour.run(restaurant)
+    labelled = journey.labelled(result.tables["transitions"], restaurant)
+    names = {t.label for t in restaurant.load("touchpoints").touchpoints}
+    assert set(labelled["source"]) <= names and set(labelled["target"]) <= names
+    path = journey.labelled(result.tables["paths"], restaurant)["path"].iloc[0]
+    assert all(part in names for part in path.split(" → "))

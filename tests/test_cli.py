@@ -101,3 +101,31 @@ def test_lab_builds_the_jupyterlab_command(restaurant: Workshop) -> None:
     cmd = call.call_args.args[0]
     assert cmd[1:4] == ["-m", "jupyterlab", f"--ServerApp.root_dir={restaurant.root}"]
     assert "--port=8899" in cmd and "--no-browser" in cmd
+
+
+def test_serve_calls_the_room(restaurant: Workshop) -> None:
+    with mock.patch("jmapkit.room.server.serve") as serve:
+        code, _, _ = invoke("serve", restaurant.root, "--port", "9000", "--ip", "127.0.0.1", "--token", "abcdefgh")
+    assert code == 0
+    (ws,), kwargs = serve.call_args
+    assert ws.root == restaurant.root
+    assert {k: kwargs[k] for k in ("ip", "port", "token", "facilitator_token")} == {
+        "ip": "127.0.0.1", "port": 9000, "token": "abcdefgh", "facilitator_token": None}
+
+
+def test_serve_defaults_to_the_rooms_network_on_8866(restaurant: Workshop) -> None:
+    with mock.patch("jmapkit.room.server.serve") as serve:
+        invoke("serve", restaurant.root)
+    assert (serve.call_args.kwargs["ip"], serve.call_args.kwargs["port"], serve.call_args.kwargs["token"]) == (
+        "0.0.0.0", 8866, None)
+
+
+def test_serve_without_step_3_is_one_line_and_exit_2(blank: Workshop) -> None:
+    blank.step_path(3).unlink()
+    code, _, err = invoke("serve", blank.root, "--port", "0", "--ip", "127.0.0.1")
+    assert code == 2 and "step 3 (Touchpoints) has not been saved yet" in err
+
+
+def test_serve_refuses_the_same_code_for_both_links(restaurant: Workshop) -> None:
+    code, _, err = invoke("serve", restaurant.root, "--token", "samecode", "--facilitator-token", "samecode")
+    assert code == 2 and "two different, non-empty codes" in err

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from jmapkit.diff import Change, compare
-from jmapkit.model import Behaviour, DataRef, FunnelRow, ScoreRow
+from jmapkit.model import BehaviourResults, DataRef, FunnelRow, ScoreRow
 
 
 def _funnel(stage: str, reached: int) -> FunnelRow:
@@ -11,10 +11,10 @@ def _funnel(stage: str, reached: int) -> FunnelRow:
 
 def test_compare_lists_moved_numbers_and_new_files() -> None:
     score = dict(group_by="touchpoint", group="till", metric="nps", ci_low=None, ci_high=None)
-    before = Behaviour(inputs={"events": DataRef(path="a.csv", sha256="1")},
+    before = BehaviourResults(inputs={"events": DataRef(path="a.csv", sha256="1")},
                        funnel=[_funnel("visit", 10), _funnel("buy", 4)],
                        scores=[ScoreRow(n=5, value=20.0, **score)])
-    after = Behaviour(inputs={"events": DataRef(path="b.csv", sha256="2")},
+    after = BehaviourResults(inputs={"events": DataRef(path="b.csv", sha256="2")},
                       funnel=[_funnel("visit", 10), _funnel("buy", 6)],
                       scores=[ScoreRow(n=8, value=20.0, **score)])
     assert compare(before, after) == [

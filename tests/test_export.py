@@ -11,7 +11,7 @@ import pytest
 
 from jmapkit.errors import JmapkitError
 from jmapkit.export import FORMATS, default_output, export
-from jmapkit.model import DataRef
+from jmapkit.model import BehaviourResults, DataRef
 from jmapkit.store import Workshop, new_workshop
 
 EVENTS_SHA = "3f2a9c0d1e4b" + "7" * 52
@@ -57,7 +57,7 @@ def add_step4(ws: Workshop, *, survey: bool = True) -> Workshop:
     tables = {"funnel": FUNNEL, **({"scores": SCORES} if survey else {})}
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False)
-    b = ws.load(4)
+    b = ws.load_or_default(BehaviourResults)
     b.inputs = {"events": DataRef(path="data/events.csv", sha256=EVENTS_SHA, rows=48210)}
     if survey:
         b.inputs["survey"] = DataRef(path="data/survey.csv", sha256=SURVEY_SHA, rows=2160)
@@ -167,8 +167,8 @@ def test_every_slide_has_notes_and_data_slides_cite_hash_and_run(tacos_deck: tup
     notes = [s.notes_slide.notes_text_frame.text for s in prs.slides]
     assert all(n.strip() for n in notes)
     funnel, scores = notes[5], notes[6]
-    assert f"events.csv (sha256 {EVENTS_SHA[:12]}, 48 210 rows), run {RUN}" in funnel
-    assert f"survey.csv (sha256 {SURVEY_SHA[:12]}, 2 160 rows), run {RUN}" in scores
+    assert f"events.csv (sha256 {EVENTS_SHA[:12]}, 48 210 rows), run {RUN}" in funnel
+    assert f"survey.csv (sha256 {SURVEY_SHA[:12]}, 2 160 rows), run {RUN}" in scores
     assert "All respondents: NPS -4.8 (n=230, 95 % CI -16…6.4)." in scores
     assert "Office lunch Olivia: template — not yet reviewed by the team; data segment 'office_lunch'" in notes[2]
     assert "P40 at Order at the counter: template — not yet reviewed by the team" in notes[8]
@@ -187,7 +187,7 @@ def test_behaviour_slide_shows_charts_and_the_funnel_numbers(tacos_deck: tuple[W
         [label, reached, first, prev, hours]
         for label, reached, first, prev, hours in zip(
             ["Discover", "Choose", "Order & pay", "Eat", "Come back", "Recommend"],
-            ["1 000", "620", "410", "395", "160", "48"],
+            ["1 000", "620", "410", "395", "160", "48"],
             [f"{round(100 * c)} %" for c in FUNNEL["conversion_from_first"]],
             ["–"] + [f"{round(100 * c)} %" for c in FUNNEL["conversion_from_previous"][1:]],
             ["–", "26", "3.5", "0.2", "240", "30"],
@@ -344,7 +344,7 @@ def test_html_is_self_contained(tacos: Workshop) -> None:
     for title in ("Step 1 · Goals", "Step 2 · Personas", "Step 3 · Stages &amp; touchpoints",
                   "Step 4 · Behaviour: funnel", "Step 5 · Journey map", "Step 5 · KPIs: baseline → target"):
         assert f"<h2>{title}</h2>" in page
-    assert f"events.csv (sha256 {EVENTS_SHA[:12]}, 48 210 rows), run {RUN}" in page
+    assert f"events.csv (sha256 {EVENTS_SHA[:12]}, 48 210 rows), run {RUN}" in page
     assert "Vivan los Tacos — lunch visit" in page
 
 
@@ -376,7 +376,7 @@ def test_slides_are_reveal_js_inlined_and_offline(tacos: Workshop) -> None:
     assert "Reveal.initialize({hash: true, width: 1280, height: 720" in page
     assert page.count("<section>") == 9  # title + the same eight sections as the deck
     assert page.count('<aside class="notes">') == 9
-    assert f"events.csv (sha256 {EVENTS_SHA[:12]}, 48 210 rows), run {RUN}" in page
+    assert f"events.csv (sha256 {EVENTS_SHA[:12]}, 48 210 rows), run {RUN}" in page
 
 
 @pytest.mark.slow

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from jmapkit import journey
-from jmapkit.model import DataRef, Source
+from jmapkit.bundle import Bundle, load_tables
+from jmapkit.model import Behaviour, BehaviourResults, DataRef, Source
 from jmapkit.store import Workshop
 
 STAGES = ["awareness", "consideration", "purchase", "onboarding", "retention", "advocacy"]
@@ -41,7 +42,7 @@ def test_cells_hold_the_steps_content(restaurant: Workshop) -> None:
         "Median minutes queue to payment: 14 → 8 min (Store manager)",
         "CSAT at ordering: 48 → 70 % (Store manager)",
     ]
-    assert cell(frame, "awareness", "kpis")["items"] == ["Maps listing views per week: 1 200 → 1 500 (Marketing)"]
+    assert cell(frame, "awareness", "kpis")["items"] == ["Maps listing views per week: 1 200 → 1 500 (Marketing)"]
     assert cell(frame, "awareness", "kpis")["evidence"] == "events"
     assert cell(frame, "purchase", "opportunities")["items"] == [
         "Promote ordering ahead in the app for office lunch customers. (Digital)"]
@@ -88,7 +89,7 @@ def test_emotion_lane_from_the_step_4_table_with_evidence(restaurant: Workshop) 
     folder = restaurant.tables_dir(4)
     folder.mkdir(parents=True, exist_ok=True)
     emotion.to_csv(folder / "emotion.csv", index=False)
-    b = restaurant.load(4)
+    b = restaurant.load_or_default(BehaviourResults)
     b.tables = {"emotion": "steps/4-behaviour/emotion.csv"}
     b.inputs = {"survey": DataRef(path="data/survey.csv", sha256="ab12cd34ef56" + "0" * 52, rows=1200)}
     b.run = "20260901T120000Z"
@@ -102,43 +103,45 @@ def test_emotion_lane_from_the_step_4_table_with_evidence(restaurant: Workshop) 
     assert [p["voted"] for p in points] == [-1.0, -1.5, None]
     assert [p["measured"] for p in points] == [None, -0.8, 0.4]
     assert points[1]["voted_n"] == 4 and points[1]["measured_ci_low"] == -1.2
+    # The team's own estimates (the template's, not reviewed yet) stay apart from the votes and the data.
+    assert [p["team"] for p in points] == [-1.0, -2.0, -1.0]
     assert row["items"] == [
-        "Queue at the door: voted -1.0 (n=4)",
-        "Order at the counter: voted -1.5 (n=4) measured -0.8 (csat, sentiment)",
-        "Pay at the till: measured +0.4 (csat)",
+        "Queue at the door: team -1.0 (template) voted -1.0 (n=4)",
+        "Order at the counter: team -2.0 (template) voted -1.5 (n=4) measured -0.8 (csat, sentiment)",
+        "Pay at the till: team -1.0 (template) measured +0.4 (csat)",
     ]
     # Sentiment would cite the verbatims file, which this run did not read; the survey is cited once.
-    assert row["evidence"] == ("votes (n=4); measured from csat, sentiment: survey.csv (sha256 ab12cd34ef56, "
-                               "1 200 rows), run 20260901T120000Z")
-    assert row["sources"] == "data, vote"
+    assert row["evidence"] == ("team estimate; votes (n=4); measured from csat, sentiment: survey.csv "
+                               "(sha256 ab12cd34ef56, 1 200 rows), run 20260901T120000Z")
+    assert row["sources"] == "data, template, vote"
     # Emotions are only on the emotion lane.
     assert cell(journey.lanes(restaurant), "purchase", "pain_points")["points"] == []
 
 
-def test_without_a_step_4_table_the_entered_emotions_are_template_votes(restaurant: Workshop) -> None:
+def test_without_a_step_4_table_the_team_estimates_are_not_votes(restaurant: Workshop) -> None:
     row = cell(journey.lanes(restaurant), "purchase", "emotion")
-    assert [(p["touchpoint"], p["voted"], p["voted_n"]) for p in row["points"]] == [
-        ("queue", -1.0, 1), ("order_counter", -2.0, 1), ("payment", -1.0, 1)]
-    assert (row["template"], row["sources"]) == (3, "template")
+    assert [(p["touchpoint"], p["team"], p["team_kind"], p["voted"]) for p in row["points"]] == [
+        ("queue", -1.0, "template", None), ("order_counter", -2.0, "template", None),
+        ("payment", -1.0, "template", None)]
+    assert (row["template"], row["item_template"], row["sources"]) == (3, [True] * 3, "template")
 
 
 def test_steps_from_models_and_missing_tables(restaurant: Workshop) -> None:
     models = {n: restaurant.load(n) for n in (1, 2, 3, 5)}
-    s = journey.steps(models)
-    assert s.goals is not None and s.journey is not None and s.behaviour is None
+    s = Bundle.of(models)
+    assert s.saved == {"goals", "personas", "touchpoints", "map"} and s.behaviour == Behaviour()
     assert s.missing_tables["funnel"] == "step 4 has not been run on data yet"
     assert len(journey.lanes(models)) == 42
 
-    loaded = journey.steps(restaurant)
+    loaded = Bundle.load(restaurant)
     assert loaded.name == "Vivan los Tacos — lunch visit"
     assert set(loaded.missing_tables) == set(journey.TABLES)
 
 
 def test_missing_tables_name_the_input_that_was_not_chosen(restaurant: Workshop) -> None:
-    b = restaurant.load(4)
-    b.inputs = {"events": DataRef(path="data/events.csv", sha256="f" * 64, rows=10)}
+    b = BehaviourResults(inputs={"events": DataRef(path="data/events.csv", sha256="f" * 64, rows=10)})
     restaurant.save(b)
-    _, missing = journey.load_tables(restaurant, b)
+    _, missing = load_tables(restaurant, b)
     assert missing["scores"] == "no survey file was chosen in step 4"
     assert missing["sentiment"] == "no verbatims file was chosen in step 4"
     assert missing["funnel"] == "step 4 wrote no steps/4-behaviour/funnel.csv"
@@ -158,7 +161,7 @@ def test_describe_source(source: Source, expected: str) -> None:
     assert journey.describe_source(source) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, "–"), (float("nan"), "–"), (14, "14"), (1200.0, "1 200"),
+@pytest.mark.parametrize(("value", "expected"), [(None, "–"), (float("nan"), "–"), (14, "14"), (1200.0, "1 200"),
                                                  (2.46, "2.5"), (-7.0, "-7")])
 def test_number(value: object, expected: str) -> None:
     assert journey.number(value) == expected

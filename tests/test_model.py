@@ -6,13 +6,13 @@ from pydantic import ValidationError
 from jmapkit.model import (
     KPI,
     Behaviour,
-    EmotionVote,
     Goals,
-    JourneyMap,
+    Map,
     PainPoint,
     Persona,
     Personas,
     Stage,
+    TeamEmotion,
     Touchpoint,
     Touchpoints,
     step_info,
@@ -65,7 +65,7 @@ def test_all_touchpoint_problems_are_reported_together() -> None:
         (lambda: Personas(personas=[Persona(name="A"), Persona(name="A")]), "duplicate persona name"),
         (lambda: PainPoint(touchpoint="t", description="slow", severity=6), "severity"),
         (lambda: PainPoint(touchpoint="t", description="slow", frequency=0), "frequency"),
-        (lambda: EmotionVote(touchpoint="t", emotion=3), "emotion"),
+        (lambda: TeamEmotion(touchpoint="t", emotion=3), "emotion"),
         (lambda: KPI(stage="s", name=""), "name"),
         (lambda: Stage(id="has space"), "id"),
         (lambda: Goals(unknown_field=1), "unknown_field"),
@@ -87,7 +87,7 @@ def test_pain_point_priority(severity: int, frequency: int, moment_of_truth: boo
 
 @pytest.mark.parametrize(("key", "number", "model"), [
     ("goals", 1, Goals), ("personas", 2, Personas), ("touchpoints", 3, Touchpoints),
-    ("behaviour", 4, Behaviour), ("map", 5, JourneyMap),
+    ("behaviour", 4, Behaviour), ("map", 5, Map),
 ])
 def test_step_lookup(key: str, number: int, model: type) -> None:
     assert step_info(key).number == number

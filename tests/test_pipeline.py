@@ -15,14 +15,15 @@ import pytest
 import yaml
 
 from jmapkit.errors import RunFailed
+from jmapkit.model import BehaviourResults
 from jmapkit.pipeline import run
 from jmapkit.resources import templates_dir
 from jmapkit.store import Workshop, new_workshop
 from tests.independent import csat, nps, ordered_funnel
 
 pytestmark = pytest.mark.slow
-NOTEBOOKS = ["1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb", "4-behaviour-and-sentiment.ipynb",
-             "5-map-and-kpis.ipynb"]
+NOTEBOOKS = ["1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb", "4-behaviour.ipynb",
+             "5-map.ipynb"]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,7 @@ def test_saved_funnel_matches_an_independent_calculation(done: tuple[Workshop, P
     ws, _ = done
     order = [s["id"] for s in _template()["touchpoints"]["stages"]]
     expected = ordered_funnel(_restaurant_events(ws.root / "data" / "events.csv"), order)
-    saved = ws.load(4)
+    saved = ws.load(BehaviourResults)
     assert [r.stage for r in saved.funnel] == order
     assert [r.reached for r in saved.funnel] == expected["reached"].tolist()
     for row, (_, exp) in zip(saved.funnel, expected.iterrows(), strict=True):
@@ -80,7 +81,7 @@ def test_saved_funnel_matches_an_independent_calculation(done: tuple[Workshop, P
 def test_saved_survey_scores_match_an_independent_calculation(done: tuple[Workshop, Path]) -> None:
     ws, _ = done
     survey = pd.read_csv(ws.root / "data" / "survey.csv")
-    rows = {(r.group_by, r.group, r.metric): r for r in ws.load(4).scores}
+    rows = {(r.group_by, r.group, r.metric): r for r in ws.load(BehaviourResults).scores}
     n, value, low, high = nps(survey.query("question == 'nps' and touchpoint == 'food_served'")["score"].tolist())
     got = rows[("touchpoint", "food_served", "nps")]
     assert (got.n, got.value) == (n, pytest.approx(value))
@@ -92,27 +93,27 @@ def test_saved_survey_scores_match_an_independent_calculation(done: tuple[Worksh
 
 def test_executed_notebook_shows_charts_offline(done: tuple[Workshop, Path]) -> None:
     _, folder = done
-    book = nbformat.read(folder / "4-behaviour-and-sentiment.ipynb", as_version=4)
+    book = nbformat.read(folder / "4-behaviour.ipynb", as_version=4)
     outputs = [o for c in book.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     svgs = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
     assert len(svgs) >= 4  # funnel, time between stages, transitions, scores, emotion
     text = json.dumps(book)
     assert "cdn.jsdelivr" not in text and "<script src=\"http" not in text
-    assert (folder / "4-behaviour-and-sentiment.ipynb").stat().st_size < 2_000_000  # aggregated tables only
-    book5 = nbformat.read(folder / "5-map-and-kpis.ipynb", as_version=4)
+    assert (folder / "4-behaviour.ipynb").stat().st_size < 2_000_000  # aggregated tables only
+    book5 = nbformat.read(folder / "5-map.ipynb", as_version=4)
     assert any("image/svg+xml" in o.get("data", {}) for c in book5.cells for o in c.get("outputs", []))
 
 
 def test_new_events_change_the_saved_funnel(done: tuple[Workshop, Path], tmp_path: Path) -> None:
     ws, _ = done
-    before = [r.reached for r in ws.load(4).funnel]
+    before = [r.reached for r in ws.load(BehaviourResults).funnel]
     events = pd.read_csv(ws.root / "data" / "events.csv")
     # Next quarter: half the retention events (loyalty stamps, repeat visits) are gone.
     fewer = events[~events["event"].isin(["loyalty_stamp", "repeat_visit"]) | (events.index % 2 == 0)]
     path = tmp_path / "events-q4.csv"
     fewer.to_csv(path, index=False)
     result = run(ws, data={"events": str(path)}, from_step=4)
-    after = ws.load(4)
+    after = ws.load(BehaviourResults)
     expected = ordered_funnel(_restaurant_events(path), [s.id for s in ws.load(3).stages])
     assert [r.reached for r in after.funnel] == expected["reached"].tolist() != before
     assert after.inputs["events"].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -18,17 +18,18 @@ from jmapkit.hotspots import Signals
 from jmapkit.model import (
     KPI,
     Behaviour,
+    BehaviourResults,
     DataRef,
-    EmotionVote,
     FunnelRow,
     Goals,
-    JourneyMap,
+    Map,
     PainPoint,
     Persona,
     Personas,
     ScoreRow,
     Source,
     Stage,
+    TeamEmotion,
     Touchpoint,
     Touchpoints,
 )
@@ -66,7 +67,7 @@ SIGNALS = {
 
 def good() -> MapView:
     """A map that passes every rule."""
-    results = Behaviour(inputs={"events": DataRef(path="data/e.csv", sha256="ab" * 32)},
+    results = BehaviourResults(inputs={"events": DataRef(path="data/e.csv", sha256="ab" * 32)},
                         funnel=[FunnelRow(stage="order", reached=100, conversion_from_previous=None,
                                           conversion_from_first=1.0, median_hours=None, p90_hours=None)],
                         scores=[csat("till", 60, 50, 70)])
@@ -74,9 +75,9 @@ def good() -> MapView:
         goals=Goals(customer_goal="Lunch in 30 minutes", time_period="2026 Q3", refresh="quarterly", source=TEAM),
         personas=Personas(personas=[Persona(name="Olivia", segment="office", source=TEAM)]),
         touchpoints=tps(),
-        behaviour=Behaviour(emotions=[EmotionVote(touchpoint="table", emotion=1, source=TEAM)]),
+        behaviour=Behaviour(emotions=[TeamEmotion(touchpoint="table", emotion=1, source=TEAM)]),
         results=results,
-        map=JourneyMap(pain_points=[PAIN], kpis=KPIS),
+        map=Map(pain_points=[PAIN], kpis=KPIS),
         signals=SIGNALS,
         segments=frozenset({"office"}),
         age=Age(now=NOW, created=NOW - timedelta(days=200), last_run="R1", refreshed=RESULTS_AT,
@@ -91,8 +92,8 @@ def signals(**changes: Signals) -> dict[str, Signals]:
     return {**SIGNALS, **changes}
 
 
-def team_map(**changes: Any) -> JourneyMap:
-    return JourneyMap(**{"pain_points": [PAIN], "kpis": KPIS, **changes})
+def team_map(**changes: Any) -> Map:
+    return Map(**{"pain_points": [PAIN], "kpis": KPIS, **changes})
 
 
 # (rule code, failing view, passing view, other codes the failing view also raises)
@@ -109,7 +110,7 @@ CASES: list[tuple[str, MapView, MapView, set[str]]] = [
                                          Persona(name="b", evidence=["i"], source=TEAM)])), set()),
     ("JM203", replace(G, personas=Personas(personas=[Persona(name="a", segment="retired", source=TEAM)])),
      replace(G, personas=Personas(personas=[Persona(name="a", evidence=["interviews.pdf"], source=TEAM)])), set()),
-    ("JM301", replace(G, touchpoints=Touchpoints(), map=JourneyMap()), G, {"JM501"}),
+    ("JM301", replace(G, touchpoints=Touchpoints(), map=Map()), G, {"JM501"}),
     ("JM302", replace(G, touchpoints=tps().model_copy(update={"stages": [Stage(id="pay"), *tps().stages]})), G,
      {"JM513"}),
     ("JM303", replace(G, touchpoints=tps(till={"moment_of_truth": False})), G, set()),

@@ -8,6 +8,7 @@ import pytest
 
 from jmapkit import __version__
 from jmapkit.errors import (
+    SaveConflict,
     SchemaTooNew,
     StepInvalid,
     StepMissing,
@@ -15,7 +16,7 @@ from jmapkit.errors import (
     WorkshopExists,
     WorkshopNotFound,
 )
-from jmapkit.model import Goals, Persona, Personas
+from jmapkit.model import Behaviour, BehaviourResults, Goals, Persona, Personas
 from jmapkit.store import FOLDERS, MIGRATIONS, Workshop, new_workshop, open_workshop
 
 
@@ -24,7 +25,7 @@ def test_new_workshop_has_the_designed_layout(restaurant: Workshop) -> None:
         assert restaurant.path(folder).is_dir(), folder
     assert sorted(p.name for p in restaurant.path("notebooks").glob("*.ipynb")) == [
         "1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb",
-        "4-behaviour-and-sentiment.ipynb", "5-map-and-kpis.ipynb", "vote.ipynb",
+        "4-behaviour.ipynb", "5-map.ipynb",
     ]
     assert sorted(p.name for p in restaurant.path("data").iterdir()) == ["events.csv", "survey.csv", "verbatims.csv"]
     meta = json.loads(restaurant.path("workshop.json").read_text())
@@ -40,7 +41,7 @@ def test_template_content_is_marked_as_template(restaurant: Workshop) -> None:
 
 def test_envelope_round_trip(restaurant: Workshop) -> None:
     goals = Goals(customer_goal="Eat quickly", time_period="Q4", business_objectives=["a", "b"])
-    path = restaurant.save(goals)
+    path = restaurant.save(goals).path
     envelope = json.loads(path.read_text())
     assert envelope["schema"] == "jmapkit/goals"
     assert envelope["version"] == 1
@@ -113,10 +114,77 @@ def test_broken_step_files_name_file_and_fix(restaurant: Workshop, content: str,
 
 
 def test_missing_earlier_step_names_it(blank: Workshop) -> None:
+    blank.step_path(2).unlink()
     with pytest.raises(StepMissing) as info:
         blank.require(1, 2, 3)
     assert "step 2 (Personas) has not been saved yet" in str(info.value)
     assert "2-personas.ipynb" in str(info.value)
+
+
+def test_a_new_workshop_has_every_step_saved(blank: Workshop) -> None:
+    assert [blank.has(n) for n in range(1, 6)] == [True] * 5
+    assert blank.load(Personas) == Personas()
+
+
+def test_typed_loading_returns_the_class_asked_for(restaurant: Workshop) -> None:
+    goals = restaurant.load(Goals)
+    assert isinstance(goals, Goals) and goals == restaurant.load(1) == restaurant.load("goals")
+    assert isinstance(restaurant.load_or_default(BehaviourResults), BehaviourResults)
+
+
+def test_a_stale_save_of_other_fields_merges(restaurant: Workshop) -> None:
+    base = restaurant.revision(Goals)
+    start = restaurant.load(Goals)
+    tab_a = start.model_copy(update={"customer_goal": "Lunch in 20 minutes"})
+    tab_b = start.model_copy(update={"time_period": "2027 Q1"})
+    assert restaurant.save(tab_a, base=base).revision == base + 1
+    saved = restaurant.save(tab_b, base=base)
+    assert saved.merged and saved.revision == base + 2
+    goals = restaurant.load(Goals)
+    assert (goals.customer_goal, goals.time_period) == ("Lunch in 20 minutes", "2027 Q1")
+
+
+def test_a_stale_save_of_the_same_field_is_a_conflict_and_writes_nothing(restaurant: Workshop) -> None:
+    base = restaurant.revision(Goals)
+    start = restaurant.load(Goals)
+    restaurant.save(start.model_copy(update={"customer_goal": "A"}), base=base)
+    before = restaurant.step_path(1).read_bytes()
+    with pytest.raises(SaveConflict) as info:
+        restaurant.save(start.model_copy(update={"customer_goal": "B"}), base=base)
+    assert [(c.where, c.mine, c.theirs) for c in info.value.conflicts] == [("customer_goal", "B", "A")]
+    assert "changed in another window" in str(info.value)
+    assert restaurant.step_path(1).read_bytes() == before
+
+
+def test_records_edited_in_two_windows_merge_item_by_item(restaurant: Workshop) -> None:
+    base = restaurant.revision(Personas)
+    start = restaurant.load(Personas)
+    a = [p.model_copy() for p in start.personas]
+    a[0] = a[0].model_copy(update={"role": "night shift"})
+    b = [p.model_copy() for p in start.personas] + [Persona(name="New one")]
+    b[1] = b[1].model_copy(update={"quote": "fast please"})
+    restaurant.save(Personas(personas=a), base=base)
+    restaurant.save(Personas(personas=b), base=base)
+    merged = restaurant.load(Personas).personas
+    assert merged[0].role == "night shift" and merged[1].quote == "fast please"
+    assert [p.name for p in merged][-1] == "New one" and len(merged) == len(start.personas) + 1
+
+
+def test_drafts_are_kept_offered_and_discarded(restaurant: Workshop) -> None:
+    assert restaurant.draft(Personas) is None
+    restaurant.save_draft(Personas, {"personas": [{"name": ""}]}, base=1, problems=["Persona 1: a name is needed"])
+    draft = restaurant.draft(Personas)
+    assert draft is not None and draft["base"] == 1 and draft["data"] == {"personas": [{"name": ""}]}
+    restaurant.discard_draft(Personas)
+    assert restaurant.draft(Personas) is None
+
+
+def test_step_4_version_1_keeps_the_team_input_and_drops_computed_results(restaurant: Workshop) -> None:
+    old = {"data": {"events": "data/events.csv"}, "emotions": [{"touchpoint": "queue", "emotion": -1.5}],
+           "inputs": {"events": {"path": "data/events.csv", "sha256": "ab" * 32}}, "funnel": [], "run": "r1"}
+    restaurant.step_path(4).write_text(json.dumps({"schema": "jmapkit/behaviour", "version": 1, "data": old}))
+    b = restaurant.load(Behaviour)
+    assert b.data == {"events": "data/events.csv"} and [e.emotion for e in b.emotions] == [-1.5]
 
 
 def test_invalid_model_is_not_written(restaurant: Workshop) -> None:
@@ -175,3 +243,25 @@ def test_concurrent_writers_do_not_corrupt(restaurant: Workshop) -> None:
     expected = sorted((f"p{w}", i) for w in range(4) for i in range(15))
     assert sorted((v["participant"], v["i"]) for v in votes) == expected
     assert not list(restaurant.path("steps").glob(".*.tmp"))
+
+
+def test_append_vote_writes_several_records_in_order_with_one_timestamp(restaurant: Workshop) -> None:
+    restaurant.append_vote("notes", {"n": 1}, {"n": 2, "at": "2026-01-01T00:00:00+00:00"})
+    got = restaurant.votes("notes")
+    assert [r["n"] for r in got] == [1, 2]
+    assert got[1]["at"] == "2026-01-01T00:00:00+00:00"  # a record's own stamp wins (the room applies what it wrote)
+    assert restaurant.path("votes", "notes.jsonl").read_bytes().count(b"\n") == 2
+
+
+def test_votes_skip_a_torn_last_line_with_a_warning_and_appends_start_a_new_line(restaurant: Workshop) -> None:
+    from jmapkit.store import TornLineWarning
+
+    restaurant.append_vote("emotion", {"n": 1})
+    path = restaurant.path("votes", "emotion.jsonl")
+    with open(path, "ab") as f:
+        f.write('{"n": 2, "text": "caf\u00e9'.encode()[:-1])  # cut inside a UTF-8 character, as a crash may
+    with pytest.warns(TornLineWarning, match=r"emotion\.jsonl: skipped 1 line .* \(line 2\)"):
+        assert [r["n"] for r in restaurant.votes("emotion")] == [1]
+    restaurant.append_vote("emotion", {"n": 3})
+    with pytest.warns(TornLineWarning, match=r"\(line 2\)"):
+        assert [r["n"] for r in restaurant.votes("emotion")] == [1, 3]

@@ -23,8 +23,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_contains_notebooks_and_templates(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for nb in ("1-goals.ipynb", "4-behaviour-and-sentiment.ipynb", "5-map-and-kpis.ipynb", "vote.ipynb"):
+    for nb in ("1-goals.ipynb", "4-behaviour.ipynb", "5-map.ipynb"):
         assert f"jmapkit/_notebooks/{nb}" in names
+    for page in ("participant.html", "participant.js", "room.html", "room.js", "common.js", "room.css",
+                 "forbidden.html"):
+        assert f"jmapkit/room/static/{page}" in names  # the room's pages, read through importlib.resources
     assert "jmapkit/_templates/restaurant/template.yaml" in names
     assert "jmapkit/_templates/restaurant/data/events.csv" in names
 

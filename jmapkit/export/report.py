@@ -12,8 +12,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from jmapkit import __version__, journey
-from jmapkit.journey import TEMPLATE_NOTE, Steps, data_evidence, describe_source, number
-from jmapkit.model import Goals, JourneyMap, Personas, Touchpoints
+from jmapkit.bundle import Bundle
+from jmapkit.journey import TEMPLATE_NOTE, data_evidence, describe_source, number
+from jmapkit.model import Goals, Map, Touchpoints
 
 if TYPE_CHECKING:
     import altair as alt
@@ -40,7 +41,7 @@ SHEETS = ("goals", "personas", "touchpoints", "funnel", "scores", "emotion", "pa
 class Report:
     """One workshop's content for export: steps, lane table, tables, charts (rendered once) and notes."""
 
-    steps: Steps
+    steps: Bundle
     folder: str
     language: str = "en"
     exported: date = field(default_factory=date.today)
@@ -56,15 +57,15 @@ class Report:
 
     @property
     def goals(self) -> Goals:
-        return self.steps.goals or Goals()
+        return self.steps.goals
 
     @property
     def touchpoints(self) -> Touchpoints:
-        return self.steps.touchpoints or Touchpoints()
+        return self.steps.touchpoints
 
     @property
-    def journey(self) -> JourneyMap:
-        return self.steps.journey or JourneyMap()
+    def map(self) -> Map:
+        return self.steps.map
 
     def subtitle(self) -> list[tuple[str, str]]:
         """(label, value) lines for the title slide: goal, period, scope, date."""
@@ -107,18 +108,19 @@ class Report:
         """A table for people (labels, not ids), by SHEETS name; empty with its columns when the step is missing."""
         import pandas as pd
 
-        from jmapkit.steps import goals, mapping, personas, touchpoints
+        from jmapkit.steps import goals, personas, touchpoints
+        from jmapkit.steps import map as map_step
 
         if name == "goals":
             return goals.summary(self.goals)
         if name == "personas":
-            return personas.summary(self.steps.personas or Personas())
+            return personas.summary(self.steps.personas)
         if name == "touchpoints":
             return touchpoints.summary(self.touchpoints)
         if name == "pain points":
-            return mapping.pain_points(self.journey, self.touchpoints)
+            return map_step.pain_points(self.map, self.touchpoints)
         if name == "kpis":
-            return mapping.kpis(self.journey, self.touchpoints)
+            return map_step.kpis(self.map, self.touchpoints)
         if name == "map":
             frame = self.lanes[["stage_label", "lane_label", "text", "template", "sources", "evidence"]]
             return frame.rename(columns={"stage_label": "stage", "lane_label": "lane", "template": "template items"})
@@ -202,13 +204,13 @@ class Report:
         return {
             "title": f"jmapkit {__version__} · exported {self.exported.isoformat()}",
             "goals": "Source: " + describe_source(self.goals.source),
-            "personas": "Source: " + _kinds([p.source for p in (self.steps.personas or Personas()).personas]),
+            "personas": "Source: " + _kinds([p.source for p in self.steps.personas.personas]),
             "touchpoints": "Source: " + _kinds([t.source for t in self.touchpoints.touchpoints]),
             "funnel": "Source: " + data_evidence(self.steps, "events"),
             "scores": "Source: " + data_evidence(self.steps, "survey"),
             "map": "Source: " + self._map_sources(),
-            "pain_points": "Source: " + _kinds([p.source for p in self.journey.pain_points]),
-            "kpis": "Source: " + _kinds([k.source for k in self.journey.kpis]),
+            "pain_points": "Source: " + _kinds([p.source for p in self.map.pain_points]),
+            "kpis": "Source: " + _kinds([k.source for k in self.map.kpis]),
         }[section]
 
     def notes(self, section: str) -> str:
@@ -216,7 +218,7 @@ class Report:
         return "\n".join(getattr(self, f"_notes_{section}")())
 
     def _notes_title(self) -> list[str]:
-        b = self.steps.behaviour
+        b = self.steps.results
         lines = [f"Workshop '{self.title}' (folder {self.folder}), exported {self.exported.isoformat()} "
                  f"with jmapkit {__version__}.",
                  f"Customer goal and period: {describe_source(self.goals.source)}."]
@@ -234,7 +236,7 @@ class Report:
                 "A map is tied to one customer goal and one period: say both before showing the map."]
 
     def _notes_personas(self) -> list[str]:
-        ps = (self.steps.personas or Personas()).personas
+        ps = self.steps.personas.personas
         if not ps:
             return ["No personas saved in step 2: a journey map follows a persona — add one before presenting."]
         lines = []
@@ -267,8 +269,8 @@ class Report:
             entered = ", ".join(f"{self.stage_label(str(s))} {number(n)}" for s, n in later if n)
             if entered:
                 lines.append(f"Customers who entered the journey at a later stage (counted apart): {entered}.")
-        b = self.steps.behaviour
-        if b and b.warnings:
+        b = self.steps.results
+        if b.warnings:
             unique = list(dict.fromkeys(b.warnings))
             lines += ["Data warning: " + w for w in unique[:5]]
             if len(unique) > 5:
@@ -301,21 +303,21 @@ class Report:
         return lines
 
     def _notes_pain_points(self) -> list[str]:
-        jm, tps = self.journey, {t.id: t for t in self.touchpoints.touchpoints}
+        jm = self.map
         if not jm.pain_points:
             return ["No pain points in step 5: a journey map is not a persona with arrows; add them before presenting."]
         lines = ["Priority = severity × frequency (1–5 each), ×2 at a moment of truth."]
-        for p in sorted(jm.pain_points, key=lambda p: -p.priority(_mot(tps, p.touchpoint))):
+        for p, priority in jm.ranked(self.touchpoints):
             evidence = f"; evidence: {', '.join(p.evidence)}" if p.evidence else "; no evidence linked"
-            lines.append(f"P{p.priority(_mot(tps, p.touchpoint))} at {self.touchpoint_label(p.touchpoint)}: "
+            lines.append(f"P{priority} at {self.touchpoint_label(p.touchpoint)}: "
                          f"{describe_source(p.source)}{evidence}.")
         return lines
 
     def _notes_kpis(self) -> list[str]:
-        jm = self.journey
+        jm = self.map
         if not jm.kpis:
             return ["No KPIs in step 5: add one per stage with baseline, target and owner."]
-        b = self.steps.behaviour
+        b = self.steps.results
         lines = []
         for k in jm.kpis:
             where = k.data_source or "no data source named"
@@ -338,9 +340,10 @@ def build(ws: Workshop) -> Report:
     from jmapkit.quality import check_view, view_of
 
     meta = ws.meta
-    view = view_of(ws)
-    return Report(steps=journey.steps(ws), folder=ws.root.name, language=meta.language,
-                  findings=check_view(view), links=list(view.links))
+    bundle = Bundle.load(ws)
+    view = view_of(ws, bundle=bundle)
+    return Report(steps=bundle, folder=ws.root.name, language=meta.language, findings=check_view(view),
+                  links=list(view.links))
 
 
 def _kinds(sources: list[Any]) -> str:
@@ -354,10 +357,6 @@ def _kinds(sources: list[Any]) -> str:
     if len(counts) == 1:
         return next(iter(counts))
     return ", ".join(f"{n} {text}" for text, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-
-
-def _mot(tps: dict[str, Any], tp: str) -> bool:
-    return bool(tps.get(tp) and tps[tp].moment_of_truth)
 
 
 def _pct(value: Any) -> str:

@@ -51,7 +51,7 @@ def sheet(report: Report, name: str) -> pd.DataFrame:
 def _sources(report: Report) -> pd.DataFrame:
     import pandas as pd
 
-    b = report.steps.behaviour
+    b = report.steps.results
     rows = [{"what": f"input: {name}", "file": ref.path, "sha256": ref.sha256, "rows": ref.rows,
              "run": b.run or ""} for name, ref in (b.inputs.items() if b else [])]
     if not rows:

@@ -5,6 +5,6 @@ These are what a notebook cell and the CLI both call; notebooks hold no logic of
 
 from __future__ import annotations
 
-from jmapkit.steps import behaviour, goals, mapping, personas, touchpoints
+from jmapkit.steps import behaviour, goals, map, personas, touchpoints  # noqa: A004 (the step is called map)
 
-__all__ = ["behaviour", "goals", "mapping", "personas", "touchpoints"]
+__all__ = ["behaviour", "goals", "map", "personas", "touchpoints"]

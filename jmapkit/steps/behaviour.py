@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.errors import DataFileError, JmapkitError
-from jmapkit.model import Behaviour, DataRef, FunnelRow, Personas, ScoreRow, Touchpoints
+from jmapkit.model import Behaviour, BehaviourResults, DataRef, FunnelRow, Personas, ScoreRow, Touchpoints
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,9 +26,9 @@ INPUTS = ("events", "survey", "verbatims")
 
 @dataclass
 class BehaviourResult:
-    """What step 4 computed: the saved model and the aggregated tables behind it."""
+    """What step 4 computed: the saved results and the aggregated tables behind them."""
 
-    model: Behaviour
+    model: BehaviourResults
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
@@ -57,22 +57,30 @@ def data_files(ws: Workshop, saved: Behaviour, overrides: Mapping[str, str] | No
     return files
 
 
-def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | None = None) -> BehaviourResult:
-    """Recompute step 4 from the data and the team's emotion votes, save it, and return the tables."""
+def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
+        options: Mapping[str, Mapping[str, str]] | None = None, run_id: str | None = None) -> BehaviourResult:
+    """Recompute step 4's results from the data the team chose and save them in their own envelope.
+
+    Only `BehaviourResults` and the CSV tables are written: the team's input (files, emotion estimates)
+    is read, never saved here, so a form and a run can never overwrite each other. Everything is
+    computed before anything is written, so a failing input leaves the earlier results in place.
+    """
     from jmapkit import analytics, io
     from jmapkit.analytics.backend import default_backend
 
-    _, personas, tps = ws.require(1, 2, 3)
-    assert isinstance(personas, Personas) and isinstance(tps, Touchpoints)
-    saved: Behaviour = ws.load_or_default(4)  # type: ignore[assignment]
+    personas = ws.load_or_default(Personas)
+    tps = ws.load_or_default(Touchpoints)
+    saved = ws.load_or_default(Behaviour)
+    based_on = ws.revision(Behaviour)
     files = data_files(ws, saved, data)
     con = default_backend()
     tables: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     inputs: dict[str, DataRef] = {}
     loaded: dict[str, Any] = {}
+    reader = reader_options(saved, options)
     for name, path in files.items():
-        result = io.read(path, name, con=con)  # type: ignore[arg-type]
+        result = io.read(path, name, con=con, **reader.get(name, {}))  # type: ignore[arg-type]
         inputs[name] = DataRef(path=ws.relative(path), sha256=result.sha256, rows=result.rows)
         notes += [f"{path.name}: {w}" for w in result.warnings]
         notes += [f"{path.name}: dropped {p.describe()}" for p in result.dropped]
@@ -81,7 +89,7 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | No
 
     if "events" in loaded:
         tables.update(_behaviour_tables(loaded["events"], tps, personas, stages, notes))
-    else:
+    elif files:
         notes.append("no events file: funnel, paths and touchpoint reach are empty (choose one in step 4).")
     if "survey" in loaded:
         survey = loaded["survey"]
@@ -98,31 +106,136 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None, run_id: str | No
             if not issubclass(w.category, analytics.SentimentWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     tables["emotion"] = analytics.emotion_comparison(
-        _votes(ws, saved),
+        participant_votes(ws),
         scores=_by_touchpoint(tables.get("scores")),
         sentiment=tables.get("sentiment"),
         touchpoints=[t.id for t in tps.touchpoints],
     )
 
     out = ws.tables_dir(4)
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.csv"):
-        if old.stem not in tables:
-            old.unlink()  # a table this run did not produce must not linger as if it were current
-    for name, frame in tables.items():
-        frame.to_csv(out / f"{name}.csv", index=False)
-    model = saved.model_copy(
-        update={
-            "inputs": inputs,
-            "funnel": [FunnelRow(**_row(r, FunnelRow)) for r in _records(tables.get("funnel"))],
-            "scores": [ScoreRow(**_row(r, ScoreRow)) for r in _records(tables.get("scores"))],
-            "tables": {name: ws.relative(out / f"{name}.csv") for name in tables},
-            "warnings": notes,
-            "run": run_id,
-        }
+    model = BehaviourResults(
+        inputs=inputs,
+        funnel=[FunnelRow(**_row(r, FunnelRow)) for r in _records(tables.get("funnel"))],
+        scores=[ScoreRow(**_row(r, ScoreRow)) for r in _records(tables.get("scores"))],
+        tables={name: ws.relative(out / f"{name}.csv") for name in tables},
+        warnings=notes,
+        run=run_id,
+        based_on=based_on,
     )
-    ws.save(model)
+    with ws.locked():
+        _write_tables(out, tables)
+        ws.save(model)
     return BehaviourResult(model=model, tables=tables)
+
+
+READER_OPTIONS = ("delimiter", "encoding", "decimal", "timestamp_format", "sheet")
+
+
+def reader_options(
+    saved: Behaviour, overrides: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Reader options per input: the team's saved ones, replaced option by option by this run's overrides."""
+    merged: dict[str, dict[str, Any]] = {}
+    for source in (saved.options, overrides or {}):
+        for name, opts in source.items():
+            merged.setdefault(name, {}).update(opts)
+    problems = [f"{name}.{key}" for name, opts in merged.items() for key in opts if key not in READER_OPTIONS]
+    if problems:
+        raise JmapkitError(
+            f"unknown reader option {', '.join(problems)}.",
+            where="step 4 reader options",
+            fix=f"use {', '.join(READER_OPTIONS)} (e.g. --option events.delimiter=';').",
+        )
+    return merged
+
+
+def emotion_chart_data(ws: Workshop, emotion: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The emotion table with names instead of ids and the team's estimate, and the stage and touchpoint order."""
+    from jmapkit.journey import labelled
+
+    tps = ws.load_or_default(Touchpoints)
+    team = {e.touchpoint: e.emotion for e in ws.load_or_default(Behaviour).emotions}
+    frame = emotion.copy()
+    frame["team"] = [team.get(str(tp)) for tp in frame["touchpoint"]]
+    frame["stage"] = [tps.stage_of().get(str(tp), "") for tp in frame["touchpoint"]]
+    frame = labelled(frame, tps)
+    return frame, [s.label for s in tps.stages], [t.label for t in tps.touchpoints]
+
+
+def participant_votes(ws: Workshop) -> pd.DataFrame:
+    """Participants' votes of the room's current round, one row per device and touchpoint (touchpoint, emotion).
+
+    Never the team's estimate. Built from `jmapkit.room.tally` (a count per face), one row per vote again,
+    as `emotion_comparison` wants for its confidence interval.
+    """
+    import pandas as pd
+
+    from jmapkit.room import FACE_COLUMNS, tally
+
+    counts = tally(ws)
+    rows = [{"touchpoint": row["touchpoint"], "emotion": int(column.removeprefix("votes_"))}
+            for row in counts.to_dict("records") for column in FACE_COLUMNS for _ in range(int(row[column]))]
+    return pd.DataFrame(rows, columns=["touchpoint", "emotion"])
+
+
+def emotion_sources(ws: Workshop, emotion: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per touchpoint, side by side: the team's estimate, participants' votes (n, mean) and the measured value.
+
+    The team column is read from the saved step-4 input at the time of the call (so an edit in the form
+    shows at once); votes and measured values come from the last compute (`emotion`, default: its CSV).
+    """
+    import pandas as pd
+
+    from jmapkit.journey import number
+
+    tps = ws.load_or_default(Touchpoints)
+    team = {e.touchpoint: e for e in ws.load_or_default(Behaviour).emotions}
+    if emotion is None:
+        path = ws.tables_dir(4) / "emotion.csv"
+        emotion = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=["touchpoint"])
+    computed = {str(r["touchpoint"]): r for r in emotion.to_dict("records")}
+    stage = {s.id: s.label for s in tps.stages}
+    rows = []
+    for t in tps.touchpoints:
+        c = computed.get(t.id, {})
+        e = team.get(t.id)
+        rows.append({
+            "stage": stage.get(t.stage, t.stage),
+            "touchpoint": t.label,
+            "team": _signed(e.emotion) if e else "–",
+            "team source": e.source.kind if e else "–",
+            "voted": _signed(c.get("voted")),
+            "votes": number(c.get("voted_n") or 0),
+            "measured": _signed(c.get("measured")),
+            "measured from": c.get("measured_from") if isinstance(c.get("measured_from"), str) else "–",
+        })
+    return pd.DataFrame(rows, columns=["stage", "touchpoint", "team", "team source", "voted", "votes", "measured",
+                                       "measured from"])
+
+
+def _signed(value: Any) -> str:
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{float(value):+.1f}".replace("-", "−")
+
+
+def _write_tables(out: Path, tables: Mapping[str, pd.DataFrame]) -> None:
+    """Replace the folder of CSVs as a whole: a table this run did not produce must not linger as current."""
+    import shutil
+
+    staging = out.with_name(f".{out.name}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name, frame in tables.items():
+        frame.to_csv(staging / f"{name}.csv", index=False)
+    old = out.with_name(f".{out.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _behaviour_tables(
@@ -152,19 +265,6 @@ def _behaviour_tables(
 def _touchpoint_stages(tps: Touchpoints) -> dict[str, str]:
     # Ordered by stage, so the mapping's values appear in the journey's order.
     return {t.id: s.id for s in tps.stages for t in tps.in_stage(s.id)}
-
-
-def _votes(ws: Workshop, saved: Behaviour) -> pd.DataFrame:
-    """Participants' votes if any were cast, else the emotions the team entered (one vote each)."""
-    import pandas as pd
-
-    from jmapkit.vote import latest
-
-    cast = latest(ws)
-    if len(cast):
-        return cast[["touchpoint", "emotion"]]
-    rows = [{"touchpoint": e.touchpoint, "emotion": e.emotion} for e in saved.emotions]
-    return pd.DataFrame(rows, columns=["touchpoint", "emotion"])
 
 
 def _by_touchpoint(scores: pd.DataFrame | None) -> pd.DataFrame | None:

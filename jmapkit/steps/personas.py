@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def run(ws: Workshop) -> Personas:
     """The saved personas, after checking that step 1 exists."""
     ws.require(1)
-    return ws.load(2)  # type: ignore[return-value]
+    return ws.load(Personas)
 
 
 def summary(personas: Personas) -> pd.DataFrame:

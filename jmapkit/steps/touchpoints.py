@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def run(ws: Workshop) -> Touchpoints:
     """The saved stages and touchpoints, after checking steps 1 and 2 exist."""
     ws.require(1, 2)
-    return ws.load(3)  # type: ignore[return-value]
+    return ws.load(Touchpoints)
 
 
 def summary(tp: Touchpoints) -> pd.DataFrame:

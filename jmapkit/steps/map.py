@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from jmapkit.model import JourneyMap, Touchpoints
+from jmapkit.model import Map, Touchpoints
 from jmapkit.quality import Finding, check
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class MapResult:
-    model: JourneyMap
+    model: Map
     findings: list[Finding]
 
     @property
@@ -25,21 +25,19 @@ class MapResult:
 
 
 def run(ws: Workshop) -> MapResult:
-    """Load the map after the four steps it stands on, save it, and check it."""
+    """Load the map after the four steps it stands on and check it (a run never rewrites the team's map)."""
     ws.require(1, 2, 3, 4)
-    journey: JourneyMap = ws.load_or_default(5)  # type: ignore[assignment]
-    ws.save(journey)
-    return MapResult(model=journey, findings=check(ws))
+    return MapResult(model=ws.load_or_default(Map), findings=check(ws))
 
 
-def pain_points(journey: JourneyMap, tps: Touchpoints) -> pd.DataFrame:
+def pain_points(journey: Map, tps: Touchpoints) -> pd.DataFrame:
     """Pain points ranked by priority (severity × frequency, doubled at a moment of truth)."""
     import pandas as pd
 
     by_id = {t.id: t for t in tps.touchpoints}
     stage_names = {s.id: s.label for s in tps.stages}
     rows = []
-    for p in journey.pain_points:
+    for p, priority in journey.ranked(tps):
         tp = by_id.get(p.touchpoint)
         mot = bool(tp and tp.moment_of_truth)
         rows.append({
@@ -49,18 +47,17 @@ def pain_points(journey: JourneyMap, tps: Touchpoints) -> pd.DataFrame:
             "severity": p.severity,
             "frequency": p.frequency,
             "moment of truth": mot,
-            "priority": p.priority(mot),
+            "priority": priority,
             "owner": p.owner,
             "fix": p.fix,
             "source": p.source.kind,
         })
     columns = ["stage", "touchpoint", "pain point", "severity", "frequency", "moment of truth", "priority",
                "owner", "fix", "source"]
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values("priority", ascending=False, kind="stable").reset_index(drop=True)
+    return pd.DataFrame(rows, columns=columns)
 
 
-def kpis(journey: JourneyMap, tps: Touchpoints) -> pd.DataFrame:
+def kpis(journey: Map, tps: Touchpoints) -> pd.DataFrame:
     import pandas as pd
 
     stage_names = {s.id: s.label for s in tps.stages}
