@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from jmapkit.errors import JmapkitError
 from jmapkit.model import (
     KPI,
+    Behaviour,
     BehaviourResults,
     Goals,
+    Map,
     MapLink,
     Opportunity,
     PainPoint,
@@ -33,7 +35,6 @@ from jmapkit.model import (
     Touchpoint,
     Touchpoints,
     WorkshopMeta,
-    step_info,
 )
 
 if TYPE_CHECKING:
@@ -85,10 +86,7 @@ def new_child(
     """Create a journey-map workshop at `path` for the parent's touchpoint `hotspot`, linked both ways."""
     from jmapkit.store import new_workshop
 
-    goals: Goals
-    personas: Personas
-    tps: Touchpoints
-    goals, personas, tps = parent.require(1, 2, 3)  # type: ignore[assignment]
+    goals, personas, tps = parent.load(Goals), parent.load(Personas), parent.load(Touchpoints)
     tp = _touchpoint(parent, tps, hotspot)
     chosen = _persona(parent, personas, persona)
     stage = next(s for s in tps.stages if s.id == tp.stage)
@@ -127,11 +125,11 @@ def _child_steps(parent: Workshop, child: Workshop, goals: Goals, persona: Perso
         touchpoints=[t.model_copy(update={"stage": t.id, **mark}) for t in in_stage],
         event_map={event: tp for event, tp in tps.event_map.items() if tp in ids},
     )
-    behaviour: Any = parent.load_or_default(4)
+    behaviour = parent.load_or_default(Behaviour)
     data = {n: _relative_to(child, parent.resolve(p)) for n, p in behaviour.data.items()}
     emotions = [e.model_copy(update=mark) for e in behaviour.emotions if e.touchpoint in ids]
-    team = step_info(4).model.model_validate({"data": data, "emotions": [e.model_dump() for e in emotions]})
-    parent_map: Any = parent.load_or_default(5)
+    team = Behaviour(data=data, options=behaviour.options, emotions=emotions)
+    parent_map = parent.load_or_default(Map)
     view = view_of(parent, links=False)
     sig = view.signals.get(hotspot.id)
     last = hotspot.stage == tps.stages[-1].id
@@ -148,9 +146,7 @@ def _child_steps(parent: Workshop, child: Workshop, goals: Goals, persona: Perso
                       for o in parent_map.opportunities if o.stage == stage.id and o.touchpoint is None]
     kpis = [KPI(**{**k.model_dump(), "stage": hotspot.id, "source": origin.model_dump()})
             for k in parent_map.kpis if k.stage == stage.id]
-    content = step_info(5).model.model_validate({"pain_points": [p.model_dump() for p in pains],
-                                                 "opportunities": [o.model_dump() for o in opportunities],
-                                                 "kpis": [k.model_dump() for k in kpis]})
+    content = Map(pain_points=pains, opportunities=opportunities, kpis=kpis)
     return [new_goals, people, steps, team, content]
 
 
@@ -207,7 +203,7 @@ def feed_back(child: Workshop) -> str:
                            fix="start the journey map with `jmapkit new CHILD --from PARENT --hotspot TOUCHPOINT`.")
     prefix = f"{FEEDBACK_PREFIX} {_link_path(parent, child.root)}"
     line = f"{prefix}: {key_numbers(child, link.hotspot)}"
-    content: Any = parent.load_or_default(5)
+    content = parent.load_or_default(Map)
     run = child_run(child)
     found = False
     pains = []

@@ -35,7 +35,10 @@ def test_signals_from_csv_text() -> None:
                      measured_from="csat", votes=7, sentiment=-0.2, sentiment_n=15, scores=(rows[0],)),
         "b": Signals("b"),
     }
-    assert signals_from(tables, [], votes_cast=False)["a"].votes == 0
+    as_read = pd.DataFrame(tables["emotion"]).replace({"": None}).astype(
+        {"measured": float, "measured_n": int, "voted_n": int, "measured_ci_high": float})
+    assert signals_from({"emotion": as_read.to_dict("records")}, [])["a"] == Signals(
+        "a", measured=-0.5, measured_n=40, measured_from="csat", votes=7)  # NaN cells as pandas reads them
     assert not found["b"].measured_anything and found["a"].measured_anything
 
 
@@ -90,6 +93,8 @@ def test_ecommerce_hotspots_match_an_independent_count(tmp_path: Path) -> None:
     assert top["score"] == round(ref.loc["checkout", "dropoff_after"], 2)
 
 
-def test_read_signals_before_step_4(restaurant: Workshop) -> None:
-    assert hotspots.read_signals(restaurant, restaurant.load_or_default(4)) == {}
+def test_no_signals_before_step_4(restaurant: Workshop) -> None:
+    from jmapkit.bundle import Bundle
+
+    assert hotspots.signals_of(Bundle.load(restaurant)) == {}
     assert hotspots.table(restaurant).empty

@@ -163,7 +163,9 @@ def run_check_export(folder: Path, template: str) -> Workshop:
     code, out, err = invoke("run", folder)
     assert code == 0, err
     ws = Workshop(folder)
-    results = ws.load(4)
+    from jmapkit.model import BehaviourResults
+
+    results = ws.load(BehaviourResults)
     assert set(results.inputs) == {"events", "survey", "verbatims"}
     assert results.funnel and results.scores and not results.warnings
     code, out, _ = invoke("check", folder)
