@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.model import RECORDS, Behaviour, BehaviourResults, Goals, Map, Personas, Touchpoints, step_info
+from jmapkit.safe import restored
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,7 +112,7 @@ def load_tables(ws: Workshop, results: BehaviourResults) -> tuple[dict[str, pd.D
     for name in sorted(set(TABLES) | set(named)):
         path = ws.resolve(named[name]) if name in named else folder / f"{name}.csv"
         if path.is_file():
-            tables[name] = pd.read_csv(path, keep_default_na=True)
+            tables[name] = restored(pd.read_csv(path, keep_default_na=True))  # the text step 4 wrote (jmapkit.safe)
         elif name in TABLES:
             missing[name] = why_missing(name, results, ws.relative(path))
     return tables, missing

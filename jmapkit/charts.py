@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ __all__ = [
     "save",
     "scores",
     "setup_renderer",
+    "svg",
     "text_width",
     "time_between_stages",
     "transitions",
@@ -131,7 +133,24 @@ def image(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     vlc = _vl_convert()
     with _themed():
         spec = chart.to_dict()
-    return vlc.vegalite_to_png(spec, scale=scale)
+    return vlc.vegalite_to_png(spec, scale=scale, format_locale=number_locale())
+
+
+def svg(chart: alt.TopLevelMixin) -> str:
+    """SVG text of a chart (selectable text in a web page), rendered offline by vl-convert."""
+    vlc = _vl_convert()
+    with _themed():
+        spec = chart.to_dict()
+    return vlc.vegalite_to_svg(spec, format_locale=number_locale())
+
+
+def number_locale() -> dict[str, Any]:
+    """Vega's number-format locale for the workshop's language, so axes read like the tables ('1.424' in German)."""
+    from jmapkit.numbers import symbols
+
+    sep = symbols()
+    return {"decimal": sep["decimal"], "thousands": sep["group"], "grouping": [3], "currency": ["", ""],
+            "minus": "-"}
 
 
 # --- text ----------------------------------------------------------------------------------------------
@@ -143,7 +162,14 @@ def text_width(text: str) -> float:
 
 
 def wrap(text: str, width: float) -> list[str]:
-    """Wrap to lines of at most `width` units: at spaces, anywhere in CJK, and inside over-long German words."""
+    """Wrap to lines of at most `width` units, breaking only where the language allows.
+
+    Latin and Korean text breaks at spaces (Korean is written with spaces between words, and a
+    particle belongs to its word: "주문하기", never "주문하 / 기"); Japanese and Chinese break between
+    the phrases BudouX finds, never before closing punctuation or small kana ("）", "。", "ょ") and
+    never after opening brackets. Only a word or phrase longer than a whole line is cut inside,
+    with a hyphen between Latin letters (German compounds) and still never before closing punctuation.
+    """
     lines: list[str] = []
     for paragraph in str(text).splitlines() or [""]:
         line = ""
@@ -155,7 +181,9 @@ def wrap(text: str, width: float) -> list[str]:
                 lines.append(line.rstrip())
                 line = token.lstrip()
             while text_width(line.rstrip()) > width:  # a word longer than a line (German compounds)
-                cut = _cut(line, width - 1)
+                cut = _cut(line, width)
+                if _latin(line[cut - 1]) and _latin(line[cut]):
+                    cut = _cut(line, width - 1)  # room for the hyphen
                 lines.append(line[:cut] + ("-" if _latin(line[cut - 1]) and _latin(line[cut]) else ""))
                 line = line[cut:]
         lines.append(line.rstrip())
@@ -163,32 +191,82 @@ def wrap(text: str, width: float) -> list[str]:
 
 
 def _tokens(text: str) -> list[str]:
-    # A token is a word with its trailing space, or a single wide character (CJK breaks between characters).
-    tokens: list[str] = []
+    """Unbreakable pieces: a word with its trailing space, or a Japanese/Chinese phrase (BudouX)."""
+    pieces: list[str] = []
     word = ""
+    run = ""  # consecutive Japanese/Chinese characters, segmented as a whole
     for ch in text:
-        if unicodedata.east_asian_width(ch) in "WF":
+        if _ideographic(ch):
             if word:
-                tokens.append(word)
+                pieces.append(word)
                 word = ""
-            tokens.append(ch)
-        else:
-            word += ch
-            if ch == " ":
-                tokens.append(word)
-                word = ""
+            run += ch
+            continue
+        if run:
+            pieces += _phrases(run)
+            run = ""
+        word += ch
+        if ch == " ":
+            pieces.append(word)
+            word = ""
+    if run:
+        pieces += _phrases(run)
     if word:
-        tokens.append(word)
+        pieces.append(word)
+    # Closing punctuation sticks to what precedes it, opening brackets to what follows (kinsoku).
+    tokens: list[str] = []
+    for piece in pieces:
+        if tokens and (_no_start(piece[0]) or _no_end(tokens[-1].rstrip()[-1:])):
+            tokens[-1] += piece
+        else:
+            tokens.append(piece)
     return tokens
+
+
+def _phrases(run: str) -> list[str]:
+    return _budoux().parse(run) or [run]
+
+
+@lru_cache(maxsize=1)
+def _budoux() -> Any:
+    try:
+        import budoux
+    except ImportError:
+        raise MissingDependency("budoux", "Japanese and Chinese line breaking") from None
+    return budoux.load_default_japanese_parser()
+
+
+def _ideographic(ch: str) -> bool:
+    """Japanese kana, CJK ideographs, CJK punctuation and full-width forms (not Hangul: Korean breaks at spaces)."""
+    code = ord(ch)
+    return (0x3000 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+            or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFF60 or 0x31F0 <= code <= 0x31FF)
+
+
+# Unicode's line-breaking classes CL/CP/NS/EX/IS that a Japanese line must not start with, beyond the
+# general categories Pe (close) and Pf (final quote); and Ps/Pi (open) that a line must not end with.
+_NO_START_EXTRA = "、。，．・：；！？‥…ーヽヾゝゞ々〻ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ,.:;!?%"
+
+
+def _no_start(ch: str) -> bool:
+    return bool(ch) and (unicodedata.category(ch) in ("Pe", "Pf") or ch in _NO_START_EXTRA)
+
+
+def _no_end(ch: str) -> bool:
+    return bool(ch) and unicodedata.category(ch) in ("Ps", "Pi")
 
 
 def _cut(text: str, width: float) -> int:
     used = 0.0
+    cut = len(text)
     for i, ch in enumerate(text):
         used += text_width(ch)
         if used > width:
-            return max(i, 1)
-    return len(text)
+            cut = max(i, 1)
+            break
+    while 1 < cut < len(text) and (_no_start(text[cut]) or _no_end(text[cut - 1])):
+        cut -= 1  # keep "）" with the character before it, "（" with the one after
+    return cut
 
 
 def _latin(ch: str) -> bool:
@@ -198,38 +276,46 @@ def _latin(ch: str) -> bool:
 # --- charts of step 4 ----------------------------------------------------------------------------------
 
 
-def funnel(df: pd.DataFrame | None) -> alt.Chart:
-    """Customers reaching each stage, in stage order, labelled with conversion from the first stage."""
+def funnel(df: pd.DataFrame | None, *, width: int = 460) -> alt.Chart:
+    """Customers reaching each stage, in stage order, labelled with the count and the share of the first stage.
+
+    The axis ends at the data (the largest stage), and the labels use the workshop's number format.
+    """
+    from jmapkit.numbers import number, percent
+
     alt = _altair()
     if df is None or not len(df):
         return _empty("No funnel: step 4 has no events file (choose one in step 4 and run it).")
     data = df.copy()
     order = [str(s) for s in data["stage"]]
     data["stage"] = order
-    data["label"] = [
-        f"{int(r)} · {_pct(c)} of first" + (f" · {_pct(p)} from previous" if i and _ok(p) else "")
-        for i, (r, c, p) in enumerate(
-            zip(data["reached"], data["conversion_from_first"], data["conversion_from_previous"], strict=True)
-        )
-    ]
+    data["label"] = [f"{number(r)} ({percent(c)})" if _ok(c) else number(r)
+                     for r, c in zip(data["reached"], data["conversion_from_first"], strict=True)]
     keep = [c for c in ("stage", "reached", "label", "conversion_from_first", "entered_here", "dropped") if c in data]
     base = alt.Chart(data[keep]).encode(
         y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
     )
     bars = base.mark_bar(color=BLUE).encode(
-        # Room on the right for the labels, which Vega would otherwise clip at the plot's edge.
-        x=alt.X("reached:Q", title="customers reaching the stage",
-                scale=alt.Scale(domain=[0, max(float(data["reached"].max()), 1.0) * 1.7], nice=False)),
-        tooltip=[c for c in keep if c != "label"],
+        x=alt.X("reached:Q", title=_("customers reaching the stage (share of the first stage)"),
+                scale=alt.Scale(domain=[0, max(float(data["reached"].max()), 1.0)], nice=False),
+                axis=alt.Axis(format=",d", tickCount=5)),
+        tooltip=["stage", "reached"],
     )
-    text = base.mark_text(align="left", dx=4, font=FONT, fontSize=_fs(11), color=INK).encode(
-        x="reached:Q", text="label:N"
-    )
-    return (bars + text).properties(width=_w(460), height=max(_w(26) * len(data), 80),
-                                    title=_("Funnel by stage"))
+    # Labels sit inside the bar's end when the bar is long, outside when it is short: the axis stays fitted.
+    top = max(float(data["reached"].max()), 1.0)
+    data_long = data[data["reached"] >= 0.45 * top]
+    data_short = data[data["reached"] < 0.45 * top]
+    inside = alt.Chart(data_long[keep]).mark_text(align="right", dx=-6, font=FONT, fontSize=_fs(11),
+                                                  color="white").encode(
+        x="reached:Q", y=alt.Y("stage:N", sort=order), text="label:N")
+    outside = alt.Chart(data_short[keep]).mark_text(align="left", dx=4, font=FONT, fontSize=_fs(11),
+                                                    color=INK).encode(
+        x="reached:Q", y=alt.Y("stage:N", sort=order), text="label:N")
+    return alt.layer(bars, inside, outside).properties(width=_w(width), height=max(_w(26) * len(data), 80),
+                                                       title=_("Funnel by stage"))
 
 
-def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
+def time_between_stages(df: pd.DataFrame | None, *, width: int = 420) -> alt.Chart:
     """Median (bar) and p90 (tick) hours from reaching the previous stage to reaching each stage."""
     alt = _altair()
     if df is None or not len(df) or "median_hours" not in df:
@@ -253,7 +339,7 @@ def time_between_stages(df: pd.DataFrame | None) -> alt.Chart:
         tooltip=["step", alt.Tooltip("median_hours:Q", format=".1f"), alt.Tooltip("p90_hours:Q", format=".1f")],
     )
     ticks = base.mark_tick(color=ORANGE, thickness=3, size=_w(18)).encode(x="p90_hours:Q")
-    return (bars + ticks).properties(width=_w(420), height=max(_w(28) * len(data), 80),
+    return (bars + ticks).properties(width=_w(width), height=max(_w(28) * len(data), 80),
                                      title=_("Time between stages"))
 
 
@@ -266,6 +352,8 @@ def scores(
     width: int = 420,
 ) -> alt.Chart:
     """One survey metric per touchpoint (or stage, segment) with its 95 % CI as an error bar and n in the label."""
+    from jmapkit.numbers import fixed
+
     alt = _altair()
     if df is None or not len(df):
         return _empty(f"No {metric.upper()}: step 4 has no survey file (choose one in step 4 and run it).")
@@ -280,10 +368,10 @@ def scores(
     labels = [data.loc[data["group"] == g, "label"].iloc[0] for g in groups]
     data["ci_low"] = data["ci_low"].where(data["ci_low"].notna(), data["value"])
     data["ci_high"] = data["ci_high"].where(data["ci_high"].notna(), data["value"])
-    domain = {"nps": [-100, 100], "csat": [0, 100], "ces": [1, 7]}.get(metric)
-    scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=False)
+    scale = alt.Scale(domain=_fitted(data, metric), nice=False, zero=False)
     title = {"nps": "NPS (−100..100)", "csat": "CSAT (% scoring 4–5)", "ces": "CES (mean, 1–7)"}.get(metric, metric)
-    data = data[["label", "group", "n", "value", "ci_low", "ci_high"]]
+    data = data[["label", "group", "n", "value", "ci_low", "ci_high"]].copy()
+    data["shown"] = [fixed(v, 0 if metric in ("nps", "csat") else 1) for v in data["value"]]
     base = alt.Chart(data).encode(y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=260)))
     bars = base.mark_rule(color=GREY, strokeWidth=2).encode(
         x=alt.X("ci_low:Q", scale=scale, title=f"{title} with 95 % CI"), x2="ci_high:Q"
@@ -293,8 +381,8 @@ def scores(
         tooltip=["group", "n", alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("ci_low:Q", format=".1f"),
                  alt.Tooltip("ci_high:Q", format=".1f")],
     )
-    text = base.mark_text(align="left", dx=8, dy=-8, font=FONT, fontSize=_fs(10), color=INK).encode(
-        x="value:Q", text=alt.Text("value:Q", format=".0f" if metric in ("nps", "csat") else ".2f")
+    text = base.mark_text(align="left", dx=8, dy=-10, font=FONT, fontSize=_fs(11), color=INK).encode(
+        x="value:Q", text="shown:N"
     )
     layers = [bars, dots, text]
     if metric == "nps":
@@ -302,6 +390,24 @@ def scores(
     return alt.layer(*layers, data=data).properties(
         width=_w(width), height=max(_w(26) * len(groups), 80), title=f"{title} per {group_by}"
     )
+
+
+SCALES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
+
+
+def _fitted(data: pd.DataFrame, metric: str) -> list[float]:
+    """An axis fitted to the values and their CIs (with a margin), inside the metric's own scale; NPS shows 0."""
+    low = float(min(data["ci_low"].min(), data["value"].min()))
+    high = float(max(data["ci_high"].max(), data["value"].max()))
+    if metric == "nps":
+        low, high = min(low, 0.0), max(high, 0.0)
+    pad = max((high - low) * 0.08, 1.0 if metric != "ces" else 0.1)
+    step = 5.0 if metric in ("nps", "csat") else 0.5
+    low, high = (low - pad) // step * step, -((-(high + pad)) // step) * step
+    bounds = SCALES.get(metric)
+    if bounds:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return [low, high]
 
 
 def emotion_curve(
@@ -425,7 +531,8 @@ def journey_map(
             x=x, x2=x2, y=y, y2=y2, color=colour,
             strokeDash=alt.StrokeDash("dash:N", scale=None), strokeWidth=alt.StrokeWidth("stroke:Q", scale=None),
         ))
-    for kind, (hue, style, shape) in EMOTION_KINDS.items():
+    # Un-reviewed template estimates are grey and hollow: they are nobody's opinion yet, and never votes.
+    for kind, (hue, style, shape) in {**EMOTION_KINDS, "template": (GREY, [2, 2], "square")}.items():
         pts = pd.DataFrame([p for p in layout.points if p["kind"] == kind])
         if not len(pts):
             continue
@@ -436,7 +543,7 @@ def journey_map(
         layers.append(alt.Chart(pts).mark_line(color=hue, strokeDash=style, strokeWidth=2).encode(
             x=x, y=y, order="x:Q", detail="segment:N"))
         layers.append(alt.Chart(pts).mark_point(
-            color=hue, filled=True, size=45 * (font_size / 11) ** 2, shape=shape
+            color=hue, filled=kind != "template", size=45 * (font_size / 11) ** 2, shape=shape
         ).encode(x=x, y=y, tooltip=["touchpoint:N", alt.Tooltip("emotion:Q", format="+.2f"), "n:N"]))
     for weight, style in (("bold", "normal"), ("normal", "normal"), ("normal", "italic")):
         part = texts[(texts["weight"] == weight) & (texts["style"] == style)]
@@ -556,6 +663,7 @@ class _MapLayout:
                                "stroke": 1})
             self._text(self.LABEL_WIDTH - 22, ypos(e) - self.fs / 2, [label], "normal", colour=GREY, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 1 * self.lh, ["■ team"], "normal", colour=GREEN, size=self.fs - 1)
+        self._text(self.PAD, top + self.PAD + 4 * self.lh, ["□ template"], "normal", colour=GREY, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 2 * self.lh, ["● voted"], "normal", colour=BLUE, size=self.fs - 1)
         self._text(self.PAD, top + self.PAD + 3 * self.lh, ["◆ measured"], "normal", colour=ORANGE, size=self.fs - 1)
         for _i, cell in cells.iterrows():
@@ -566,8 +674,10 @@ class _MapLayout:
                     if v is None:
                         continue
                     low, high = p.get(f"{kind}_ci_low"), p.get(f"{kind}_ci_high")
+                    template = kind == "team" and p.get("team_kind") == "template"
                     self.points.append({
-                        "kind": kind, "touchpoint": p["label"], "emotion": float(v), "n": p.get(f"{kind}_n"),
+                        "kind": "template" if template else kind, "touchpoint": p["label"], "emotion": float(v),
+                        "n": p.get(f"{kind}_n"),
                         "segment": 0, "x": x0 + float(p["position"]) * self.col, "y": ypos(float(v)),
                         "y_low": ypos(float(high)) if high is not None else ypos(float(v)),
                         "y_high": ypos(float(low)) if low is not None else ypos(float(v)),
@@ -575,7 +685,21 @@ class _MapLayout:
         if not self.points:
             self._text(self.LABEL_WIDTH + self.PAD, top + h / 2 - self.lh / 2,
                        ["no emotions yet: vote in step 4, or add a survey or verbatims file"], "normal", colour=GREY)
-        return top + h
+            return top + h
+        # Each touchpoint's name under its points, so the curve reads without a lookup.
+        most = 0
+        size = self.fs - 1
+        for _i, cell in cells.iterrows():
+            x0 = self.LABEL_WIDTH + int(cell["stage_index"]) * self.col
+            count = max(int(cell["touchpoints"]) if "touchpoints" in cell else len(cell["points"]), 1)
+            for p in cell["points"]:
+                width = self.col / count
+                lines = wrap(("★ " if p.get("moment_of_truth") else "") + p["label"], (width - 4) / (size * 0.6))
+                x = x0 + float(p["position"]) * self.col - min(text_width(line) for line in lines) * size * 0.3
+                x = max(x0 + 2, min(x, x0 + float(p["position"]) * self.col - width / 2 + 2))
+                self._text(x, top + h, lines, "normal", colour=INK, size=size)
+                most = max(most, len(lines))
+        return top + h + most * self.lh + self.PAD
 
     def _legend(self, y: float) -> float:
         text = ("★ moment of truth · ⇄ handoff · P = priority: severity × frequency, ×2 at a moment of truth · "

@@ -168,12 +168,17 @@ def feedback(directory: str) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--to", "to", required=True, help="pptx, html, xlsx, png or slides.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Output file.")
+@click.option("--to", "to", required=True, help="pptx, html, xlsx, png, slides, or all.")
+@click.option("-o", "--output", type=click.Path(), default=None, help="Output file (a folder with --to all).")
 def export(directory: str, to: str, output: str | None) -> None:
-    """Export the workshop to a deck, a page, a workbook or a picture."""
+    """Export the workshop to a deck, a page, a workbook, a picture, slides, or all of them."""
+    from jmapkit.export import ALL, export_all
     from jmapkit.export import export as export_workshop
 
+    if to.lower() == ALL:
+        for fmt, path, seconds in export_all(_workshop(directory), output):
+            click.echo(f"{fmt:<7} {seconds:5.1f} s  {path}")
+        return
     path = export_workshop(_workshop(directory), to, output)
     click.echo(f"Wrote {path}")
 

@@ -9,7 +9,6 @@ exporters all read this table, so none of them re-derives what goes where.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,6 @@ LANES: dict[str, str] = {
     "kpis": "KPIs",
 }
 MOMENT_OF_TRUTH = "★"
-THOUSANDS = "\u00a0"  # a no-break space: "1 200" never wraps between its digits
 HANDOFF = "⇄"
 TEMPLATE_NOTE = "template — not yet reviewed by the team"
 LANE_COLUMNS = ["stage", "stage_label", "stage_index", "lane", "lane_label", "lane_index", "items", "text", "n",
@@ -158,13 +156,10 @@ def kpi_text(k: Any) -> str:
 
 
 def number(value: Any, digits: int = 1) -> str:
-    """A number for people: whole numbers without decimals, '–' for none."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    value = float(value)
-    if value.is_integer():
-        return f"{int(value):,}".replace(",", THOUSANDS)
-    return f"{value:,.{digits}f}".replace(",", THOUSANDS)
+    """A number for people in the workshop's locale: whole numbers without decimals, '–' for none."""
+    from jmapkit.numbers import number as localised
+
+    return localised(value, digits)
 
 
 def describe_source(source: Source) -> str:

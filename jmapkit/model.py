@@ -242,6 +242,7 @@ class Opportunity(_Sourced):
     stage: str | None = None
     description: str = Field(min_length=1)
     owner: str = ""
+    evidence: list[str] = []
 
 
 class KPI(_Sourced):

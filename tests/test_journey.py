@@ -42,7 +42,7 @@ def test_cells_hold_the_steps_content(restaurant: Workshop) -> None:
         "Median minutes queue to payment: 14 → 8 min (Store manager)",
         "CSAT at ordering: 48 → 70 % (Store manager)",
     ]
-    assert cell(frame, "awareness", "kpis")["items"] == ["Maps listing views per week: 1 200 → 1 500 (Marketing)"]
+    assert cell(frame, "awareness", "kpis")["items"] == ["Maps listing views per week: 1,200 → 1,500 (Marketing)"]
     assert cell(frame, "awareness", "kpis")["evidence"] == "events"
     assert cell(frame, "purchase", "opportunities")["items"] == [
         "Promote ordering ahead in the app for office lunch customers. (Digital)"]
@@ -112,7 +112,7 @@ def test_emotion_lane_from_the_step_4_table_with_evidence(restaurant: Workshop) 
     ]
     # Sentiment would cite the verbatims file, which this run did not read; the survey is cited once.
     assert row["evidence"] == ("team estimate; votes (n=4); measured from csat, sentiment: survey.csv "
-                               "(sha256 ab12cd34ef56, 1 200 rows), run 20260901T120000Z")
+                               "(sha256 ab12cd34ef56, 1,200 rows), run 20260901T120000Z")
     assert row["sources"] == "data, template, vote"
     # Emotions are only on the emotion lane.
     assert cell(journey.lanes(restaurant), "purchase", "pain_points")["points"] == []
@@ -161,7 +161,7 @@ def test_describe_source(source: Source, expected: str) -> None:
     assert journey.describe_source(source) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, "–"), (float("nan"), "–"), (14, "14"), (1200.0, "1 200"),
+@pytest.mark.parametrize(("value", "expected"), [(None, "–"), (float("nan"), "–"), (14, "14"), (1200.0, "1,200"),
                                                  (2.46, "2.5"), (-7.0, "-7")])
 def test_number(value: object, expected: str) -> None:
     assert journey.number(value) == expected

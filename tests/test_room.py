@@ -160,6 +160,7 @@ def test_promote_a_note_into_an_opportunity(restaurant: Workshop) -> None:
     assert (saved.touchpoint, saved.stage, saved.description) == ("app_order", "purchase",
                                                                   "Let regulars reorder their usual")
     assert saved.source == Source(kind="participant", detail="ccccccccccc1", n=0)
+    assert saved.evidence == ["participant note ccccccccccc1, 0 dots: “Let regulars reorder their usual”"]
 
 
 @pytest.mark.parametrize(

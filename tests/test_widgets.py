@@ -209,3 +209,18 @@ def test_step_4_form_shows_one_emotion_dropdown_per_frontstage_touchpoint(restau
     shown = list(_descendants(ed.widget))
     front = [t.id for t in restaurant.load(Touchpoints).touchpoints if t.layer == "frontstage"]
     assert list(ed.form.emotions) == front and all(ed.form.emotions[tp] in shown for tp in front)
+
+
+def test_reload_shows_a_pain_point_added_elsewhere_and_a_later_save_keeps_it(restaurant: Workshop) -> None:
+    from jmapkit.model import PainPoint
+
+    ed = editor(restaurant, "map", autosave=None)
+    step5 = restaurant.load(Map)
+    restaurant.save(step5.model_copy(update={"pain_points": [*step5.pain_points, PainPoint(
+        touchpoint="queue", description="Promoted from a note")]}))
+    ed.reload()
+    assert [e.raw()["description"] for e in _field(ed, "pain_points").child.editors][-1] == "Promoted from a note"
+    _field(_field(ed, "pain_points").child.editors[0], "owner").widget.value = "Ops"
+    assert ed.save()
+    saved = restaurant.load(Map).pain_points
+    assert saved[0].owner == "Ops" and saved[-1].description == "Promoted from a note"

@@ -38,7 +38,9 @@ FORMATS: dict[str, Exporter] = {
     "slides": Exporter("jmapkit.export.slides", ".slides.html", "reveal.js slides, offline"),
 }
 
-__all__ = ["FORMATS", "default_output", "export"]
+ALL = "all"  # `--to all`: every format above, one after the other
+
+__all__ = ["ALL", "FORMATS", "default_output", "export", "export_all"]
 
 
 def default_output(ws: Workshop, to: str) -> Path:
@@ -58,8 +60,21 @@ def export(ws: Workshop, to: str, output: str | os.PathLike[str] | None = None) 
     return module.write(ws, path)
 
 
+def export_all(ws: Workshop, folder: str | os.PathLike[str] | None = None) -> list[tuple[str, Path, float]]:
+    """Write every format (into `folder`, default exports/): (format, path, seconds) for each, in FORMATS order."""
+    import time
+
+    out = []
+    for to in FORMATS:
+        started = time.perf_counter()
+        target = Path(folder) / default_output(ws, to).name if folder is not None else None
+        path = export(ws, to, target)
+        out.append((to, path, time.perf_counter() - started))
+    return out
+
+
 def _exporter(to: str) -> Exporter:
     key = str(to).lower().lstrip(".")
     if key not in FORMATS:
-        raise JmapkitError(f"unknown export format {to!r}.", fix=f"use one of: {', '.join(FORMATS)}.")
+        raise JmapkitError(f"unknown export format {to!r}.", fix=f"use one of: {', '.join(FORMATS)} (or {ALL}).")
     return FORMATS[key]

@@ -98,7 +98,7 @@ def promote(ws: Workshop, note_id: str, kind: Target) -> PainPoint | Opportunity
             updated = step5.model_copy(update={"pain_points": [*step5.pain_points, item]})
         else:
             item = Opportunity(touchpoint=note.touchpoint, stage=stage, description=note.text,
-                               source=provenance(note))
+                               evidence=[evidence(note)], source=provenance(note))
             updated = step5.model_copy(update={"opportunities": [*step5.opportunities, item]})
         ws.save(updated)
     return item

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jmapkit import safe
 from jmapkit.errors import DataFileError, JmapkitError
 from jmapkit.model import Behaviour, BehaviourResults, DataRef, FunnelRow, Personas, ScoreRow, Touchpoints
 
@@ -229,7 +230,7 @@ def _write_tables(out: Path, tables: Mapping[str, pd.DataFrame]) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name, frame in tables.items():
-        frame.to_csv(staging / f"{name}.csv", index=False)
+        safe.frame(frame).to_csv(staging / f"{name}.csv", index=False)  # no cell a spreadsheet would run
     old = out.with_name(f".{out.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if out.exists():

@@ -138,6 +138,13 @@ class StepEditor:
     def _keep_draft(self, problems: list[str]) -> None:
         self.ws.save_draft(self.info.key, self.form.raw(), base=self.base, problems=problems)
 
+    def reload(self) -> None:
+        """Show the step as saved now (e.g. after a note was promoted into step 5 from the notes panel)."""
+        with self._saving:
+            self.base = self.ws.revision(self.info.key)
+            self.form.set_model(self.ws.load_or_default(self.info.key))
+            self.status.value = self._status(_("loaded revision {n}").format(n=self.base))
+
     # --- drafts and conflicts ------------------------------------------------------------------------------
 
     def _offer_draft(self) -> None:
