@@ -39,6 +39,7 @@ from jmapkit.model import (
 
 if TYPE_CHECKING:
     from jmapkit.drilldown import LinkState
+    from jmapkit.kpis import KpiStatus
     from jmapkit.store import Workshop
 
 Severity = Literal["error", "warning"]
@@ -129,6 +130,7 @@ class MapView:
     segments: frozenset[str] | None = None  # segment values found in the events (None: not known)
     age: Age = field(default_factory=Age)
     links: tuple[LinkState, ...] = ()  # drill-down links (parent and children) and whether they hold
+    kpis: tuple[KpiStatus, ...] = ()  # each KPI with this run's measured value and flags (jmapkit.kpis)
 
     @property
     def journey_order(self) -> list[Any]:
@@ -380,23 +382,49 @@ def _stage_without_kpi(v: MapView) -> Iterator[Hit]:
 
 
 @rule("JM514", "kpi-source", "warning", 5,
-      "Every KPI names a data source that step 4 computes: events, survey, verbatims, or a survey metric.",
-      "set the KPI's data source to events, survey, verbatims or a metric step 4 computes (nps, csat, ces, …), "
-      "and bring that file in step 4.")
+      "Every KPI names what measures it: a step-4 metric (csat@order_counter, conversion@purchase, nps, …) "
+      "or an input file step 4 read (events, survey, verbatims).",
+      "set the KPI's data source to a metric step 4 measures (e.g. csat@checkout, conversion@buy, "
+      "dropoff@checkout; docs/exports.md lists the forms), and bring that file in step 4.")
 def _kpi_source(v: MapView) -> Iterator[Hit]:
-    metrics = {s.metric for s in v.results.scores}
-    computed = {"events": bool(v.results.funnel), "survey": bool(v.results.scores),
-                "verbatims": "sentiment" in v.results.tables, **{m: True for m in metrics}}
+    from jmapkit.kpis import FILES, UNKNOWN, parse
+
     for k in v.map.kpis:
         source = k.data_source.strip()
+        head = source.partition(":")[0].strip().casefold()
         if not source:
             yield Hit(k.name, f"KPI {k.name!r} names no data source: nobody can measure it.")
-        elif not computed.get(source.casefold(), False):
-            known = source.casefold() in ("events", "survey", "verbatims", "nps", "csat", "ces")
-            if known and not v.results.inputs:
-                continue  # step 4 has read no data at all: JM401 says so once
-            why = "step 4 has not computed it" if known else "it is not something step 4 computes"
-            yield Hit(k.name, f"KPI {k.name!r} is measured in {source!r}, but {why}.")
+        elif parse(source) is None and head not in FILES:
+            yield Hit(k.name, f"KPI {k.name!r} is measured in {source!r}, which is neither a step-4 metric nor "
+                              "an input file.")
+        elif parse(source) is None and v.results.inputs and head not in v.results.inputs:
+            yield Hit(k.name, f"KPI {k.name!r} is measured in the {head} file, which step 4 has not read.")
+    for status in v.kpis:
+        if UNKNOWN in status.flags:
+            yield Hit(status.kpi.name, f"KPI {status.kpi.name!r}: {status.flags[UNKNOWN]}")
+
+
+@rule("JM515", "kpi-baseline", "warning", 5,
+      "A KPI's baseline agrees with what step 4 measured (inside its 95 % CI, or within 10 % without one).",
+      "set the baseline to the measured value, or check that the data source measures what the KPI means.")
+def _kpi_baseline(v: MapView) -> Iterator[Hit]:
+    from jmapkit.kpis import CONTRADICTS
+
+    for status in v.kpis:
+        if CONTRADICTS in status.flags:
+            yield Hit(status.kpi.name, f"KPI {status.kpi.name!r}: {status.flags[CONTRADICTS]}")
+
+
+@rule("JM516", "kpi-target", "warning", 5,
+      "A KPI's target improves on its baseline and is not reached already.",
+      "set a target that improves on the baseline and on this run's value, in the metric's direction.")
+def _kpi_target(v: MapView) -> Iterator[Hit]:
+    from jmapkit.kpis import NOT_IMPROVING, REACHED
+
+    for status in v.kpis:
+        for flag in (NOT_IMPROVING, REACHED):
+            if flag in status.flags:
+                yield Hit(status.kpi.name, f"KPI {status.kpi.name!r}: {status.flags[flag]}")
 
 
 @rule("JM601", "template-content", "warning", 0,
@@ -501,11 +529,13 @@ def view_of(ws: Workshop, *, bundle: Bundle | None = None, links: bool = True) -
     """
     from jmapkit.drilldown import link_states
     from jmapkit.hotspots import signals_of
+    from jmapkit.kpis import kpi_status
 
     b = bundle or Bundle.load(ws)
     return MapView(goals=b.goals, personas=b.personas, touchpoints=b.touchpoints, behaviour=b.behaviour,
                    results=b.results, map=b.map, signals=signals_of(b), segments=_segments(b),
-                   age=age_of(ws, b.results), links=tuple(link_states(ws)) if links else ())
+                   age=age_of(ws, b.results), links=tuple(link_states(ws)) if links else (),
+                   kpis=tuple(kpi_status(b)))
 
 
 def age_of(ws: Workshop, results_model: Results) -> Age:

@@ -86,8 +86,8 @@ def test_check_exit_status(restaurant: Workshop) -> None:
     code, out, _ = invoke("check", restaurant.root)
     assert code == 0
     # JM202 (3 personas), 5 × JM305 (owner changes), JM401 and JM402 (no data yet), JM505 (web menu: no evidence),
-    # JM513 ('Choose' has no KPI), 5 × JM601 (every step is template content)
-    assert out.splitlines()[-1] == "0 errors, 15 warnings"
+    # JM513 ('Choose' has no KPI), JM516 ('CSAT of the food': target = baseline), 5 × JM601 (template content)
+    assert out.splitlines()[-1] == "0 errors, 16 warnings"
     restaurant.save(restaurant.load(5).model_copy(update={"pain_points": []}))
     code, out, _ = invoke("check", restaurant.root)
     assert code == 1

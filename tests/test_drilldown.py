@@ -74,7 +74,7 @@ def test_child_is_prefilled_from_the_hotspot(shop: Workshop, tmp_path: Path) -> 
     dropoff = f"{prefix}{ref['dropoff_after']:.0%} of its {ref['customers']} customers went no further"
     assert dropoff in checkout.evidence
     assert f"{prefix}CSAT {value:.1f} % (n={n})" in checkout.evidence
-    assert [(k.stage, k.name) for k in content.kpis] == [("checkout", "Checkout completion"),
+    assert [(k.stage, k.name) for k in content.kpis] == [("checkout", "Checkout abandonment"),
                                                          ("checkout", "CSAT at checkout")]
     assert {f.code for f in check(child)} >= {"JM601"}
 

@@ -15,6 +15,7 @@ from jmapkit.cli import main
 from jmapkit.digest import sha256_file
 from jmapkit.drilldown import LinkState
 from jmapkit.hotspots import Signals
+from jmapkit.kpis import CONTRADICTS, NOT_IMPROVING, REACHED, UNKNOWN, KpiStatus, kpi_status
 from jmapkit.model import (
     KPI,
     Behaviour,
@@ -137,8 +138,13 @@ CASES: list[tuple[str, MapView, MapView, set[str]]] = [
     ("JM512", replace(G, map=team_map(kpis=[KPIS[0].model_copy(update={"target": None}), KPIS[1]])),
      replace(G, map=team_map(kpis=[KPIS[0].model_copy(update={"target": 0.0}), KPIS[1]])), set()),
     ("JM513", replace(G, map=team_map(kpis=KPIS[:1])), G, set()),
-    ("JM514", replace(G, map=team_map(kpis=[KPIS[0], KPIS[1].model_copy(update={"data_source": "nps"})])),
-     replace(G, map=team_map(kpis=[KPIS[0], KPIS[1].model_copy(update={"data_source": "CSAT"})])), set()),
+    ("JM514", replace(G, map=team_map(kpis=[KPIS[0], KPIS[1].model_copy(update={"data_source": "weekly report"})])),
+     replace(G, map=team_map(kpis=[KPIS[0], KPIS[1].model_copy(update={"data_source": "survey: CSAT@till"})])),
+     set()),
+    ("JM515", replace(G, kpis=(KpiStatus(KPIS[1], "csat", flags={CONTRADICTS: "baseline 48 contradicts …"}),)),
+     replace(G, kpis=(KpiStatus(KPIS[1], "csat", flags={}),)), set()),
+    ("JM516", replace(G, kpis=(KpiStatus(KPIS[1], "csat", flags={REACHED: "target 90 is already reached …"}),)),
+     replace(G, kpis=(KpiStatus(KPIS[1], "csat", flags={}),)), set()),
     ("JM601", replace(G, goals=G.goals.model_copy(update={"source": Source(kind="template")})), G, set()),
     ("JM701", replace(G, links=(LinkState("child", "../c", "till", None, exists=False),)),
      replace(G, links=(LinkState("child", "../c", "till", None, exists=True, last_run="R", errors=0, warnings=0),)),
@@ -216,6 +222,35 @@ def test_handoff_names_both_touchpoints() -> None:
     [finding] = check_view(replace(G, touchpoints=tps(table={"handoff": False})))
     assert finding.item == "till→table"
     assert finding.fix == "mark 'till' or 'table' as a handoff in step 3, or correct the owner."
+
+
+@pytest.mark.parametrize(
+    ("source", "flags", "message"),
+    [
+        ("", {}, "KPI 'csat' names no data source: nobody can measure it."),
+        ("verbatims", {}, "KPI 'csat' is measured in the verbatims file, which step 4 has not read."),
+        ("nps@till", {UNKNOWN: "“nps@till” names no metric step 4 measured."},
+         "KPI 'csat': “nps@till” names no metric step 4 measured."),
+    ],
+)
+def test_kpi_source_messages(source: str, flags: dict[str, str], message: str) -> None:
+    kpi = KPIS[1].model_copy(update={"data_source": source})
+    view = replace(G, map=team_map(kpis=[KPIS[0], kpi]), kpis=(KpiStatus(kpi, flags=flags),))
+    assert [(f.item, f.message) for f in check_view(view)] == [("csat", message)]
+
+
+def test_kpi_flags_are_the_exports_flags(restaurant: Workshop) -> None:
+    """check reports the same baseline and target flags as the exports (jmapkit.kpis.kpi_status)."""
+    from jmapkit.bundle import Bundle
+    from jmapkit.steps import behaviour
+
+    behaviour.run(restaurant)
+    expected = [(f"KPI {s.kpi.name!r}: {s.flags[flag]}", code) for s in kpi_status(Bundle.load(restaurant))
+                for flag, code in ((CONTRADICTS, "JM515"), (NOT_IMPROVING, "JM516"), (REACHED, "JM516"))
+                if flag in s.flags]
+    assert ("KPI 'CSAT of the food': target 90% does not improve on the baseline 90%.", "JM516") in expected
+    found = [(f.message, f.code) for f in check(restaurant) if f.code in ("JM515", "JM516")]
+    assert sorted(found) == sorted(expected)
 
 
 def test_strict_turns_template_content_into_errors() -> None:
