@@ -201,7 +201,7 @@ def test_experience_map_to_journey_map_end_to_end(tmp_path: Path) -> None:
 
     def title(ws: Workshop) -> str:
         deck = Presentation(str(ws.path("exports", f"{ws.root.name}.pptx")))
-        return " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
+        return " ".join(" ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame).split())
 
     assert f"Drilled from: {shop.meta.name} (experience map), hotspot {CHECKOUT}" in title(child)
     state = children(shop)[0].describe()
