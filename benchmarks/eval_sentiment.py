@@ -3,9 +3,13 @@
     .venv/bin/python benchmarks/eval_sentiment.py [--skip-package-baselines]
 
 - English: the four human-rated sets of Hutto & Gilbert (ICWSM 2014), shipped inside the
-  vaderSentiment 3.3.2 sdist (downloaded once with pip into .cache/sentiment/): Spearman's rho
+  vaderSentiment 3.3.2 sdist (downloaded once with pip into .cache/registry/): Spearman's rho
   with the mean human rating, sign accuracy (a score of 0 counts as wrong), the share of texts
-  that got a non-zero score, and the sign accuracy among those.
+  that got a non-zero score, and the sign accuracy among those. Then each signal of jmapkit's
+  English ensemble alone (VADER, AFINN as the package scores it, AFINN with jmapkit's negation and
+  contrast, TextBlob) against the ensemble, by Spearman's rho.
+- Korean: tests/korean_set.py (hand-labelled, per class), jmapkit's rules against KOSAC alone
+  (the method before the rules: longest KOSAC match, 안/못/않 flip).
 - German, Japanese, Korean (and English again): the ~15-sentence smoke sets hand-written for
   tests/test_analytics_sentiment.py. A smoke test, not a benchmark: it only shows a method
   gets clear sentences right. Each package's own scoring is shown next to jmapkit's.
@@ -104,6 +108,74 @@ def package_baselines() -> dict[str, tuple[str, object]]:
     return out
 
 
+def english_signals() -> pd.DataFrame:
+    """Spearman's rho of VADER, AFINN, AFINN with jmapkit's rules, TextBlob and the ensemble, per ICWSM set."""
+    from afinn import Afinn
+    from textblob.en.sentiments import PatternAnalyzer
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from jmapkit.analytics._lang import en
+
+    vader, afinn, pattern, lexicon = SentimentIntensityAnalyzer(), Afinn(), PatternAnalyzer(), en.afinn_lexicon()
+    signals = {
+        "vader": lambda t: vader.polarity_scores(t)["compound"],
+        "afinn": afinn.score,
+        "afinn+rules": lambda t: en.afinn_score(t, lexicon),
+        "textblob": lambda t: pattern.analyze(t).polarity,
+    }
+    rows = []
+    for name, frame in icwsm().items():
+        human = frame["human"].reset_index(drop=True)
+        row = {"set": name, "n": len(frame)}
+        for label, signal in signals.items():
+            row[label] = round(float(pd.Series([signal(t) for t in frame["text"]]).rank().corr(human.rank())), 3)
+        ensemble = score_texts(frame[["id", "text"]], language="en")["score"]
+        row["jmapkit ensemble"] = round(float(ensemble.rank().corr(human.rank())), 3)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def kosac_alone(texts: list[str]) -> list[float]:
+    """The Korean method before jmapkit's review rules: longest KOSAC match, 안/못 before or 않/못하 after flip."""
+    from kiwipiepy import Kiwi
+
+    from jmapkit.analytics._lang.ko import CONTENT_TAGS, MAX_N, lexicon, morphemes
+
+    entries, kiwi, out = lexicon(), Kiwi(), []
+    for text in texts:
+        tokens, total, i = morphemes(kiwi, text), 0.0, 0
+        while i < len(tokens):
+            match = None
+            if tokens[i].rsplit("/", 1)[-1] in CONTENT_TAGS and tokens[i] not in ("안/MAG", "못/MAG"):
+                match = next((tuple(tokens[i : i + n]) for n in range(MAX_N, 0, -1)
+                              if tuple(tokens[i : i + n]) in entries and len(tokens[i : i + n]) == n), None)
+            if match is None:
+                i += 1
+                continue
+            value, end = entries[match], i + len(match)
+            after = [t for t in tokens[end : end + 3]]
+            if (i and tokens[i - 1] in ("안/MAG", "못/MAG")) or {"않/VX", "못하/VX"} & set(after):
+                value *= -0.74
+            total, i = total + value, end
+        out.append(total)
+    return out
+
+
+def korean_classes() -> pd.DataFrame:
+    from tests.korean_set import DEV, HELD_OUT
+
+    rows = []
+    for part, labelled in (("dev", DEV), ("held-out", HELD_OUT)):
+        for cls, items in labelled.items():
+            texts = [t for t, _ in items]
+            labels = [label for _, label in items]
+            ours = score_texts(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts}),
+                               language="ko")["score"].tolist()
+            rows.append({"part": part, "class": cls, "n": len(items), "jmapkit": accuracy(ours, labels),
+                         "KOSAC alone": accuracy(kosac_alone(texts), labels)})
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -116,12 +188,18 @@ def main() -> None:
     args = parser.parse_args()
     pd.set_option("display.width", 160)
 
-    print("== English: ICWSM 2014 human-rated sets (jmapkit 'en' = VADER compound) ==")
+    print("== English: ICWSM 2014 human-rated sets (jmapkit 'en' = the lexicon ensemble) ==")
     rows = []
     for name, frame in icwsm().items():
         scored = score_texts(frame[["id", "text"]], language="en")
         rows.append({"set": name, **agreement(scored["score"], frame["human"])})
     print(pd.DataFrame(rows).to_string(index=False))
+
+    print("\n== English: each signal alone vs jmapkit's ensemble (Spearman's rho with the human means) ==")
+    print(english_signals().to_string(index=False))
+
+    print("\n== Korean: tests/korean_set.py, right sign per class (0 counts wrong) ==")
+    print(korean_classes().to_string(index=False))
 
     smoke = smoke_sets()
     baselines = {} if args.skip_package_baselines else package_baselines()

@@ -31,10 +31,11 @@ TABLES: dict[str, tuple[str, ...]] = {
     "transitions": ("source", "target", "count"),
     "paths": ("path", "customers"),
     "sentiment": ("touchpoint", "n", "mean"),
+    "themes": ("group_by", "group", "theme", "label", "n", "share", "mean", "ci_low", "ci_high"),
 }
 # Which input file each table is computed from, to say why a table is missing.
 NEEDS = {"funnel": "events", "touchpoints": "events", "transitions": "events", "paths": "events",
-         "scores": "survey", "sentiment": "verbatims"}
+         "scores": "survey", "sentiment": "verbatims", "themes": "verbatims"}
 
 
 @dataclass

@@ -51,6 +51,7 @@ __all__ = [
     "setup_renderer",
     "svg",
     "text_width",
+    "themes",
     "time_between_stages",
     "transitions",
     "wrap",
@@ -286,6 +287,9 @@ def funnel(df: pd.DataFrame | None, *, width: int = 460) -> alt.Chart:
     alt = _altair()
     if df is None or not len(df):
         return _empty("No funnel: step 4 has no events file (choose one in step 4 and run it).")
+    entered = df["entered_here"].fillna(0).sum() if "entered_here" in df else 0
+    if not (df["reached"].fillna(0).sum() or entered):
+        return _empty("No funnel: no event maps to a stage of step 3 (map the event names in step 3).")
     data = df.copy()
     order = [str(s) for s in data["stage"]]
     data["stage"] = order
@@ -468,18 +472,17 @@ def emotion_curve(
 
 
 def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
-    """Directly-follows heatmap: how many moves go from each touchpoint to the next (top touchpoints only)."""
+    """Directly-follows heatmap of the busiest moves between touchpoints; the title says what is left out."""
     alt = _altair()
     if df is None or not len(df):
         return _empty("No transitions: step 4 has no events file.")
     data = df[["source", "target", "count"]].copy()
     data[["source", "target"]] = data[["source", "target"]].astype(str)
-    volume = data.groupby("source")["count"].sum().add(data.groupby("target")["count"].sum(), fill_value=0)
-    keep = list(volume.sort_values(ascending=False, kind="stable").index[:top])
-    data = data[data["source"].isin(keep) & data["target"].isin(keep)]
+    keep = busiest_touchpoints(data, top)
+    shown = data[data["source"].isin(keep) & data["target"].isin(keep)]
     # Order the axes as the journey flows: by first appearance as a source in the table's own order.
-    order = list(dict.fromkeys([s for s in df["source"].astype(str) if s in keep] + keep))
-    base = alt.Chart(data).encode(
+    order = list(dict.fromkeys([s for s in data["source"] if s in keep] + keep))
+    base = alt.Chart(shown).encode(
         x=alt.X("target:N", sort=order, title="to", axis=alt.Axis(labelAngle=-40, labelLimit=140)),
         y=alt.Y("source:N", sort=order, title="from", axis=alt.Axis(labelLimit=160)),
     )
@@ -489,10 +492,94 @@ def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
     )
     text = base.mark_text(font=FONT, fontSize=_fs(9)).encode(
         text="count:Q",
-        color=alt.condition(alt.datum["count"] > float(data["count"].max()) / 2, alt.value("white"), alt.value(INK)),
+        color=alt.condition(alt.datum["count"] > float(shown["count"].max()) / 2, alt.value("white"), alt.value(INK)),
     )
     size = max(_w(24) * len(order), 160)
-    return (cells + text).properties(width=size, height=size, title=_("Transitions between touchpoints"))
+    everyone = len(set(data["source"]) | set(data["target"]))
+    title: Any = _("Transitions between touchpoints")
+    if len(shown) < len(data):
+        title = alt.TitleParams(title, subtitle=left_out(len(keep), everyone, len(shown), len(data)),
+                                subtitleColor=GREY)
+    return (cells + text).properties(width=size, height=size, title=title)
+
+
+def busiest_touchpoints(data: pd.DataFrame, top: int) -> list[str]:
+    """Up to `top` touchpoints that hold the busiest transitions: both ends of each, busiest first.
+
+    Choosing by transitions (not by each touchpoint's own volume) keeps the busiest moves on the
+    chart: two busy touchpoints that rarely follow each other would show an empty square.
+    """
+    keep: dict[str, None] = {}
+    for source, target in data.sort_values("count", ascending=False, kind="stable")[["source", "target"]].itertuples(
+            index=False):
+        new = [t for t in dict.fromkeys((source, target)) if t not in keep]
+        if len(keep) + len(new) <= top:
+            keep.update(dict.fromkeys(new))
+        if len(keep) >= top:
+            break
+    return list(keep)
+
+
+def left_out(touchpoints: int, of: int, transitions: int, of_transitions: int) -> str:
+    """What a cut chart leaves out, in words."""
+    return _("showing the {touchpoints} busiest of {of} touchpoints, {transitions} of {of_transitions} transitions: "
+             "the rest in transitions.csv").format(touchpoints=touchpoints, of=of, transitions=transitions,
+                                                  of_transitions=of_transitions)
+
+
+def themes(
+    df: pd.DataFrame | None,
+    *,
+    names: dict[str, str] | None = None,
+    order: Sequence[str] = (),
+    per_group: int = 8,
+    width: int = 420,
+) -> alt.Chart:
+    """Themes per touchpoint (or stage): one bubble per theme at its mean sentiment, size = n, colour = sentiment.
+
+    Drawn from step 4's theme table (aggregated), never from the verbatims. `names` maps touchpoint or
+    stage ids to the names the team gave them in step 3; `order` is the journey order of those ids.
+    Empty-text rows are left out; at most `per_group` themes per group (the largest).
+    """
+    alt = _altair()
+    if df is None or not len(df):
+        return _empty("No themes: step 4 has no verbatims file (choose one in step 4 and run it).")
+    data = df[(df["theme"] > 0) & df["mean"].notna()].copy()
+    if not len(data):
+        return _empty("No themes with a sentiment score: the verbatims' languages have no sentiment method.")
+    data["gid"] = data["group"].astype("string").fillna("(none)").astype(str)
+    data = data.sort_values(["gid", "n"], ascending=[True, False], kind="stable").groupby("gid").head(per_group)
+    names = names or {}
+    rank = {g: i for i, g in enumerate(order)}
+    groups = sorted(dict.fromkeys(data["gid"]), key=lambda g: (rank.get(g, len(rank)), g))
+    data["where"] = [names.get(g, g) for g in data["gid"]]
+    data["row"] = [f"{names.get(g, g)} · {label}" for g, label in zip(data["gid"], data["label"], strict=True)]
+    data["sort"] = [groups.index(g) for g in data["gid"]]
+    data = data.sort_values(["sort", "n"], ascending=[True, False], kind="stable")
+    for end in ("ci_low", "ci_high"):
+        data[end] = data[end].where(data[end].notna(), data["mean"])
+    data = data[["where", "row", "label", "n", "share", "mean", "ci_low", "ci_high", "quote_1"]].astype(
+        {"where": str, "row": str, "label": str, "quote_1": str}
+    )
+    rows = list(dict.fromkeys(data["row"]))
+    y = alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(labelLimit=320))
+    x_scale = alt.Scale(domain=[-1, 1])
+    colour = alt.Color("mean:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1]), title="sentiment")
+    base = alt.Chart(data).encode(y=y)
+    zero = alt.Chart(data).mark_rule(color="#cccccc").encode(x=alt.datum(0))
+    ci = base.mark_rule(color=GREY, strokeWidth=1.5).encode(
+        x=alt.X("ci_low:Q", scale=x_scale, title="mean sentiment (−1..1) with 95 % CI; size = n"), x2="ci_high:Q"
+    )
+    dots = base.mark_circle(opacity=0.9, stroke=INK, strokeWidth=0.5).encode(
+        x=alt.X("mean:Q", scale=x_scale),
+        size=alt.Size("n:Q", scale=alt.Scale(range=[40, 900]), title="verbatims"),
+        color=colour,
+        tooltip=["where", "label", "n", alt.Tooltip("share:Q", format=".0%"), alt.Tooltip("mean:Q", format="+.2f"),
+                 alt.Tooltip("quote_1:N", title="quote")],
+    )
+    return alt.layer(zero, ci, dots).properties(
+        width=width, height=max(24 * len(rows), 80), title="What customers say: themes per touchpoint"
+    )
 
 
 # --- the journey map -------------------------------------------------------------------------------------

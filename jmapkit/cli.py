@@ -87,6 +87,18 @@ def new(directory: str | None, template: str | None, lang: str | None, name: str
     click.echo(f"Next: jmapkit lab {directory}")
 
 
+def _parse_options(pairs: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    options: dict[str, dict[str, str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        name, dot, option = key.partition(".")
+        if not sep or not dot or not name.strip() or not option.strip():
+            raise JmapkitError(f"--option {pair!r} is not INPUT.OPTION=VALUE.",
+                               fix="write e.g. --option events.delimiter=';' or --option survey.decimal=,")
+        options.setdefault(name.strip(), {})[option.strip()] = value
+    return options
+
+
 @main.command()
 def templates() -> None:
     """List the workshop templates with a one-line description each."""
@@ -106,14 +118,18 @@ def _list_templates() -> None:
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--data", "data", multiple=True, metavar="NAME=PATH", help="events=, survey=, verbatims= file.")
+@click.option("--option", "option", multiple=True, metavar="NAME.OPTION=VALUE",
+              help="How to read an input: delimiter, encoding, decimal, timestamp_format, sheet "
+                   "(e.g. events.delimiter=';').")
 @click.option("--from-step", type=click.IntRange(1, 5), default=1, show_default=True)
-def run(directory: str, data: tuple[str, ...], from_step: int) -> None:
+def run(directory: str, data: tuple[str, ...], option: tuple[str, ...], from_step: int) -> None:
     """Re-run all five notebooks with papermill (on new data with --data)."""
     from jmapkit.pipeline import run as run_pipeline
 
     overrides = _parse_data(data)
+    options = _parse_options(option)
     ws = _workshop(directory)
-    result = run_pipeline(ws, data=overrides, from_step=from_step,
+    result = run_pipeline(ws, data=overrides, options=options, from_step=from_step,
                           progress=lambda nb: click.echo(f"  running {nb} ...", err=True))
     for nb in result.notebooks:
         click.echo(f"{nb.status:>7}  {nb.notebook}  {nb.seconds:.1f} s")

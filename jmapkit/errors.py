@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+# Why a value or a file was refused (or a row dropped): code reads this, never the message's words.
+ProblemCode = Literal[
+    "missing_column",  # a required column is not in the file
+    "duplicate_column",  # two columns have the same name once case and spaces are ignored
+    "reserved_column",  # a column is named _row
+    "empty_value",  # a required value is empty
+    "not_a_number",
+    "not_finite",  # inf or NaN where a number is needed
+    "not_a_timestamp",
+    "unknown_timestamp_format",  # no known format fits the timestamps
+    "ambiguous_date_order",  # every timestamp fits both day-first and month-first
+    "ambiguous_decimal_mark",  # every number fits both ',' and '.' as the decimal mark
+    "out_of_range",  # a score outside its question's scale
+    "not_whole_number",  # a score between the whole numbers of its scale
+    "blank_rows",  # dropped: rows with no value at all
+    "duplicate_rows",  # dropped: rows equal in every column to an earlier row
+    "invalid",  # anything else a validator refuses
+]
 
 
 class JmapkitError(Exception):
@@ -85,6 +104,7 @@ class Problem:
     value: object = None
     allowed: str | None = None
     count: int | None = None
+    code: ProblemCode = "invalid"
 
     def describe(self, max_rows: int = 5) -> str:
         where = f"column {self.column!r}" if self.column else "file"
@@ -114,6 +134,10 @@ class ValidationFailed(JmapkitError):
             where=source,
             fix=fix or "correct the listed values in the file and run again.",
         )
+
+
+class DataWarning(UserWarning):
+    """Something about input data an analyst should know, though the data was read (e.g. averaged CES scores)."""
 
 
 class RunFailed(JmapkitError):

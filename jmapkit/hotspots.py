@@ -17,6 +17,8 @@ drop-off           ≥ 30 % of its customers end there        the share (touchpo
                    (≥ 30 customers)                         are skipped: journeys end there)
 poor score         NPS < 0, CSAT < 50 %, CES > 4            the score on the −2..+2 emotion scale / −2
 negative feedback  mean verbatim sentiment < 0 (−1..1)      −mean
+negative theme     its worst theme (≥ 3 verbatims) has a     −the theme's mean × its share of the
+                   mean sentiment < 0                       touchpoint's verbatims
 =================  =======================================  =========================================
 
 A touchpoint's hotspot score is its worst reason's badness (ties: the sum of all its reasons).
@@ -63,12 +65,13 @@ class Signals:
     sentiment: float | None = None  # mean verbatim sentiment, −1..1
     sentiment_n: int = 0
     scores: tuple[ScoreRow, ...] = ()
+    theme: tuple[str, int, float, float] | None = None  # its worst theme of verbatims: label, n, share, mean
 
     @property
     def measured_anything(self) -> bool:
         """Whether any data or vote speaks about this touchpoint."""
         return bool(self.customers or self.measured_n or self.votes or self.sentiment_n
-                    or any(s.n for s in self.scores))
+                    or any(s.n for s in self.scores) or self.theme)
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,8 @@ class Hotspot:
 
 def signals_of(bundle: Bundle) -> dict[str, Signals]:
     """Per touchpoint, what a workshop's step-4 tables and scores say (an empty dict before step 4 ran)."""
-    tables = {name: bundle.tables[name].to_dict("records") for name in ("emotion", "touchpoints", "sentiment")
-              if name in bundle.tables}
+    tables = {name: bundle.tables[name].to_dict("records")
+              for name in ("emotion", "touchpoints", "sentiment", "themes") if name in bundle.tables}
     return signals_from(tables, bundle.results.scores)
 
 
@@ -118,6 +121,15 @@ def signals_from(tables: Mapping[str, Sequence[Mapping[str, Any]]], scores: Iter
         if _text(row.get("touchpoint")):
             found.setdefault(row["touchpoint"], {}).update(
                 sentiment=_float(row.get("mean")), sentiment_n=_int(row.get("n")) or 0)
+    for row in tables.get("themes", ()):
+        mean, n, share = _float(row.get("mean")), _int(row.get("n")) or 0, _float(row.get("share")) or 0.0
+        # Theme 0 holds the texts no theme took; a theme is only worth naming with a few texts behind it.
+        if row.get("group_by") != "touchpoint" or not (_int(row.get("theme")) or 0) > 0 or mean is None or n < 3:
+            continue
+        values = found.setdefault(str(row["group"]), {})
+        # The worst theme is the most negative one weighted by how many of the touchpoint's texts it holds.
+        if values.get("theme") is None or mean * share < values["theme"][3] * values["theme"][2]:
+            values["theme"] = (_text(row.get("label")), n, share, mean)
     by_tp: dict[str, list[ScoreRow]] = {}
     for s in scores:
         if s.group_by == "touchpoint":
@@ -147,6 +159,10 @@ def reasons(sig: Signals, *, last_stage: bool = False) -> list[Reason]:
     if sig.sentiment is not None and sig.sentiment < 0:
         out.append(Reason("sentiment", min(1.0, -sig.sentiment),
                           f"mean sentiment {sig.sentiment:+.2f} on −1..1 over {sig.sentiment_n} verbatims"))
+    if sig.theme is not None and sig.theme[3] < 0:
+        label, n, share, mean = sig.theme
+        out.append(Reason("theme", min(1.0, -mean * share),
+                          f"theme “{label}”: {n} verbatims ({share:.0%} of them), mean sentiment {mean:+.2f}"))
     return sorted(out, key=lambda r: -r.badness)
 
 

@@ -223,6 +223,20 @@ class BehaviourResults(_Model):
 # --- step 5 -----------------------------------------------------------------------------------
 
 
+class EvidenceLink(_Model):
+    """What a pain point rests on: a theme of verbatims, a funnel drop-off, a low score, or a note.
+
+    `ref` names it in step 4's tables: theme → the theme's suggestion id (jmapkit.suggestions.theme_id),
+    dropoff → the stage id, score → "metric:group" (e.g. "csat:payment"), note → the note's id.
+    """
+
+    kind: Literal["theme", "dropoff", "score", "note"]
+    ref: str = Field(min_length=1)
+    n: int | None = None  # how many verbatims, customers or answers the evidence counts
+    summary: str = ""  # one plain sentence: what the data says, with n
+    quotes: list[str] = []  # verbatims, as the customers wrote them (shown as text)
+
+
 class PainPoint(_Sourced):
     touchpoint: str
     description: str = Field(min_length=1)
@@ -231,6 +245,7 @@ class PainPoint(_Sourced):
     owner: str = ""
     fix: str = ""
     evidence: list[str] = []
+    evidence_links: list[EvidenceLink] = []
 
     def priority(self, moment_of_truth: bool) -> int:
         """Severity × frequency, doubled at a moment of truth: where the map asks for action first."""

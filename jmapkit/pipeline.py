@@ -16,7 +16,7 @@ from jmapkit.diff import Change, as_records, compare
 from jmapkit.digest import sha256_file
 from jmapkit.errors import JmapkitError, RunFailed
 from jmapkit.model import STEPS, Behaviour, BehaviourResults
-from jmapkit.steps.behaviour import data_files
+from jmapkit.steps.behaviour import data_files, reader_options
 from jmapkit.store import Workshop, atomic_write_text, utcnow
 
 PACKAGES = ("pandas", "ibis-framework", "duckdb", "papermill", "altair", "python-pptx", "ipywidgets", "pydantic")
@@ -48,11 +48,14 @@ def run(
     ws: Workshop,
     *,
     data: Mapping[str, str] | None = None,
+    options: Mapping[str, Mapping[str, str]] | None = None,
     from_step: int = 1,
     progress: Callable[[str], None] | None = None,
     kernel_name: str | None = None,
 ) -> Run:
     """Run notebooks `from_step`..5 in batch mode into runs/<UTC time>/ and write run.json.
+
+    `options`: reader options per input for this run (e.g. {"events": {"delimiter": ";"}}).
 
     A failing notebook stops the run; its partly executed copy stays in the run folder.
     """
@@ -63,6 +66,8 @@ def run(
     ws.validate_all()  # a broken step file stops the run before anything is written
     overrides = {name: str(Path(path).resolve()) for name, path in (data or {}).items()}
     files = data_files(ws, ws.load_or_default(Behaviour), overrides)
+    options = {name: dict(values) for name, values in (options or {}).items()}
+    reader_options(ws.load_or_default(Behaviour), options)  # a typo stops the run before it starts
     run_id = utcnow().strftime("%Y%m%dT%H%M%SZ")
     folder = ws.path("runs", run_id)
     suffix = 1
@@ -72,7 +77,8 @@ def run(
     folder.mkdir(parents=True)
     result = Run(id=folder.name, folder=folder)
     before = ws.load_or_default(BehaviourResults)
-    parameters = {"workshop_dir": str(ws.root), "interactive": False, "data": overrides, "run_id": result.id}
+    parameters = {"workshop_dir": str(ws.root), "interactive": False, "data": overrides, "options": options,
+                  "run_id": result.id}
     record = {
         "run": result.id,
         "started": utcnow().isoformat(),

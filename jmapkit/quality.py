@@ -329,7 +329,8 @@ def _pain_point_fix(v: MapView) -> Iterator[Hit]:
 def _pain_point_evidence(v: MapView) -> Iterator[Hit]:
     for p in v.map.pain_points:
         sig = v.signals.get(p.touchpoint)
-        if p.evidence or p.source.kind in EVIDENCE_SOURCES or (sig and sig.measured_anything):
+        cited = p.evidence or p.evidence_links  # a file or note it names, or a linked theme, drop-off or score
+        if cited or p.source.kind in EVIDENCE_SOURCES or (sig and sig.measured_anything):
             continue
         yield Hit(_pain_label(p), f"pain point {_pain_label(p)!r} cites no evidence, and step 4 measured "
                                   f"nothing at {p.touchpoint!r} (no score, theme, drop-off or vote).")

@@ -73,17 +73,29 @@ def utcnow() -> datetime:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write through a temp file in the same folder, fsync, then os.replace: never a half file."""
+    atomic_write_bytes(path, text.replace("\r\n", "\n").encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Bytes through a temp file in the same folder, fsync, then os.replace: never a half file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    # Called under the workshop lock: no other writer of this file is mid-write, so any temp file of
+    # it was left by a writer that was killed between creating and renaming it.
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 class Workshop:
@@ -239,8 +251,7 @@ class Workshop:
                     return Saved(path, revision, merged)  # a re-run that changes nothing adds no revision
                 stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
                 keep = self.path("history", f"{path.stem}.r{revision}.{stamp}.json")
-                keep.parent.mkdir(exist_ok=True)
-                keep.write_bytes(previous)
+                atomic_write_bytes(keep, previous)
             envelope = {
                 "schema": f"jmapkit/{info.key}",
                 "version": info.schema_version,
@@ -249,6 +260,7 @@ class Workshop:
                 "jmapkit": __version__,
                 "data": data,
             }
+            _remove_stale_temp_files(path)
             atomic_write_text(path, json.dumps(envelope, indent=2, ensure_ascii=False) + "\n")
         return Saved(path, revision + 1, merged)
 

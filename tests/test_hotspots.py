@@ -42,6 +42,24 @@ def test_signals_from_csv_text() -> None:
     assert not found["b"].measured_anything and found["a"].measured_anything
 
 
+def test_the_worst_theme_weighs_sentiment_by_share() -> None:
+    themes = [{"group_by": "touchpoint", "group": "a", "theme": 1, "label": "queue, wait", "n": 12, "share": 0.5,
+               "mean": -0.4},  # −0.2
+              {"group_by": "touchpoint", "group": "a", "theme": 2, "label": "rude", "n": 3, "share": 0.125,
+               "mean": -0.9},  # −0.1125: more negative, but few say it
+              {"group_by": "touchpoint", "group": "a", "theme": 4, "label": "cold", "n": 2, "share": 0.9,
+               "mean": -0.9},  # too few texts
+              {"group_by": "touchpoint", "group": "a", "theme": 0, "label": "", "n": 30, "share": 1.0,
+               "mean": -0.8},  # the texts no theme took
+              {"group_by": "touchpoint", "group": "a", "theme": 3, "label": "tasty", "n": 9, "share": 0.375,
+               "mean": 0.6},
+              {"group_by": "stage", "group": "s1", "theme": 1, "label": "x", "n": 50, "share": 1.0, "mean": -0.95}]
+    sig = signals_from({"themes": themes}, [])["a"]
+    assert sig == Signals("a", theme=("queue, wait", 12, 0.5, -0.4))
+    assert reasons(sig) == [Reason("theme", pytest.approx(0.2), "theme “queue, wait”: 12 verbatims (50% of them), "
+                                                                "mean sentiment -0.40")]
+
+
 def test_reasons_with_their_numbers() -> None:
     sig = Signals("a", customers=200, dropoff=0.35, measured=-0.6, measured_n=80, measured_from="csat, sentiment",
                   sentiment=-0.3, sentiment_n=25, scores=(score("a", "csat", 40), score("a", "nps", 10),

@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from jmapkit import io
-from jmapkit.analytics.backend import default_backend
+from jmapkit.duck import Raw, default_backend
 from jmapkit.errors import DataFileError, Problem, ValidationFailed
+from jmapkit.io import csv as csv_reader
+from jmapkit.io import parquet as parquet_reader
+from jmapkit.io import validate as validate_module
 
 
 @pytest.fixture(autouse=True)
@@ -104,7 +107,7 @@ def test_short_exports_are_detected(tmp_path: Path, write_as: str, text: str) ->
     loaded = io.read(path, "verbatims", delimiter="\t")
     assert column(loaded, "text") == [text]
     assert loaded.encoding == write_as
-    detected = [f"read as {write_as} (detected); pass encoding=... if any text looks wrong."]
+    detected = [f"read as {write_as} (detected); set the option encoding= if any text looks wrong."]
     assert loaded.warnings == ([] if write_as == "utf-16" else detected)  # a BOM leaves no doubt
 
 
@@ -120,10 +123,10 @@ def test_wrong_encoding_given_says_so(tmp_path: Path) -> None:
 
 def test_semicolon_and_decimal_comma(tmp_path: Path) -> None:
     path = write(tmp_path, "survey.csv",
-                 "respondent_id;touchpoint;question;score\nR1;menu;CSAT;4,5\nR2;menu;csat;3\nR3;payment;NPS;10\n")
+                 "respondent_id;touchpoint;question;score\nR1;menu;taste;4,5\nR2;menu;csat;3\nR3;payment;NPS;10\n")
     loaded = io.read(path, "survey")
     assert column(loaded, "score") == [4.5, 3.0, 10.0]
-    assert column(loaded, "question") == ["csat", "csat", "nps"]  # questions compare case-insensitively
+    assert column(loaded, "question") == ["taste", "csat", "nps"]  # questions compare case-insensitively
 
 
 def test_decimal_given_explicitly(tmp_path: Path) -> None:
@@ -179,7 +182,7 @@ def test_blank_lines_are_counted_and_row_numbers_stay_true(tmp_path: Path) -> No
     assert column(loaded, "customer_id") == ["C1", "C2", "C3"]
     assert column(loaded, "_row") == [2, 5, 8]
     assert loaded.rows == 3
-    assert loaded.dropped == [Problem(None, "blank rows dropped", (3, 4, 6, 7), count=4)]
+    assert loaded.dropped == [Problem(None, "blank rows dropped", (3, 4, 6, 7), count=4, code="blank_rows")]
 
 
 def test_blank_lines_before_the_header(tmp_path: Path) -> None:
@@ -187,7 +190,7 @@ def test_blank_lines_before_the_header(tmp_path: Path) -> None:
     loaded = io.read(write(tmp_path, "verbatims.csv", text), "verbatims")
     assert column(loaded, "id") == ["V1", "V2"]
     assert column(loaded, "_row") == [4, 6]
-    assert loaded.dropped == [Problem(None, "blank rows dropped", (1, 2, 5), count=3)]
+    assert loaded.dropped == [Problem(None, "blank rows dropped", (1, 2, 5), count=3, code="blank_rows")]
 
 
 def test_header_only_file_warns(tmp_path: Path) -> None:
@@ -208,7 +211,7 @@ def test_xlsx_with_dates_numbers_and_a_blank_row(tmp_path: Path) -> None:
     sheet.append(["Respondent ID", "Touchpoint", "Question", "Score", "Timestamp"])
     sheet.append(["R1", "Speisekarte", "CSAT", 4, datetime(2026, 1, 31, 14, 5)])
     sheet.append([None, None, None, None, None])
-    sheet.append([1002, "Bezahlung", "nps", 9.5, datetime(2026, 2, 1, 9, 30, 15)])
+    sheet.append([1002, "Bezahlung", "effort", 9.5, datetime(2026, 2, 1, 9, 30, 15)])
     path = tmp_path / "survey.xlsx"
     book.save(path)
     for sheet_arg in (None, "Umfrage", 0):
@@ -216,9 +219,9 @@ def test_xlsx_with_dates_numbers_and_a_blank_row(tmp_path: Path) -> None:
         assert [(r["respondent_id"], r["touchpoint"], r["question"], r["score"], r["timestamp"], r["_row"])
                 for r in fetch(loaded)] == [
             ("R1", "Speisekarte", "csat", 4.0, datetime(2026, 1, 31, 14, 5), 2),
-            ("1002", "Bezahlung", "nps", 9.5, datetime(2026, 2, 1, 9, 30, 15), 4),
+            ("1002", "Bezahlung", "effort", 9.5, datetime(2026, 2, 1, 9, 30, 15), 4),
         ]
-        assert loaded.dropped == [Problem(None, "blank row dropped", (3,), count=1)]
+        assert loaded.dropped == [Problem(None, "blank row dropped", (3,), count=1, code="blank_rows")]
 
 
 def test_xlsx_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
@@ -318,10 +321,10 @@ def test_parquet_statistics_only_skip_checks_they_prove(tmp_path: Path, statisti
         return tmp_path / name
 
     day = [datetime(2026, 1, d) for d in (1, 2, 3, 4)]
-    never = io._never_empty(io._Raw(default_backend()), write("clean.parquet", ["C1", "C2", "C3", "C4"], day))
+    never = parquet_reader.never_empty(Raw(default_backend()), write("clean.parquet", ["C1", "C2", "C3", "C4"], day))
     assert never == ({"customer_id", "timestamp", "touchpoint"} if statistics else set())
     padded = write("padded.parquet", ["C1", "C2", "C3 ", "C4"], day)
-    assert ("customer_id" in io._never_empty(io._Raw(default_backend()), padded)) is statistics
+    assert ("customer_id" in parquet_reader.never_empty(Raw(default_backend()), padded)) is statistics
     assert column(io.read(padded, "events"), "customer_id") == ["C1", "C2", "C3", "C4"]  # the trailing space found
     tabbed = io.read(write("tab.parquet", ["C1", "C2", "C3", "\tC4"], day), "events")  # below ' ': checked by row
     assert column(tabbed, "customer_id") == ["C1", "C2", "C3", "\tC4"]
@@ -350,7 +353,7 @@ def test_a_checked_parquet_file_is_not_scanned_again(tmp_path: Path, own_cache: 
     def no_scan(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("checked again")
 
-    monkeypatch.setattr(io, "_validate", no_scan)
+    monkeypatch.setattr(parquet_reader, "validate", no_scan)
     again = io.read(path, "events", con=ibis.duckdb.connect())
     assert fetch(again) == fetch(first) == [
         {"customer_id": "C1", "timestamp": datetime(2026, 1, 1, 9), "touchpoint": "menu", "_row": 2},
@@ -406,7 +409,7 @@ def test_zoned_timestamps_are_utc_whatever_the_connections_zone(tmp_path: Path) 
 
 
 def test_day_first_settled_by_a_row_beyond_the_sample(tmp_path: Path) -> None:
-    stamps = ["03/04/2026 10:00"] * (io.SAMPLE + 5) + ["31/01/2026 14:05"]
+    stamps = ["03/04/2026 10:00"] * (validate_module.SAMPLE + 5) + ["31/01/2026 14:05"]
     loaded = io.read(write(tmp_path, "events.csv", events_csv(stamps)), "events")
     values = column(loaded, "timestamp")
     assert values[0] == datetime(2026, 4, 3, 10, 0)
@@ -583,11 +586,11 @@ def test_normalize_frame_reports_problems_by_row() -> None:
 @pytest.mark.parametrize("chunk", [3, 1 << 24])
 def test_blank_lines_are_the_rows_a_spreadsheet_shows_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            text: bytes, expected: list[int], chunk: int) -> None:
-    monkeypatch.setattr(io, "SCAN_CHUNK", chunk)  # 3 bytes: lines and quotes split between reads
+    monkeypatch.setattr(csv_reader, "SCAN_CHUNK", chunk)  # 3 bytes: lines and quotes split between reads
     path = tmp_path / "f.csv"
     path.write_bytes(text)
-    assert io._blank_lines(path) == expected
-    assert io._blank_lines_quoted(path) == expected  # the slow scanner agrees where the fast one applies
+    assert csv_reader.find_blank_lines(path) == expected
+    assert csv_reader.blank_lines_quoted(path) == expected  # the slow scanner agrees where the fast one applies
 
 
 def test_many_quoted_newlines_read_serially_with_exact_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -595,15 +598,15 @@ def test_many_quoted_newlines_read_serially_with_exact_rows(tmp_path: Path, monk
     n = 300_000
     text = "id,text\n" + "".join(f'V{i},"line one\nline two {i}"\n' for i in range(n)) + "\n\nV-last,end\n"
     writes: list[bool] = []
-    original = io._write_cache
-    monkeypatch.setattr(io, "_write_cache", lambda raw, select, *a: (writes.append("parallel = false" in select),
-                                                                      original(raw, select, *a))[1])
+    original = csv_reader.write_cache
+    monkeypatch.setattr(csv_reader, "write_cache", lambda raw, select, *a: (writes.append("parallel = false" in select),
+                                                                             original(raw, select, *a))[1])
     loaded = io.read(write(tmp_path, "verbatims.csv", text), "verbatims")
     # Text copy tried in parallel, then serially; then the typed copy. If DuckDB ever reads this file in
-    # parallel, the fallback in io._write_csv_cache is no longer exercised here: make the file harder.
+    # parallel, the fallback in jmapkit.io.csv is no longer exercised here: make the file harder.
     assert writes == [False, True, False]
     assert loaded.rows == n + 1
-    assert loaded.dropped == [Problem(None, "blank rows dropped", (n + 2, n + 3), count=2)]
+    assert loaded.dropped == [Problem(None, "blank rows dropped", (n + 2, n + 3), count=2, code="blank_rows")]
     first, last = fetch(loaded)[1], fetch(loaded)[-1]
     assert first == {"id": "V1", "text": "line one\nline two 1", "_row": 3}
     assert last == {"id": "V-last", "text": "end", "_row": n + 4}
@@ -615,15 +618,15 @@ def test_many_quoted_newlines_read_serially_with_exact_rows(tmp_path: Path, monk
 class Spy:
     """Counts calls to a module function while still calling it."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
         self.calls = 0
-        original = getattr(io, name)
+        original = getattr(module, name)
 
         def counted(*args: Any, **kwargs: Any) -> Any:
             self.calls += 1
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(io, name, counted)
+        monkeypatch.setattr(module, name, counted)
 
 
 GERMAN_EVENTS = ("Kunde;Zeitpunkt;Touchpoint;Wert\r\n"
@@ -650,14 +653,14 @@ def test_second_read_on_the_same_connection_does_no_work(tmp_path: Path, monkeyp
     path = german_events(tmp_path)
     con = ibis.duckdb.connect()
     first = io.read(path, "events", con=con)
-    validate = Spy(monkeypatch, "_validate")
+    validate = Spy(monkeypatch, csv_reader, "validate")
     monkeypatch.setattr("jmapkit.digest.sha256_file", lambda p: pytest.fail("hashed the file again"))
     first.warnings.append("changed by the caller")
     second = io.read(path, "events", con=con)
     assert validate.calls == 0
     assert fetch(second) == fetch(first) == EXPECTED_GERMAN
     assert (second.rows, second.sha256, second.encoding, second.dropped) == (2, first.sha256, "cp1252", first.dropped)
-    assert second.warnings == ["read as cp1252 (detected); pass encoding=... if any text looks wrong."]
+    assert second.warnings == ["read as cp1252 (detected); set the option encoding= if any text looks wrong."]
 
 
 def test_another_process_reads_the_cached_typed_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -668,13 +671,13 @@ def test_another_process_reads_the_cached_typed_table(tmp_path: Path, monkeypatc
     path = german_events(tmp_path)
     first = io.read(path, "events", con=ibis.duckdb.connect())
     # A new connection stands for a new process: nothing is memoised for it, the cache folder is.
-    validate, scan = Spy(monkeypatch, "_validate"), Spy(monkeypatch, "_blank_lines")
+    validate, scan = Spy(monkeypatch, csv_reader, "validate"), Spy(monkeypatch, csv_reader, "find_blank_lines")
     again = io.read(path, "events", con=ibis.duckdb.connect())
     assert (validate.calls, scan.calls) == (0, 0)
     assert fetch(again) == EXPECTED_GERMAN
     assert again.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert (again.rows, again.encoding, again.warnings) == (first.rows, "cp1252", first.warnings)
-    assert again.dropped == [Problem(None, "blank row dropped", (3,), count=1)]
+    assert again.dropped == [Problem(None, "blank row dropped", (3,), count=1, code="blank_rows")]
 
 
 def test_changed_file_or_options_are_read_afresh(tmp_path: Path) -> None:
@@ -711,3 +714,198 @@ def test_unusable_cache_folder_says_how_to_fix(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(DataFileError, match=r"cannot create jmapkit's cache folder .*a-file/cache \(Not a directory\)"
                        r"\. Fix: set JMAPKIT_CACHE_DIR to a folder you can write to\."):
         io.read(german_events(tmp_path), "events")
+
+
+# --- when DuckDB refuses a file: the serial reader, then Python's csv module ---------------------------
+
+
+def refuse_duckdb(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Make every DuckDB read of a CSV fail, as on a file it cannot parse; returns the attempts (parallel?)."""
+    import duckdb
+
+    attempts: list[bool] = []
+
+    def refused(raw: Any, path: Path, utf8: Path, delimiter: str | None, skip: int, offsets: list[int],
+                parallel: bool, *rest: Any) -> None:
+        attempts.append(parallel)
+        raise duckdb.InvalidInputException("CSV Error on Line: 2 (refused for the test)")
+
+    monkeypatch.setattr(csv_reader, "_duckdb_copy", refused)
+    return attempts
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("id,text\n\nV1,\"one\n\ntwo\"\n\nV2,b\n", "verbatims"),  # blank lines inside and outside quotes
+        ("Feedback export\n\nid;text\nV1;a;\nV2;\"b;c\";\n", "verbatims"),  # title rows, trailing delimiter
+        ("\n\nid,text\nV1,a\n", "verbatims"),  # blank lines before the header
+        ("customer_id,timestamp,touchpoint\r\nC1,2026-01-01 10:00,queue\r\n\r\nC2,2026-01-02 11:00,pay\r\n", "events"),
+    ],
+)
+def test_python_csv_reads_what_duckdb_would_with_the_same_row_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     text: str, kind: str) -> None:
+    by_duckdb = io.read(write(tmp_path, "a.csv", text), kind)
+    attempts = refuse_duckdb(monkeypatch)
+    monkeypatch.setenv("JMAPKIT_CACHE_DIR", str(tmp_path / "another-cache"))  # the same bytes: not from the cache
+    by_python = io.read(write(tmp_path, "b.csv", text), kind)
+    assert attempts == [True, False]  # parallel, then serial, then Python
+    assert fetch(by_python) == fetch(by_duckdb)
+    assert (by_python.rows, by_python.dropped, by_python.warnings) == (by_duckdb.rows, by_duckdb.dropped,
+                                                                       by_duckdb.warnings)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'id,text\nV1,"good"ish\n',
+         'line 2: text follows a closing quote inside a value ("abc"def); a quote inside a quoted value is written '
+         'twice (""). Fix: write the quote on line 2 as "", or export the file again from the spreadsheet.'),
+        (b'id,text\nV1,ok\nV2,"never closed\nV3,x\n',
+         "a quoted value starting on line 3 never ends: a closing '\"' is missing, so everything after it would be "
+         "one value. Fix: add the closing quote on line 3 (or remove the opening one) and export the file again."),
+    ],
+)
+def test_a_file_no_parser_reads_is_refused_with_its_cause_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   data: bytes, message: str) -> None:
+    refuse_duckdb(monkeypatch)
+    path = tmp_path / "verbatims.csv"
+    path.write_bytes(data)
+    with pytest.raises(DataFileError) as info:
+        io.read(path, "verbatims")
+    assert info.value.message == f"{path}: {message}"
+
+
+# --- compressed files, file types, reader options ----------------------------------------------------
+
+
+def test_gzip_and_zstd_csv_and_tsv(tmp_path: Path) -> None:
+    import gzip
+
+    import pyarrow as pa
+
+    text = "id\ttext\nV1\tGrüße, Köln\nV2\tok\n"
+    (tmp_path / "v.tsv.gz").write_bytes(gzip.compress(text.encode("utf-8")))
+    with pa.output_stream(str(tmp_path / "v.csv.zst"), compression="zstd") as f:
+        f.write(text.encode("cp1252"))
+    expected = [{"id": "V1", "text": "Grüße, Köln", "_row": 2}, {"id": "V2", "text": "ok", "_row": 3}]
+    assert fetch(io.read(tmp_path / "v.tsv.gz", "verbatims")) == expected  # a tab by the name, inside the archive
+    zst = io.read(tmp_path / "v.csv.zst", "verbatims")
+    assert (fetch(zst), zst.encoding) == (expected, "cp1252")  # detected inside the archive, transcoded
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("events.gz", "unsupported file type '.gz'."),
+        ("events.xlsx.gz", "unsupported file type '.xlsx.gz'."),
+        ("events.json", "unsupported file type '.json'."),
+    ],
+)
+def test_unsupported_file_types_name_the_compressed_ones_too(tmp_path: Path, name: str, message: str) -> None:
+    (tmp_path / name).write_bytes(b"x")
+    with pytest.raises(DataFileError) as info:
+        io.read(tmp_path / name, "events")
+    assert info.value.message == (f"{tmp_path / name}: {message} Fix: save it as one of .csv, .parquet, .pq, .tsv, "
+                                  ".txt, .xlsm, .xlsx (CSV may be compressed: .csv.gz, .csv.zst).")
+
+
+def test_a_broken_archive_is_a_data_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00not really gzip")
+    with pytest.raises(DataFileError, match=r"events\.csv\.gz: could not be decompressed as gzip"):
+        io.read(path, "events")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"delimiter": "tab"}, {"delimiter": "\t"}),
+        ({"delimiter": "Semicolon"}, {"delimiter": ";"}),
+        ({"delimiter": "|"}, {"delimiter": "|"}),
+        ({"decimal": ",", "encoding": "cp949", "timestamp_format": "%d.%m.%Y", "sheet": "2"},
+         {"decimal": ",", "encoding": "cp949", "timestamp_format": "%d.%m.%Y", "sheet": "2"}),
+    ],
+)
+def test_reader_options_from_text(given: dict[str, str], expected: dict[str, str]) -> None:
+    assert io.reader_options(given) == expected
+
+
+# --- numbers: decimal marks and digit grouping -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["4,5", "3", "1.234,5"], [4.5, 3.0, 1234.5]),  # a decimal comma; '.' groups thousands
+        (["4.5", "3", "1,234.5"], [4.5, 3.0, 1234.5]),  # a decimal point; ',' groups thousands
+        (["1 234,5", "2\u00a0000", "0,25"], [1234.5, 2000.0, 0.25]),  # French: (no-break) spaces group
+        (["1,234,567", "12"], [1234567.0, 12.0]),  # a repeated ',' can only be grouping
+        (["-1.5", "+2", ".5", "1e3"], [-1.5, 2.0, 0.5, 1000.0]),
+    ],
+)
+def test_decimal_mark_and_grouping(tmp_path: Path, values: list[str], expected: list[float]) -> None:
+    text = "customer_id;timestamp;touchpoint;value\n" + "".join(
+        f"C{i};2026-01-01;queue;{v}\n" for i, v in enumerate(values))
+    assert column(io.read(write(tmp_path, "events.csv", text), "events"), "value") == expected
+
+
+def test_a_value_with_the_other_mark_is_not_a_number(tmp_path: Path) -> None:
+    text = "customer_id;timestamp;touchpoint;value\nC1;2026-01-01;queue;4,5\nC2;2026-01-01;queue;2,25\n" \
+           "C3;2026-01-01;queue;4.5\n"
+    with pytest.raises(ValidationFailed) as exc:
+        io.read(write(tmp_path, "events.csv", text), "events")
+    assert [(p.column, p.code, p.rows, p.value) for p in exc.value.problems] == [("value", "not_a_number", (4,),
+                                                                                  "4.5")]
+
+
+# --- survey scales, duplicates, unnamed columns -----------------------------------------------------
+
+
+def test_survey_scale_problems_are_listed_with_the_others(tmp_path: Path) -> None:
+    text = ("respondent_id,touchpoint,question,score\nR1,queue,NPS,inf\nR2,queue,csat,4.5\nR3,queue,ces,7.5\n"
+            "R4,queue,taste,99\nR5,,csat,4\n")
+    with pytest.raises(ValidationFailed) as exc:
+        io.read(write(tmp_path, "survey.csv", text), "survey")
+    assert [(p.column, p.code, p.rows) for p in exc.value.problems] == [
+        ("touchpoint", "empty_value", (6,)),
+        ("score", "not_whole_number", (3,)),  # csat 4.5 has no category
+        ("score", "out_of_range", (4,)),  # ces 7.5 is above 7; a custom question (taste) has no scale
+        ("score", "not_finite", (2,)),
+    ]
+
+
+def test_an_averaged_ces_in_a_dataframe_is_kept_with_a_data_warning() -> None:
+    import pandas as pd
+
+    from jmapkit.errors import DataWarning
+
+    frame = pd.DataFrame({"respondent_id": ["R1", "R2"], "touchpoint": ["queue", "queue"], "question": ["ces", "ces"],
+                          "score": [2.5, 4.0]})
+    with pytest.warns(DataWarning, match=r"^DataFrame: column 'score': question 'ces': score between whole numbers"):
+        out = io.normalize_frame(frame, "survey")
+    assert out["score"].tolist() == [2.5, 4.0]
+
+
+def test_duplicate_survey_rows_are_dropped_also_from_parquet_and_in_the_next_process(tmp_path: Path) -> None:
+    import ibis
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"respondent_id": ["R1", "R2", "R1", "R1"], "touchpoint": ["q", "q", "q", "q"],
+                      "question": ["nps", "nps", "nps", "nps"], "score": [9.0, 3.0, 9.0, 9.0]})
+    path = tmp_path / "survey.parquet"
+    pq.write_table(table, path)
+    reason = "2 exact duplicate rows dropped (equal in every column to an earlier row, which is kept)"
+    for con in (ibis.duckdb.connect(), ibis.duckdb.connect()):  # the second reads the cached copy
+        loaded = io.read(path, "survey", con=con)
+        assert [(r["respondent_id"], r["score"], r["_row"]) for r in fetch(loaded)] == [("R1", 9.0, 2), ("R2", 3.0, 3)]
+        assert loaded.dropped == [Problem(None, reason, (4, 5), count=2, code="duplicate_rows")]
+        assert loaded.rows == 2
+
+
+def test_an_unnamed_column_with_a_value_in_every_row_is_kept(tmp_path: Path) -> None:
+    """pandas writes its index under an empty header: a column without a name, kept as text."""
+    loaded = io.read(write(tmp_path, "verbatims.csv", ",id,text\n0,V1,a\n1,V2,b\n"), "verbatims")
+    assert fetch(loaded) == [{"column0": "0", "id": "V1", "text": "a", "_row": 2},
+                             {"column0": "1", "id": "V2", "text": "b", "_row": 3}]

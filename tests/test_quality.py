@@ -21,6 +21,7 @@ from jmapkit.model import (
     Behaviour,
     BehaviourResults,
     DataRef,
+    EvidenceLink,
     FunnelRow,
     Goals,
     Map,
@@ -129,6 +130,9 @@ CASES: list[tuple[str, MapView, MapView, set[str]]] = [
     ("JM505", replace(G, signals=signals(till=Signals("till"))),
      replace(G, signals=signals(till=Signals("till")),
              map=team_map(pain_points=[PAIN.model_copy(update={"evidence": ["interview 12"]})])), set()),
+    ("JM505", replace(G, signals=signals(till=Signals("till"))),
+     replace(G, signals=signals(till=Signals("till")), map=team_map(pain_points=[PAIN.model_copy(
+         update={"evidence_links": [EvidenceLink(kind="score", ref="csat:till", n=40)]})])), set()),
     ("JM506", replace(G, signals=signals(till=replace(SIGNALS["till"], dropoff=0.5)),
                       map=team_map(pain_points=[PAIN.model_copy(update={"touchpoint": "table"})])),
      replace(G, signals=signals(till=replace(SIGNALS["till"], dropoff=0.49)),
@@ -171,7 +175,8 @@ def test_every_rule_has_a_case() -> None:
     assert sorted({c for c, *_ in CASES}) == sorted(RULES)
 
 
-@pytest.mark.parametrize(("code", "failing", "passing", "also"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("code", "failing", "passing", "also"), CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_rule_fails_and_passes(code: str, failing: MapView, passing: MapView, also: set[str]) -> None:
     found = codes(failing)
     assert code in found

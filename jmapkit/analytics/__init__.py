@@ -24,6 +24,9 @@ _EXPORTS = {
     "sentiment": "verbatims",
     "score_texts": "verbatims",
     "SentimentWarning": "verbatims",
+    "themes": "theming",
+    "theme_table": "theming",
+    "themes_and_members": "theming",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from jmapkit.duck import default_backend
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
     from ibis.backends import BaseBackend
 
+__all__ = ["Kind", "as_table", "default_backend", "fetch"]
+
 Kind = Literal["events", "survey", "verbatims"]
-_DEFAULT: BaseBackend | None = None
-
-
-def default_backend() -> BaseBackend:
-    """One in-process DuckDB connection, shared so tables read once can be joined."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        import ibis
-
-        _DEFAULT = ibis.duckdb.connect()
-        # Zone-aware inputs are converted to UTC; every timestamp jmapkit keeps is UTC without a zone.
-        _DEFAULT.raw_sql("SET TimeZone = 'UTC'")
-        # Bounded memory at any scale: past the limit DuckDB spills to a temp folder (not the user's cwd).
-        limit = os.environ.get("JMAPKIT_DUCKDB_MEMORY_LIMIT", "3GB")
-        spill = Path(tempfile.gettempdir()) / f"jmapkit-duckdb-{os.getuid() if hasattr(os, 'getuid') else 0}"
-        _DEFAULT.raw_sql(f"SET memory_limit = '{limit}'")
-        _DEFAULT.raw_sql(f"SET temp_directory = '{spill.as_posix()}'")
-        _DEFAULT.raw_sql("SET enable_progress_bar = false")  # it would print into notebooks and the CLI
-    return _DEFAULT
 
 
 def as_table(source: Any, kind: Kind, *, con: BaseBackend | None = None) -> ir.Table:

@@ -148,13 +148,13 @@ def _voted(votes: pd.DataFrame | None) -> dict[str, tuple[int, float, float, flo
 
 
 def _mean_ci(values: Any) -> tuple[int, float, float, float]:
-    from jmapkit.analytics.verbatims import _t_quantile
+    from jmapkit.analytics.stats import t_quantile
 
     n = len(values)
     mean = float(values.mean())
     if n < 2:  # one vote has no spread to estimate
         return n, mean, math.nan, math.nan
-    half = _t_quantile(0.975, n - 1) * float(values.std(ddof=1)) / math.sqrt(n)
+    half = t_quantile(0.975, n - 1) * float(values.std(ddof=1)) / math.sqrt(n)
     return n, mean, max(mean - half, LOW), min(mean + half, HIGH)
 
 

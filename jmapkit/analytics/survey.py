@@ -11,11 +11,13 @@ together in one `ValidationFailed`. The rules, with worked examples, are in docs
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.analytics.backend import fetch
-from jmapkit.errors import JmapkitError, Problem, ValidationFailed
+from jmapkit.errors import JmapkitError, Problem, ProblemCode, ValidationFailed
+from jmapkit.io.validate import CATEGORY_SCALES, SCALES
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -25,11 +27,17 @@ __all__ = ["BY", "KINDS", "SCALES", "survey_scores"]
 
 BY = ("touchpoint", "stage", "segment", "all")
 KINDS = ("nps", "csat", "ces", "custom")
-# Scales of the standard questions: (lowest, highest); scores on them must be whole numbers.
-SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 COLUMNS = ["group_by", "group", "metric", "n", "value", "ci_low", "ci_high"]
 Z = 1.96  # two-sided 95 % normal quantile, as DESIGN.md writes it
-NO_QUESTION = "question is empty"
+# Why a row cannot be scored: key → (column, reason, code). The key travels through the query; the
+# words are only for people.
+_REASONS: dict[str, tuple[str, str, ProblemCode]] = {
+    "no_question": ("question", "question is empty", "empty_value"),
+    "no_score": ("score", "score is missing", "empty_value"),
+    "not_finite": ("score", "score is not a finite number", "not_finite"),
+    "out_of_range": ("score", "score is out of range", "out_of_range"),
+    "not_whole_number": ("score", "score is not a whole number", "not_whole_number"),
+}
 _ROWS_SHOWN = 20  # row numbers listed per problem; the count says how many there are in all
 
 
@@ -50,9 +58,10 @@ def survey_scores(
     from jmapkit.analytics.backend import as_table
 
     table = as_table(survey, "survey")
+    source = str(survey) if isinstance(survey, (str, os.PathLike)) else "survey"
     groupings = _groupings(by)
     kinds = _kinds(questions)
-    _require_columns(table, groupings)
+    _require_columns(table, groupings, source)
     table = table.mutate(
         question=table.question.cast("string").strip().lower(),
         score=table.score.cast("float64"),
@@ -62,7 +71,7 @@ def survey_scores(
     metric_of = _metrics(present, kinds)
     table = table.mutate(kind=_case(table.question, {q: kinds.get(q, "custom") for q in present}, "custom"))
     table = table.mutate(metric=_case(table.question, metric_of, None))
-    _validate(table, metric_of, kinds)
+    _validate(table, metric_of, kinds, source)
     return _aggregate(table, groupings)
 
 
@@ -112,14 +121,15 @@ def _metrics(present: list[str], kinds: dict[str, str]) -> dict[str, str]:
     return metric_of
 
 
-def _require_columns(table: ir.Table, groupings: list[str]) -> None:
+def _require_columns(table: ir.Table, groupings: list[str], source: str) -> None:
     needed = ["question", "score"] + [g for g in groupings if g != "all"]
     present = list(table.columns)
     missing = [c for c in needed if c not in present]
     if missing:
         raise ValidationFailed(
-            "survey",
-            [Problem(column=c, reason="required column is missing", allowed=f"present: {present}") for c in missing],
+            source,
+            [Problem(column=c, reason="required column is missing", allowed=f"present: {present}",
+                     code="missing_column") for c in missing],
             fix=f"add the column(s) {missing}, or group by one of the columns that are there.",
         )
 
@@ -134,20 +144,21 @@ def _case(column: ir.Value, mapping: Mapping[str, str], default: str | None) -> 
     return ibis.cases(*branches, else_=fallback)
 
 
-def _validate(table: ir.Table, metric_of: dict[str, str], kinds: dict[str, str]) -> None:
+def _validate(table: ir.Table, metric_of: dict[str, str], kinds: dict[str, str], source: str) -> None:
     """Raise ValidationFailed listing every row whose question or score cannot be scored."""
     import ibis
 
     score, kind = table.score, table.kind
     missing = score.isnull() | score.isnan()
     reasons = [
-        (table.question.isnull() | (table.question == ""), NO_QUESTION),
-        (missing, "score is missing"),
-        (score.isinf(), "score is not a finite number"),
+        (table.question.isnull() | (table.question == ""), "no_question"),
+        (missing, "no_score"),
+        (score.isinf(), "not_finite"),
     ]
     for name, (low, high) in SCALES.items():
-        reasons.append(((kind == name) & ((score < low) | (score > high)), "score is out of range"))
-        reasons.append(((kind == name) & (score != score.floor()), "score is not a whole number"))
+        reasons.append(((kind == name) & ((score < low) | (score > high)), "out_of_range"))
+        if name in CATEGORY_SCALES:  # a CES is a mean: an averaged answer (2.5) counts as it is
+            reasons.append(((kind == name) & (score != score.floor()), "not_whole_number"))
     reason = ibis.cases(*[(cond, ibis.literal(text)) for cond, text in reasons], else_=ibis.null("string"))
     bad = table.mutate(reason=reason).filter(ibis._.reason.notnull())
     has_row = "_row" in table.columns
@@ -160,7 +171,8 @@ def _validate(table: ir.Table, metric_of: dict[str, str], kinds: dict[str, str])
     problems = []
     order = ["question", "reason"] + (["_row"] if has_row else [])
     found = found.sort_values(order, na_position="first", kind="stable")
-    for (question, text), rows in found.groupby(["question", "reason"], dropna=False, sort=False):
+    for (question, key), rows in found.groupby(["question", "reason"], dropna=False, sort=False):
+        column, text, code = _REASONS[key]
         count = int(rows["_count"].iloc[0])
         first = rows["score"].iloc[0]
         label = "" if _blank(question) else f"question {question!r}"
@@ -168,24 +180,25 @@ def _validate(table: ir.Table, metric_of: dict[str, str], kinds: dict[str, str])
             label += f" (scored as {kinds[question]})"
         problems.append(
             Problem(
-                column="question" if text == NO_QUESTION else "score",
+                column=column,
                 reason=f"{label}: {text}" if label else text,
                 rows=tuple(int(r) for r in rows["_row"]) if has_row else (),
                 value=None if _blank(first) else float(first),
-                allowed=_allowed(rows["kind"].iloc[0], text),
+                allowed=_allowed(rows["kind"].iloc[0], key),
                 count=count,
+                code=code,
             )
         )
     raise ValidationFailed(
-        "survey",
+        source,
         problems,
         fix="correct or remove the listed rows (scores are never clipped), or map the question to "
         "'custom' with questions= if it is on another scale.",
     )
 
 
-def _allowed(kind: str, reason: str) -> str:
-    if reason == NO_QUESTION:
+def _allowed(kind: str, key: str) -> str:
+    if key == "no_question":
         return "a question name such as nps, csat, ces"
     if kind in SCALES:
         low, high = SCALES[kind]
@@ -262,9 +275,9 @@ def _score(r: Any) -> dict[str, Any]:
         value = float(r.mean)
         low = high = nan
         if n >= 2:
-            from jmapkit.analytics.verbatims import _t_quantile
+            from jmapkit.analytics.stats import t_quantile
 
-            half = _t_quantile(0.975, n - 1) * float(r.sd) / math.sqrt(n)
+            half = t_quantile(0.975, n - 1) * float(r.sd) / math.sqrt(n)
             low, high = value - half, value + half
             if r.kind in SCALES:  # a mean cannot leave its scale; a custom question's scale is unknown
                 low, high = max(low, SCALES[r.kind][0]), min(high, SCALES[r.kind][1])

@@ -869,9 +869,17 @@ class Report:
             return ["No pain points in step 5: a journey map is not a persona with arrows; add them before presenting."]
         lines = ["Priority = severity × frequency (1–5 each), ×2 at a moment of truth."]
         for p, priority in jm.ranked(self.touchpoints):
-            evidence = f"; evidence: {', '.join(p.evidence)}" if p.evidence else "; no evidence linked"
+            evidence = f"; evidence: {', '.join(p.evidence)}" if p.evidence else ""
+            if not p.evidence and not p.evidence_links:
+                evidence = "; no evidence linked"
             lines.append(f"P{priority} at {self.touchpoint_label(p.touchpoint)}: "
                          f"{describe_source(p.source)}{evidence}.")
+            for link in p.evidence_links:
+                # The deck cites what the pain point rests on: n and the customers' own words.
+                quotes = " ".join(f"“{q}”" for q in link.quotes[:3])
+                n = f", n={link.n}" if link.n is not None else ""
+                cited = f"  Evidence ({link.kind}{n}): {link.summary}".rstrip(": ")
+                lines.append(f"{cited} {quotes}" if quotes else cited)
         return lines
 
     def _notes_opportunities(self) -> list[str]:

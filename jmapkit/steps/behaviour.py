@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from jmapkit.store import Workshop
 
 INPUTS = ("events", "survey", "verbatims")
+SHOWN = 5  # names listed in a message before "and N more"
 
 
 @dataclass
@@ -63,29 +64,24 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
     """Recompute step 4's results from the data the team chose and save them in their own envelope.
 
     Only `BehaviourResults` and the CSV tables are written: the team's input (files, emotion estimates)
-    is read, never saved here, so a form and a run can never overwrite each other. Everything is
-    computed before anything is written, so a failing input leaves the earlier results in place.
+    is read, never saved here, so a form and a run can never overwrite each other. Every input is read
+    and checked, and everything computed, before anything is written: a file that cannot be used
+    (unreadable, no rows, no event reaching a stage) leaves the earlier results in place. `options`:
+    reader options of this run per input (e.g. {"events": {"delimiter": ";"}}), over the saved ones.
     """
-    from jmapkit import analytics, io
-    from jmapkit.analytics.backend import default_backend
+    from jmapkit import analytics
 
     personas = ws.load_or_default(Personas)
     tps = ws.load_or_default(Touchpoints)
     saved = ws.load_or_default(Behaviour)
     based_on = ws.revision(Behaviour)
     files = data_files(ws, saved, data)
-    con = default_backend()
     tables: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     inputs: dict[str, DataRef] = {}
-    loaded: dict[str, Any] = {}
-    reader = reader_options(saved, options)
-    for name, path in files.items():
-        result = io.read(path, name, con=con, **reader.get(name, {}))  # type: ignore[arg-type]
-        inputs[name] = DataRef(path=ws.relative(path), sha256=result.sha256, rows=result.rows)
-        notes += [f"{path.name}: {w}" for w in result.warnings]
-        notes += [f"{path.name}: dropped {p.describe()}" for p in result.dropped]
-        loaded[name] = result.table
+    loaded = read_inputs(files, reader_options(saved, options), notes)
+    for name, result in loaded.items():
+        inputs[name] = DataRef(path=ws.relative(result.path), sha256=result.sha256, rows=result.rows)
     stages = _touchpoint_stages(tps)
 
     if "events" in loaded:
@@ -93,16 +89,22 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
     elif files:
         notes.append("no events file: funnel, paths and touchpoint reach are empty (choose one in step 4).")
     if "survey" in loaded:
-        survey = loaded["survey"]
+        survey = loaded["survey"].table
         by = [c for c in ("touchpoint", "stage", "segment") if c in survey.columns] + ["all"]
         tables["scores"] = analytics.survey_scores(survey, by=by)
     if "verbatims" in loaded:
         with warnings.catch_warnings(record=True) as caught:
             # Only sentiment's own warnings (languages without a method) are notes about the data.
             warnings.simplefilter("always", analytics.SentimentWarning)
-            tables["verbatims"] = analytics.score_texts(loaded["verbatims"])
-            tables["sentiment"] = analytics.sentiment(tables["verbatims"], by="touchpoint")
-        notes += [str(w.message) for w in caught if issubclass(w.category, analytics.SentimentWarning)]
+            tables["verbatims"] = analytics.score_texts(loaded["verbatims"].table)
+            if tables["verbatims"]["touchpoint"].notna().any():
+                tables["sentiment"] = analytics.sentiment(tables["verbatims"], by="touchpoint")
+            tables["themes"] = analytics.theme_table(loaded["verbatims"].table, tables["verbatims"])
+        name = loaded["verbatims"].path.name
+        notes += [f"{name}: {w.message}" for w in caught if issubclass(w.category, analytics.SentimentWarning)]
+        if "sentiment" not in tables:
+            notes.append(f"{name}: no text has a touchpoint, so sentiment is scored per text (verbatims.csv) but "
+                         "not per touchpoint; add a 'touchpoint' column to compare it with the room's emotions.")
         for w in caught:
             if not issubclass(w.category, analytics.SentimentWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -129,25 +131,53 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
     return BehaviourResult(model=model, tables=tables)
 
 
-READER_OPTIONS = ("delimiter", "encoding", "decimal", "timestamp_format", "sheet")
+def reader_options(saved: Behaviour, options: Mapping[str, Mapping[str, str]] | None) -> dict[str, dict[str, Any]]:
+    """Per input, the reader options saved in step 4 with this run's on top, checked and typed for io.read."""
+    from jmapkit import io
+
+    given = {name: {**saved.options.get(name, {}), **dict((options or {}).get(name, {}))}
+             for name in {*saved.options, *(options or {})}}
+    unknown = sorted(set(given) - set(INPUTS))
+    if unknown:
+        raise JmapkitError(f"reader options for unknown input {', '.join(map(repr, unknown))}.",
+                           where="step 4 options", fix=f"name inputs {', '.join(INPUTS)} (e.g. --option "
+                           "events.delimiter=';').")
+    return {name: io.reader_options(values, where=f"step 4 options for {name}") for name, values in given.items()}
 
 
-def reader_options(
-    saved: Behaviour, overrides: Mapping[str, Mapping[str, str]] | None = None
-) -> dict[str, dict[str, Any]]:
-    """Reader options per input: the team's saved ones, replaced option by option by this run's overrides."""
-    merged: dict[str, dict[str, Any]] = {}
-    for source in (saved.options, overrides or {}):
-        for name, opts in source.items():
-            merged.setdefault(name, {}).update(opts)
-    problems = [f"{name}.{key}" for name, opts in merged.items() for key in opts if key not in READER_OPTIONS]
-    if problems:
-        raise JmapkitError(
-            f"unknown reader option {', '.join(problems)}.",
-            where="step 4 reader options",
-            fix=f"use {', '.join(READER_OPTIONS)} (e.g. --option events.delimiter=';').",
-        )
-    return merged
+def read_inputs(files: Mapping[str, Path], options: Mapping[str, dict[str, Any]], notes: list[str]) -> dict[str, Any]:
+    """Read and check every input; all problems of all files in one error, and no input without rows.
+
+    Every warning and dropped-row note goes to `notes`, headed by its file's name.
+    """
+    from jmapkit import io
+    from jmapkit.duck import default_backend
+
+    con = default_backend()
+    loaded: dict[str, Any] = {}
+    failed: list[JmapkitError] = []
+    for name, path in files.items():
+        try:
+            result = io.read(path, name, con=con, **options.get(name, {}))  # type: ignore[arg-type]
+        except JmapkitError as exc:
+            failed.append(exc)
+            continue
+        notes += [f"{path.name}: {w}" for w in result.warnings if w != io.NO_ROWS]
+        notes += [f"{path.name}: {p.describe()}" for p in result.dropped]
+        if result.rows == 0:
+            dropped = sum(p.count or 0 for p in result.dropped)
+            failed.append(DataFileError(
+                f"the {name} file has no data rows" + (f" once {dropped} blank or duplicate rows are dropped"
+                                                       if dropped else "") + "; step 4 keeps its earlier results.",
+                where=str(path), fix=f"export the data again with its rows, or pass another file with --data "
+                                     f"{name}=PATH."))
+        loaded[name] = result
+    if len(failed) == 1:
+        raise failed[0]
+    if failed:
+        raise DataFileError(f"{len(failed)} data files cannot be used: " + " | ".join(e.message for e in failed),
+                            fix="fix each file as said; step 4 keeps its earlier results.")
+    return loaded
 
 
 def emotion_chart_data(ws: Workshop, emotion: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -161,6 +191,29 @@ def emotion_chart_data(ws: Workshop, emotion: pd.DataFrame) -> tuple[pd.DataFram
     frame["stage"] = [tps.stage_of().get(str(tp), "") for tp in frame["touchpoint"]]
     frame = labelled(frame, tps)
     return frame, [s.label for s in tps.stages], [t.label for t in tps.touchpoints]
+
+
+def theme_chart_names(ws: Workshop) -> dict[str, Any]:
+    """`names` and `order` for `charts.themes`: touchpoint names as the team gave them, in journey order."""
+    tps = ws.load_or_default(Touchpoints)
+    ids = [t.id for s in tps.stages for t in tps.in_stage(s.id)]
+    return {"names": {t.id: t.label for t in tps.touchpoints}, "order": ids}
+
+
+def theme_summary(ws: Workshop, themes: pd.DataFrame) -> pd.DataFrame:
+    """Themes per touchpoint for people: where, the theme's words, how many, share, sentiment with CI, a quote."""
+    import pandas as pd
+
+    from jmapkit.journey import labelled
+
+    per_tp = themes[(themes["group_by"] == "touchpoint") & (themes["theme"] > 0)]
+    frame = labelled(per_tp.rename(columns={"group": "touchpoint"}), ws.load_or_default(Touchpoints))
+    assert frame is not None
+    rows = [{"touchpoint": r["touchpoint"], "theme": r["label"], "comments": r["n"], "share": r["share"],
+             "sentiment": _signed(r["mean"]), "95 % CI": f"{_signed(r['ci_low'])} … {_signed(r['ci_high'])}",
+             "quote": r["quote_1"] if isinstance(r["quote_1"], str) else "–"}
+            for r in frame.sort_values(["touchpoint", "n"], ascending=[True, False], kind="stable").to_dict("records")]
+    return pd.DataFrame(rows, columns=["touchpoint", "theme", "comments", "share", "sentiment", "95 % CI", "quote"])
 
 
 def participant_votes(ws: Workshop) -> pd.DataFrame:
@@ -246,13 +299,18 @@ def _behaviour_tables(
     from jmapkit.steps.personas import segment_names
 
     tables: dict[str, pd.DataFrame] = {}
-    if "touchpoint" not in events.columns:
-        events, unmapped = analytics.map_events(events, tps.event_map, stages)
+    where, table = events.path, events.table
+    if "touchpoint" not in table.columns:
+        table, unmapped = analytics.map_events(table, tps.event_map, stages)
         tables["unmapped_events"] = unmapped
         if len(unmapped):
             listed = ", ".join(f"{e} ({n})" for e, n in zip(unmapped["event"], unmapped["events"], strict=True))
-            notes.append(f"{len(unmapped)} event names are not mapped to a touchpoint in step 3: {listed}.")
-    tables["funnel"] = analytics.funnel(events, stages=stages)
+            notes.append(f"{where.name}: {len(unmapped)} event names are not mapped to a touchpoint in step 3: "
+                         f"{listed}.")
+    tables["funnel"] = analytics.funnel(table, stages=stages)
+    if not (tables["funnel"]["reached"].sum() or tables["funnel"]["entered_here"].sum()):
+        raise _nothing_maps(where, table, tps, tables.get("unmapped_events"))
+    events = table
     if "segment" in events.columns:
         by_segment = analytics.funnel(events, stages=stages, by="segment")
         by_segment.insert(1, "persona", by_segment["segment"].map(segment_names(personas)).fillna(""))
@@ -261,6 +319,29 @@ def _behaviour_tables(
     tables["paths"] = analytics.paths(events, top=10)
     tables["transitions"] = analytics.transitions(events)
     return tables
+
+
+def _nothing_maps(path: Path, events: Any, tps: Touchpoints, unmapped: pd.DataFrame | None) -> DataFileError:
+    """The error for events none of which reaches a stage of step 3: which names the file has, which step 3."""
+    from jmapkit.analytics.backend import fetch
+
+    if unmapped is not None and len(unmapped):
+        names, column = list(zip(unmapped["event"], unmapped["events"], strict=True)), "event"
+    else:
+        import ibis
+
+        counted = fetch(events.group_by("touchpoint").aggregate(n=events.count())
+                        .order_by([ibis.desc("n"), "touchpoint"]).limit(SHOWN + 1))
+        names, column = list(zip(counted["touchpoint"], counted["n"], strict=True)), "touchpoint"
+    shown = ", ".join(f"{n!r} ({k})" for n, k in names[:SHOWN]) + (" …" if len(names) > SHOWN else "")
+    ids = [t.id for t in tps.touchpoints]
+    known = (", ".join(map(repr, ids[:SHOWN])) + (f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else "")
+             if ids else "none yet")
+    fix = ("map the event names to touchpoints in step 3 (notebook 3)" if column == "event" else
+           "rename the touchpoints in the file or in step 3 so they match")
+    return DataFileError(f"no event maps to a stage of step 3, so the funnel would be all zeros; the file's "
+                         f"{column} values are {shown}, step 3's touchpoints {known}. Step 4 keeps its earlier "
+                         "results.", where=str(path), fix=f"{fix}, then run step 4 again.")
 
 
 def _touchpoint_stages(tps: Touchpoints) -> dict[str, str]:

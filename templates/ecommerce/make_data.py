@@ -59,7 +59,7 @@ VERBATIMS = {
         ["Waited 40 minutes in the chat queue, awful."],
     ),
 }
-NEGATIVE_ODDS = {"checkout": 0.8, "payment": 0.6, "product_page": 0.2, "delivery": 0.15, "returns": 0.6,
+NEGATIVE_ODDS = {"checkout": 0.8, "payment": 0.4, "product_page": 0.2, "delivery": 0.15, "returns": 0.6,
                  "support": 0.4}
 
 
