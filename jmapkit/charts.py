@@ -11,6 +11,7 @@ Japanese text itself, because Vega does not wrap.
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ URGENT_PRIORITY = 20  # pain points at or above this priority are drawn in red
 # The three sources of emotion on the map, each drawn apart: colour, line dash, point shape.
 EMOTION_KINDS = {"team": (GREEN, [2, 2], "square"), "voted": (BLUE, [1, 0], "circle"),
                  "measured": (ORANGE, [5, 3], "diamond")}
+_PENDING: list[str] = []  # a renderer asked for with lazy=True, set up when Altair is first needed
 
 __all__ = [
     "emotion_curve",
@@ -87,16 +89,21 @@ def _w(size: float) -> float:
 # --- rendering ----------------------------------------------------------------------------------------
 
 
-def setup_renderer(renderer: str = "svg") -> None:
+def setup_renderer(renderer: str = "svg", *, lazy: bool = False) -> None:
     """Render charts as static SVG through vl-convert: shown offline, and valid nbformat under papermill.
 
     The default html renderer loads vega from a CDN (no chart offline) and the mimetype renderer writes
     a MIME type nbformat rejects (papermill fails), so jmapkit picks svg (or png) deliberately; "html"
-    embeds vega inline (self-contained, interactive tooltips, ≈ 1 MB per chart).
+    embeds vega inline (self-contained, interactive tooltips, ≈ 1 MB per chart). With `lazy=True` (what
+    the step notebooks use) Altair is not imported now: the renderer is set when the first chart is drawn.
     """
-    alt = _altair()
     if renderer not in RENDERERS:
         raise JmapkitError(f"unknown renderer {renderer!r}.", fix=f"use one of: {', '.join(RENDERERS)}.")
+    if lazy and "altair" not in sys.modules:
+        _PENDING[:] = [renderer]  # importing Altair costs ≈ 1 s; steps 1–3 draw no chart
+        return
+    _PENDING.clear()
+    alt = _altair()
     _vl_convert()
     _register_theme()
     alt.theme.enable(THEME)
@@ -837,6 +844,8 @@ def _altair() -> Any:
         import altair as alt
     except ImportError:
         raise MissingDependency("altair", "charts") from None
+    if _PENDING:
+        setup_renderer(_PENDING.pop())
     return alt
 
 

@@ -124,22 +124,113 @@ def _list_templates() -> None:
 @click.option("--from-step", type=click.IntRange(1, 5), default=1, show_default=True)
 def run(directory: str, data: tuple[str, ...], option: tuple[str, ...], from_step: int) -> None:
     """Re-run all five notebooks with papermill (on new data with --data)."""
+    from jmapkit.diff import summary
     from jmapkit.pipeline import run as run_pipeline
+    from jmapkit.pipeline import skip_unused_modules
 
+    skip_unused_modules()
     overrides = _parse_data(data)
     options = _parse_options(option)
     ws = _workshop(directory)
-    result = run_pipeline(ws, data=overrides, options=options, from_step=from_step,
-                          progress=lambda nb: click.echo(f"  running {nb} ...", err=True))
-    for nb in result.notebooks:
-        click.echo(f"{nb.status:>7}  {nb.notebook}  {nb.seconds:.1f} s")
-    if result.changes:
-        click.echo(f"What changed in step 4 ({len(result.changes)}):")
-        for change in result.changes[:20]:
-            click.echo(f"  {change.describe()}")
-        if len(result.changes) > 20:
-            click.echo(f"  ... and {len(result.changes) - 20} more in run.json")
+    result = run_pipeline(ws, data=overrides, options=options, from_step=from_step, progress=_ProgressBar())
+    if result.first:
+        click.echo("first run: nothing to compare")
+    else:
+        since = "the steps saved before this run" if result.compared_with == "saved steps" else \
+            f"run {result.compared_with}"
+        for line in summary(result.changes, since, limit=CHANGES_SHOWN):
+            click.echo(line)
+        if len(result.changes) > CHANGES_SHOWN:
+            click.echo(f"  (all of them: jmapkit diff {directory})")
     click.echo(f"Run written to {result.folder}")
+
+
+CHANGES_SHOWN = 20
+
+
+class _ProgressBar:
+    """`jmapkit run`'s terminal: a bar on stderr (a terminal only), and a line per notebook and warning."""
+
+    def start(self, notebooks: list[str]) -> None:
+        import threading
+
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=len(notebooks), unit="notebook", file=sys.stderr, disable=None, leave=False,
+                         bar_format="{desc} {bar:20} {n_fmt}/{total_fmt} notebooks [{elapsed}]")
+        self._stop = threading.Event()
+        # tqdm redraws only when told: a timer keeps the elapsed time moving during a long notebook.
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+        self._ticker.start()
+
+    def notebook_started(self, notebook: str) -> None:
+        self._bar.set_description_str(f"running {notebook}")
+
+    def notebook_finished(self, entry) -> None:  # type: ignore[no-untyped-def]
+        self._write(f"{'ok' if entry.status == 'ok' else entry.status:>6}  {entry.notebook}  {entry.seconds:.1f} s")
+        self._bar.update()
+        if self._bar.n == self._bar.total:
+            self._bar.set_description_str("comparing and recording the run")
+
+    def warning(self, text: str) -> None:
+        self._write(f"  warning: {text}")
+
+    def close(self) -> None:
+        if hasattr(self, "_bar"):
+            self._stop.set()
+            self._ticker.join()
+            self._bar.close()
+
+    def _write(self, line: str) -> None:
+        from tqdm import tqdm
+
+        tqdm.write(line, file=sys.stdout)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.5):
+            self._bar.refresh()
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def runs(directory: str) -> None:
+    """List the workshop's runs: id, date, status, duration and the data files read (short hashes)."""
+    from jmapkit.runs import history
+
+    records = history(_workshop(directory))
+    if not records:
+        click.echo(f"No runs yet: jmapkit run {directory}")
+        return
+    click.echo(f"{'run':<20}  {'date (UTC)':<16}  {'status':<10}  {'duration':>8}  data")
+    for r in records:
+        date = f"{r.started:%Y-%m-%d %H:%M}" if r.started else "?"
+        seconds = f"{r.seconds:.1f} s" if r.seconds is not None else "–"
+        files = ", ".join(f"{Path(f.path).name} {f.short}" for f in r.data.values()) or "–"
+        click.echo(f"{r.id:<20}  {date:<16}  {r.status:<10}  {seconds:>8}  {files}")
+        if r.failure:
+            click.echo(f"{'':<20}  {r.failure.get('notebook') or 'run'}: {r.failure.get('reason')}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("run_a", required=False)
+@click.argument("run_b", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff(directory: str, run_a: str | None, run_b: str | None, fmt: str) -> None:
+    """What moved between two runs (default: the last two); only a test makes a change significant."""
+    import json
+
+    from jmapkit.diff import as_records, summary
+    from jmapkit.runs import diff as diff_runs
+
+    result = diff_runs(_workshop(directory), run_a, run_b)
+    if fmt == "json":
+        click.echo(json.dumps({"before": result.before.id, "after": result.after.id,
+                               "changes": as_records(result.changes)}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"From run {result.before.id} to run {result.after.id}")
+    for line in summary(result.changes, f"run {result.before.id}"):
+        click.echo(line)
 
 
 @main.command()
@@ -240,6 +331,7 @@ def demo(directory: str, force: bool, template: str) -> None:
     """Create a bundled example, run all five steps and export the deck."""
     from jmapkit.export import export as export_workshop
     from jmapkit.pipeline import run as run_pipeline
+    from jmapkit.pipeline import skip_unused_modules
     from jmapkit.store import WORKSHOP_FILE, new_workshop
     from jmapkit.templates import with_data
 
@@ -247,12 +339,13 @@ def demo(directory: str, force: bool, template: str) -> None:
     if template not in runnable:
         raise JmapkitError(f"the template {template!r} has no example data to run.",
                            fix=f"use one of: {', '.join(runnable)}.")
+    skip_unused_modules()
     target = Path(directory)
     if force and (target / WORKSHOP_FILE).is_file():
         shutil.rmtree(target)
     ws = new_workshop(target, template=template)
     click.echo(f"Workshop: {ws.root}")
-    result = run_pipeline(ws, progress=lambda nb: click.echo(f"  running {nb} ...", err=True))
+    result = run_pipeline(ws, progress=_ProgressBar())
     click.echo(f"Run:      {result.folder}")
     for fmt in ("pptx", "html", "xlsx", "png"):
         click.echo(f"{fmt.upper():<9} {export_workshop(ws, fmt)}")

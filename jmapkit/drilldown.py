@@ -245,12 +245,10 @@ def key_numbers(child: Workshop, hotspot: str) -> str:
 
 def child_run(child: Workshop) -> str | None:
     """The run the journey map's numbers come from: its latest successful run, else the run step 4 recorded."""
-    from jmapkit.quality import last_run
+    from jmapkit.runs import last
 
-    run = last_run(child)
-    if run:
-        return run.get("run")
-    return child.load_or_default(BehaviourResults).run
+    run = last(child)
+    return run.id if run else child.load_or_default(BehaviourResults).run
 
 
 # --- internals -----------------------------------------------------------------------------------------------------

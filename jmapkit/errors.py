@@ -141,7 +141,28 @@ class DataWarning(UserWarning):
 
 
 class RunFailed(JmapkitError):
-    """A notebook failed during `jmapkit run`; the partly executed notebook is kept."""
+    """A run stopped: a failing cell, a dead kernel, an unreadable notebook; run.json records it as failed.
+
+    Like papermill's PapermillExecutionError it carries the notebook, the cell's execution count (as
+    shown in Jupyter's [N]) and the error's name and value; `cell` is None when no cell ran.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        where: str | None = None,
+        fix: str | None = None,
+        notebook: str | None = None,
+        cell: int | None = None,
+        ename: str = "",
+        evalue: str = "",
+    ) -> None:
+        self.notebook = notebook
+        self.cell = cell
+        self.ename = ename
+        self.evalue = evalue
+        super().__init__(what, where=where, fix=fix)
 
 
 class ExportError(JmapkitError):

@@ -218,6 +218,7 @@ class BehaviourResults(_Model):
     warnings: list[str] = []
     run: str | None = None
     based_on: int | None = None  # the revision of the team's step-4 input these results were computed from
+    period: tuple[datetime, datetime] | None = None  # the first and the last event's time (UTC)
 
 
 # --- step 5 -----------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ def setup(ws: Workshop | None = None) -> None:
     if ws is not None:
         set_language(ws.meta.language)
         charts.presentation(presentation(ws))
-    charts.setup_renderer()
+    charts.setup_renderer(lazy=True)  # Altair costs ≈ 1 s to import: only when the first chart is drawn
 
 
 def presentation(ws: Workshop) -> bool:

@@ -15,17 +15,15 @@ plus the few step-4 numbers, run facts and links they need, so they never touch 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from jmapkit.bundle import Bundle
 from jmapkit.hotspots import Signals, failure
 from jmapkit.model import (
     KPI,
-    RESULTS,
     STEPS,
     DataRef,
     FunnelRow,
@@ -34,17 +32,15 @@ from jmapkit.model import (
     Personas,
     ScoreRow,
     Touchpoints,
-    step_info,
 )
 
 if TYPE_CHECKING:
     from jmapkit.drilldown import LinkState
     from jmapkit.kpis import KpiStatus
+    from jmapkit.runs import Staleness
     from jmapkit.store import Workshop
 
 Severity = Literal["error", "warning"]
-# How long a map may go without new data, by the refresh cadence the team set in step 1.
-CADENCE_DAYS: dict[str, int] = {"monthly": 31, "quarterly": 92, "half-yearly": 183, "yearly": 366}
 # Sources that are themselves evidence: participants' votes and notes, and numbers from data.
 EVIDENCE_SOURCES = ("vote", "participant", "data")
 
@@ -104,19 +100,6 @@ class MapContent(Protocol):
 
 
 @dataclass(frozen=True)
-class Age:
-    """When the map's parts were saved and whether its data has moved since (all None: nothing known)."""
-
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    created: datetime | None = None  # the workshop
-    last_run: str | None = None  # id of the latest successful run
-    refreshed: datetime | None = None  # when the data was last read (that run's end, else step 4's results)
-    files: tuple[tuple[str, str, str], ...] = ()  # (input, path, "changed" | "missing") since the last run
-    results_saved: datetime | None = None  # when the step-4 results last changed
-    saved: Mapping[int, datetime] = field(default_factory=dict)  # team step (5) → when last saved
-
-
-@dataclass(frozen=True)
 class MapView:
     """Everything the rules read, typed; built from a workshop by `view_of` (or from any set of step models)."""
 
@@ -128,7 +111,7 @@ class MapView:
     map: MapContent
     signals: Mapping[str, Signals] = field(default_factory=dict)  # touchpoint → what step 4 measured there
     segments: frozenset[str] | None = None  # segment values found in the events (None: not known)
-    age: Age = field(default_factory=Age)
+    age: Staleness | None = None  # the last run and what has moved since (jmapkit.runs.staleness)
     links: tuple[LinkState, ...] = ()  # drill-down links (parent and children) and whether they hold
     kpis: tuple[KpiStatus, ...] = ()  # each KPI with this run's measured value and flags (jmapkit.kpis)
 
@@ -467,40 +450,37 @@ def _parent(v: MapView) -> Iterator[Hit]:
       "The data files are the ones the last run read (same content hash).",
       "run the workshop again on the new data (jmapkit run), so the map shows it.")
 def _data_changed(v: MapView) -> Iterator[Hit]:
-    since = f"run {v.age.last_run}" if v.age.last_run else "step 4 last read it"
-    for name, path, how in v.age.files:
-        what = "no longer exists" if how == "missing" else "has changed"
-        yield Hit(name, f"the {name} file {path} {what} since {since}: the map shows older data.")
+    if v.age is None or v.age.last_run is None:
+        return
+    for change in v.age.data_changes:
+        what = "no longer exists" if change.reason == "missing" else "has changed"
+        yield Hit(change.name, f"the {change.name} file {change.path} {what} since run {v.age.last_run.id}: "
+                               "the map shows older data.")
 
 
 @rule("JM802", "saved-before-results", "warning", 5,
-      "The team's own content in step 5 was saved after the step-4 results it should reflect.",
-      "review the step against the new numbers and save it.")
+      "The team's own content in step 5 was saved after the data it rests on was first computed.",
+      "review step 5's pain points and KPIs against the new numbers and save it.")
 def _saved_before_results(v: MapView) -> Iterator[Hit]:
     a = v.age
-    if a.results_saved is None:
+    # Template content is JM601's business; this rule is about what the team wrote before the data moved.
+    if a is None or not a.map_before_results or a.map_saved is None or not _has_team_content(v.map):
         return
-    for number, saved in sorted(a.saved.items()):
-        # Template content is JM601's business; this rule is about what the team wrote and the data then moved.
-        if saved < a.results_saved and _has_team_content(v.map):
-            yield Hit(str(number), f"step {number}'s pain points and KPIs were saved on {_day(saved)}, "
-                                   f"before the step-4 results of {_day(a.results_saved)}"
-                                   + (f" (run {a.last_run})" if a.last_run else "") + ".",
-                      step=number, fix=f"review step {number} against the new numbers and save it.")
+    since = a.data_since or a.results_saved
+    assert since is not None  # map_before_results holds only with it
+    run = f" (run {a.last_run.id})" if a.last_run else ""
+    yield Hit("map", f"step 5's pain points and KPIs were saved on {_day(a.map_saved)}, before the data of "
+                     f"{_day(since)}{run}.")
 
 
 @rule("JM803", "refresh-due", "warning", 1, "The map's data is not older than the refresh cadence set in step 1.",
       "run the workshop on new data (jmapkit run --data ...), or change the refresh cadence in step 1.")
 def _refresh(v: MapView) -> Iterator[Hit]:
-    cadence = getattr(v.goals, "refresh", None)
-    since = v.age.refreshed or v.age.created
-    if not cadence or since is None:
+    a = v.age
+    if a is None or not a.overdue or a.as_of is None or a.due is None:
         return
-    days = (v.age.now - since).days
-    if days > CADENCE_DAYS[cadence]:
-        what = "the data was last read" if v.age.refreshed else "the workshop was created (no data read yet)"
-        yield Hit(cadence, f"{what} {days} days ago ({_day(since)}); the map is refreshed {cadence} "
-                           f"(every {CADENCE_DAYS[cadence]} days).")
+    yield Hit(a.refresh, f"the map's data is from {_day(a.as_of)}; with a {a.refresh} refresh it was due again "
+                         f"on {_day(a.due)}.")
 
 
 # --- checking -----------------------------------------------------------------------------------------------------
@@ -531,47 +511,13 @@ def view_of(ws: Workshop, *, bundle: Bundle | None = None, links: bool = True) -
     from jmapkit.drilldown import link_states
     from jmapkit.hotspots import signals_of
     from jmapkit.kpis import kpi_status
+    from jmapkit.runs import staleness
 
     b = bundle or Bundle.load(ws)
     return MapView(goals=b.goals, personas=b.personas, touchpoints=b.touchpoints, behaviour=b.behaviour,
                    results=b.results, map=b.map, signals=signals_of(b), segments=_segments(b),
-                   age=age_of(ws, b.results), links=tuple(link_states(ws)) if links else (),
+                   age=staleness(ws), links=tuple(link_states(ws)) if links else (),
                    kpis=tuple(kpi_status(b)))
-
-
-def age_of(ws: Workshop, results_model: Results) -> Age:
-    """When the map and step 4's results were saved, the last run, and which of its data files changed since."""
-    from jmapkit.digest import sha256_file
-
-    run = last_run(ws)
-    read: Mapping[str, Any] = (run or {}).get("data") or {
-        name: {"path": ref.path, "sha256": ref.sha256} for name, ref in results_model.inputs.items()}
-    files = []
-    for name, entry in sorted(read.items()):
-        path = ws.resolve(entry["path"])
-        if not path.is_file():
-            files.append((name, entry["path"], "missing"))
-        elif sha256_file(path) != entry["sha256"]:
-            files.append((name, entry["path"], "changed"))
-    results = _envelope(ws, RESULTS.key)
-    team_map = _envelope(ws, step_info(5).key)
-    # Step 5 only: step 4's team input is entered before its results by design (estimate, then compare).
-    saved = {5: at} if (at := _saved_at(team_map)) is not None else {}
-    refreshed = _time((run or {}).get("finished")) or (_saved_at(results) if results_model.inputs else None)
-    return Age(created=ws.meta.created, last_run=(run or {}).get("run"), refreshed=refreshed, files=tuple(files),
-               results_saved=_saved_at(results), saved=saved)
-
-
-def last_run(ws: Workshop) -> dict[str, Any] | None:
-    """The newest successful run's run.json (runs/<UTC time>/run.json), or None before the first run."""
-    for path in sorted(ws.path("runs").glob("*/run.json"), reverse=True):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # a run cut short leaves no readable record; the one before it still counts
-        if isinstance(record, dict) and record.get("status") == "ok":
-            return record
-    return None
 
 
 def as_json(findings: Sequence[Finding], links: Sequence[LinkState] = ()) -> dict[str, Any]:
@@ -595,24 +541,6 @@ def summary_line(findings: Sequence[Finding], *, codes: bool = False) -> str:
 
 
 # --- internals ---------------------------------------------------------------------------------------------------
-
-
-def _envelope(ws: Workshop, step: int | str) -> dict[str, Any] | None:
-    return ws.load_envelope(step) if ws.has(step) else None
-
-
-def _saved_at(envelope: Mapping[str, Any] | None) -> datetime | None:
-    return _time((envelope or {}).get("saved_at"))
-
-
-def _time(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 def _day(at: datetime) -> str:
@@ -667,5 +595,4 @@ def _record_label(model: Any) -> str:
     return type(model).__name__.lower()
 
 
-__all__ = ["RULES", "Age", "Finding", "MapView", "age_of", "as_json", "check", "check_view", "last_run",
-           "summary_line", "view_of"]
+__all__ = ["RULES", "Finding", "MapView", "as_json", "check", "check_view", "summary_line", "view_of"]

@@ -137,6 +137,47 @@ def csat(scores: list[float]) -> tuple[int, float]:
     return len(scores), 100 * sum(s >= 4 for s in scores) / len(scores)
 
 
+# --- tests of a change between two runs (scipy where it has the test; written apart from jmapkit.analytics.stats) ---
+
+
+def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:
+    """The pooled two-proportion z-test's p-value, as the χ² test of the 2×2 table without continuity correction."""
+    from scipy.stats import chi2_contingency
+
+    table = [[x1, n1 - x1], [x2, n2 - x2]]
+    return float(chi2_contingency(table, correction=False).pvalue)
+
+
+def nps_difference_p(scores_a: list[float], scores_b: list[float]) -> float:
+    """Two-sided p of NPS_b − NPS_a with each NPS's variance from DESIGN.md, from the raw answers."""
+    from scipy.stats import norm
+
+    def part(scores: list[float]) -> tuple[float, float]:
+        n = len(scores)
+        pro, det = sum(s >= 9 for s in scores) / n, sum(s <= 6 for s in scores) / n
+        return pro - det, (pro + det - (pro - det) ** 2) / n
+
+    (va, var_a), (vb, var_b) = part(scores_a), part(scores_b)
+    return float(2 * norm.sf(abs(vb - va) / math.sqrt(var_a + var_b)))
+
+
+def welch_p(values_a: list[float], values_b: list[float]) -> float:
+    from scipy.stats import ttest_ind
+
+    return float(ttest_ind(values_b, values_a, equal_var=False).pvalue)
+
+
+def holm_rejects(p_values: list[float], alpha: float) -> set[int]:
+    """Holm's step-down procedure: reject in order of p while p_(k) ≤ alpha / (m − k); stop at the first that is not."""
+    m = len(p_values)
+    rejected: set[int] = set()
+    for k, i in enumerate(sorted(range(m), key=lambda j: p_values[j])):
+        if p_values[i] > alpha / (m - k):
+            break
+        rejected.add(i)
+    return rejected
+
+
 def room_tally(sent: list[tuple[str, str, int]]) -> dict[str, dict[str, object]]:
     """Per touchpoint: n, mean and votes per face (-2..2) from (device, touchpoint, emotion) in the order sent,
     where only each device's last vote on a touchpoint counts."""

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -8,8 +10,13 @@ from click.testing import CliRunner
 
 from jmapkit import __version__
 from jmapkit.cli import main
+from jmapkit.diff import compare
+from jmapkit.errors import RunFailed
 from jmapkit.pipeline import NotebookRun, Run
 from jmapkit.store import Workshop
+from tests.independent import two_proportion_p
+from tests.test_diff import halved
+from tests.test_runs import T0, fake_run
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -87,17 +94,116 @@ def test_run_passes_reader_options_to_the_pipeline(restaurant: Workshop, tmp_pat
                                                "survey": {"decimal": ","}}
 
 
-def test_run_calls_the_pipeline(restaurant: Workshop, tmp_path: Path) -> None:
-    fake = Run(id="r1", folder=tmp_path / "r1", notebooks=[NotebookRun("1-goals.ipynb", "ok", 1.25)])
-    with mock.patch("jmapkit.pipeline.run", return_value=fake) as run:
-        code, out, _ = invoke("run", restaurant.root, "--data", "events=x.csv", "--data", "survey=y.csv",
-                              "--from-step", "4")
+def test_run_calls_the_pipeline_and_shows_its_progress(restaurant: Workshop, tmp_path: Path) -> None:
+    fake = Run(id="r1", folder=tmp_path / "r1", notebooks=[NotebookRun("4-behaviour.ipynb", "ok", 1.25)],
+               warnings=["events.csv: dropped 2 rows"])
+
+    def pipeline(ws: Workshop, **kwargs: object) -> Run:
+        progress = kwargs["progress"]
+        progress.start(["4-behaviour.ipynb"])
+        progress.notebook_started("4-behaviour.ipynb")
+        progress.notebook_finished(fake.notebooks[0])
+        progress.warning("events.csv: dropped 2 rows")
+        progress.close()
+        return fake
+
+    with mock.patch("jmapkit.pipeline.run", side_effect=pipeline) as run:
+        code, out, err = invoke("run", restaurant.root, "--data", "events=x.csv", "--data", "survey=y.csv",
+                                "--from-step", "4")
     assert code == 0
     (ws,), kwargs = run.call_args
     assert ws.root == restaurant.root
     assert kwargs["data"] == {"events": "x.csv", "survey": "y.csv"}
     assert kwargs["from_step"] == 4
-    assert out == f"     ok  1-goals.ipynb  1.2 s\nRun written to {tmp_path / 'r1'}\n"
+    assert out == ("    ok  4-behaviour.ipynb  1.2 s\n"
+                   "  warning: events.csv: dropped 2 rows\n"
+                   "first run: nothing to compare\n"
+                   f"Run written to {tmp_path / 'r1'}\n")
+    assert err == ""  # the bar is drawn on a terminal only
+
+
+def test_run_says_what_changed_since_the_last_run(restaurant: Workshop, tmp_path: Path) -> None:
+    before, after = halved()
+    fake = Run(id="r2", folder=tmp_path / "r2", changes=compare(before, after), compared_with="r1")
+    with mock.patch("jmapkit.pipeline.run", return_value=fake):
+        code, out, _ = invoke("run", restaurant.root)
+    assert code == 0
+    assert out.splitlines() == [
+        "What changed since run r1: 2 significant of 3 changes (* = significant at 0.05 by its test, Holm-adjusted)",
+        "  * funnel pay conversion_from_previous: 78.3 % → 39.1 % (significant: two-proportion z-test, p < 0.001)",
+        "  * funnel pay conversion_from_first: 57.4 % → 28.7 % (significant: two-proportion z-test, p < 0.001)",
+        "    funnel pay reached: 817 → 408",
+        f"Run written to {tmp_path / 'r2'}",
+    ]
+
+
+def test_a_failed_run_is_one_line_and_exit_2(restaurant: Workshop) -> None:
+    failed = RunFailed("2-personas.ipynb failed at cell [6]: the kernel died.", where="runs/r1", fix="see it.",
+                       notebook="2-personas.ipynb", cell=6, ename="DeadKernelError", evalue="Kernel died")
+    with mock.patch("jmapkit.pipeline.run", side_effect=failed):
+        code, _, err = invoke("run", restaurant.root)
+    assert (code, err) == (2, "Error: runs/r1: 2-personas.ipynb failed at cell [6]: the kernel died. Fix: see it.\n")
+
+
+def test_a_notebook_cut_in_half_fails_the_run_before_any_kernel(restaurant: Workshop) -> None:
+    book = restaurant.path("notebooks", "3-touchpoints.ipynb")
+    book.write_bytes(book.read_bytes()[: book.stat().st_size // 2])
+    code, out, err = invoke("run", restaurant.root)
+    folder = next(restaurant.path("runs").iterdir())
+    line = json.loads((folder / "run.json").read_text())
+    assert (code, out) == (2, "")
+    assert err.startswith(f"Error: {folder}: 3-touchpoints.ipynb failed: the notebook is not valid JSON (")
+    assert err.endswith("); it may be cut short. Fix: copy 3-touchpoints.ipynb back from an earlier run (runs/*/) or "
+                        "from a new workshop (`jmapkit new`), or restore it from version control.\n")
+    assert err.count("\n") == 1
+    assert line["status"] == "failed" and line["failure"]["notebook"] == "3-touchpoints.ipynb"
+    assert line["failure"]["ename"] == "JSONDecodeError" and line["failure"]["cell"] is None
+    assert [n["status"] for n in line["notebooks"]] == ["not run", "not run", "failed", "not run", "not run"]
+
+
+def test_runs_lists_every_run(restaurant: Workshop) -> None:
+    data = {"events": {"path": "data/events.csv", "sha256": "ca9e8d7fc9ce" + "0" * 52},
+            "survey": {"path": "/elsewhere/survey-q4.xlsx", "sha256": "52fd085c1bf9" + "0" * 52}}
+    fake_run(restaurant, "20260901T100000Z", reached=[10, 5, 2], data=data)
+    fake_run(restaurant, "20260902T100000Z", status="failed", finished=T0 + timedelta(hours=1, seconds=3))
+    code, out, _ = invoke("runs", restaurant.root)
+    assert code == 0
+    assert out.splitlines() == [
+        "run                   date (UTC)        status      duration  data",
+        "20260901T100000Z      2026-09-30 11:59  ok            12.5 s  events.csv ca9e8d7f, survey-q4.xlsx 52fd085c",
+        "20260902T100000Z      2026-09-30 12:59  failed        12.5 s  –",
+        "                      2-personas.ipynb: boom",
+    ]
+
+
+def test_runs_before_the_first(restaurant: Workshop) -> None:
+    assert invoke("runs", restaurant.root) == (0, f"No runs yet: jmapkit run {restaurant.root}\n", "")
+
+
+def test_diff_in_text_and_json(restaurant: Workshop) -> None:
+    fake_run(restaurant, "20260901T100000Z", reached=[1000, 800, 600])
+    fake_run(restaurant, "20260902T100000Z", reached=[1000, 800, 300])
+    code, out, _ = invoke("diff", restaurant.root)
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "From run 20260901T100000Z to run 20260902T100000Z",
+        "What changed since run 20260901T100000Z: 2 significant of 3 changes "
+        "(* = significant at 0.05 by its test, Holm-adjusted)",
+    ]
+    code, out, _ = invoke("diff", restaurant.root, "20260901", "20260902", "--format", "json")
+    report = json.loads(out)
+    assert (report["before"], report["after"]) == ("20260901T100000Z", "20260902T100000Z")
+    first = report["changes"][0]
+    assert {k: first[k] for k in ("table", "key", "field", "test", "significant")} == {
+        "table": "funnel", "key": "pay", "field": "conversion_from_previous", "test": "two-proportion z-test",
+        "significant": True}
+    assert first["p_value"] == pytest.approx(two_proportion_p(600, 800, 300, 800), rel=1e-9)
+
+
+def test_diff_with_one_run_is_one_line(restaurant: Workshop) -> None:
+    code, _, err = invoke("diff", restaurant.root)
+    assert code == 2 and err.count("\n") == 1
+    assert "there are 0 successful runs with kept results; a diff needs two." in err
 
 
 def test_check_exit_status(restaurant: Workshop) -> None:

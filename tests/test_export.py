@@ -73,7 +73,25 @@ def tacos_deck(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workshop, Path
     ws = new_workshop(tmp_path_factory.mktemp("deck") / "tacos", template="restaurant")
     add_persona(ws, "Student Sam", "Cheap, fast, and good.")
     add_step4(ws)
+    add_run(ws)
     return ws, export(ws, "pptx")
+
+
+def add_run(ws: Workshop) -> None:
+    """A run yesterday on the workshop's own events, with the period its events covered."""
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from jmapkit.runs import data_record
+
+    finished = datetime.now(timezone.utc) - timedelta(days=1)
+    folder = ws.path("runs", RUN)
+    folder.mkdir(parents=True)
+    record = {"run": RUN, "status": "ok", "started": finished.isoformat(), "finished": finished.isoformat(),
+              "data": data_record(ws, {"events": ws.path("data", "events.csv")})}
+    (folder / "run.json").write_text(json.dumps(record))
+    period = (datetime(2026, 7, 1, 11, 0, tzinfo=timezone.utc), datetime(2026, 9, 30, 14, 0, tzinfo=timezone.utc))
+    ws.save(ws.load(BehaviourResults).model_copy(update={"period": period}))
 
 
 def deck(path: Path):
@@ -253,6 +271,17 @@ def test_unreviewed_items_are_grey_italic_one_by_one(restaurant: Workshop) -> No
     paras = cell.text_frame.paragraphs
     assert paras[0].runs[0].text.startswith("• P40") and paras[0].runs[0].font.italic is True
     assert paras[1].runs[0].text.startswith("• P32") and paras[1].runs[0].font.italic is False
+
+
+def test_title_slide_names_the_run_its_data_period_and_when_it_is_due(tacos_deck: tuple[Workshop, Path]) -> None:
+    from jmapkit.runs import add_months, last
+
+    ws, path = tacos_deck
+    text = all_text(deck(path).slides[0])
+    finished = last(ws).finished
+    assert f"Run: {RUN} ({finished:%Y-%m-%d})" in text
+    assert "Data: 2026-07-01 – 2026-09-30" in text
+    assert f"Status: current (refresh quarterly: next by {add_months(finished, 3):%Y-%m-%d})" in text
 
 
 def test_every_slide_has_notes_and_data_slides_cite_hash_and_run(tacos_deck: tuple[Workshop, Path]) -> None:

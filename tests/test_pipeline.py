@@ -10,20 +10,22 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from jmapkit.cli import main
 from jmapkit.errors import RunFailed
 from jmapkit.model import BehaviourResults
 from jmapkit.pipeline import run
 from jmapkit.resources import templates_dir
 from jmapkit.store import Workshop, new_workshop
-from tests.independent import csat, nps, ordered_funnel
+from tests.independent import csat, nps, ordered_funnel, two_proportion_p
 
-pytestmark = pytest.mark.slow
-NOTEBOOKS = ["1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb", "4-behaviour.ipynb",
-             "5-map.ipynb"]
+pytestmark = pytest.mark.slow  # every test here runs notebooks in a kernel
+NOTEBOOKS = ["1-goals.ipynb", "2-personas.ipynb", "3-touchpoints.ipynb", "4-behaviour.ipynb", "5-map.ipynb"]
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +57,15 @@ def test_run_json_records_the_run(done: tuple[Workshop, Path]) -> None:
     assert record["parameters"]["interactive"] is False
     assert record["parameters"]["workshop_dir"] == str(ws.root)
     for name in ("events", "survey", "verbatims"):
-        data = (ws.root / "data" / f"{name}.csv").read_bytes()
-        assert record["data"][name] == {"path": f"data/{name}.csv", "sha256": hashlib.sha256(data).hexdigest()}
+        path = ws.root / "data" / f"{name}.csv"
+        assert record["data"][name] == {"path": f"data/{name}.csv", "sha256": hashlib.sha256(path.read_bytes())
+                                        .hexdigest(), "size": path.stat().st_size, "mtime_ns": path.stat().st_mtime_ns}
     assert {"python", "jmapkit", "papermill", "duckdb", "pandas"} <= set(record["versions"])
+    assert (record["compared_with"], record["changes"], record["failure"]) == (None, [], None)
+    kept = json.loads((folder / "4-behaviour-results.json").read_text())["data"]
+    assert kept["run"] == folder.name and record["warnings"] == kept["warnings"] != []
+    assert json.loads((folder / "5-map.json").read_text())["schema"] == "jmapkit/map"
+    assert "over TCP without encryption" not in (folder / "kernel.log").read_text()
     for nb in NOTEBOOKS:
         nbformat.validate(nbformat.read(folder / nb, as_version=4))
 
@@ -76,6 +84,8 @@ def test_saved_funnel_matches_an_independent_calculation(done: tuple[Workshop, P
             assert row.p90_hours == pytest.approx(exp["p90_hours"])
     table = pd.read_csv(ws.root / saved.tables["funnel"])
     assert table["reached"].tolist() == expected["reached"].tolist()
+    times = _restaurant_events(ws.root / "data" / "events.csv")["timestamp"]
+    assert saved.period == (times.min().to_pydatetime(), times.max().to_pydatetime())
 
 
 def test_saved_survey_scores_match_an_independent_calculation(done: tuple[Workshop, Path]) -> None:
@@ -104,23 +114,60 @@ def test_executed_notebook_shows_charts_offline(done: tuple[Workshop, Path]) -> 
     assert any("image/svg+xml" in o.get("data", {}) for c in book5.cells for o in c.get("outputs", []))
 
 
-def test_new_events_change_the_saved_funnel(done: tuple[Workshop, Path], tmp_path: Path) -> None:
-    ws, _ = done
-    before = [r.reached for r in ws.load(BehaviourResults).funnel]
-    events = pd.read_csv(ws.root / "data" / "events.csv")
-    # Next quarter: half the retention events (loyalty stamps, repeat visits) are gone.
-    fewer = events[~events["event"].isin(["loyalty_stamp", "repeat_visit"]) | (events.index % 2 == 0)]
-    path = tmp_path / "events-q4.csv"
-    fewer.to_csv(path, index=False)
-    result = run(ws, data={"events": str(path)}, from_step=4)
-    after = ws.load(BehaviourResults)
-    expected = ordered_funnel(_restaurant_events(path), [s.id for s in ws.load(3).stages])
-    assert [r.reached for r in after.funnel] == expected["reached"].tolist() != before
-    assert after.inputs["events"].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert ("inputs", "events") in {(c.table, c.key) for c in result.changes}
-    assert any(c.table == "funnel" and c.field == "reached" for c in result.changes)
+def _write_events(events: pd.DataFrame, path: Path) -> Path:
+    events.drop(columns=["stage"]).assign(timestamp=events["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S%z")) \
+        .to_csv(path, index=False)
+    return path
+
+
+def test_same_data_twice_then_a_halved_conversion_then_one_percent_fewer_customers(
+    done: tuple[Workshop, Path], tmp_path: Path
+) -> None:
+    ws, first = done
+    events = _restaurant_events(ws.root / "data" / "events.csv")
+    order = [s.id for s in ws.load(3).stages]
+    again = run(ws, from_step=4)
+    assert again.compared_with == first.name
+    assert [c for c in again.changes if c.significant] == []
+    assert json.loads((again.folder / "run.json").read_text())["compared_with"] == first.name
+
+    # Next quarter, half of the customers never get past consideration: purchase's conversion halves.
+    rng = np.random.default_rng(7)
+    customers = events["customer_id"].unique()
+    lost = set(rng.choice(customers, size=len(customers) // 2, replace=False))
+    later = events["stage"].isin(order[order.index("purchase"):])
+    halved = _write_events(events[~(events["customer_id"].isin(lost) & later)], tmp_path / "events-q4.csv")
+    result = run(ws, data={"events": str(halved)}, from_step=4)
+    expected_before = ordered_funnel(events, order).set_index("stage")
+    expected = ordered_funnel(_restaurant_events(halved), order).set_index("stage")
+    assert [r.reached for r in ws.load(BehaviourResults).funnel] == expected["reached"].tolist()
+    assert ws.load(BehaviourResults).inputs["events"].sha256 == hashlib.sha256(halved.read_bytes()).hexdigest()
+    changes = {(c.key, c.field): c for c in result.changes}
+    purchase = changes[("purchase", "conversion_from_previous")]
+    assert purchase.significant and purchase.test == "two-proportion z-test"
+    assert purchase.p_value == pytest.approx(two_proportion_p(
+        int(expected_before.loc["purchase", "reached"]), int(expected_before.loc["consideration", "reached"]),
+        int(expected.loc["purchase", "reached"]), int(expected.loc["consideration", "reached"])), rel=1e-9)
+    assert result.changes[0].significant and ("inputs", "events") in {(c.table, c.key) for c in result.changes}
+    code, out, _ = _cli("diff", ws.root, "--format", "json")
+    listed = {(c["key"], c["field"]): c for c in json.loads(out)["changes"]}
+    assert code == 0 and listed[("purchase", "conversion_from_previous")]["significant"] is True
     record = json.loads((result.folder / "run.json").read_text())
     assert [n["status"] for n in record["notebooks"]] == ["skipped"] * 3 + ["ok"] * 2
+
+    # 1 % of the customers gone at random: noise, nothing flagged against the run on the full data.
+    kept = set(rng.choice(customers, size=round(len(customers) * 0.99), replace=False))
+    fewer = _write_events(events[events["customer_id"].isin(kept)], tmp_path / "events-99.csv")
+    sample = run(ws, data={"events": str(fewer)}, from_step=4)
+    code, out, _ = _cli("diff", ws.root, again.id, sample.id, "--format", "json")
+    moved = json.loads(out)["changes"]
+    assert code == 0 and any(c["table"] == "funnel" and c["test"] for c in moved)
+    assert [c for c in moved if c["significant"]] == []
+
+
+def _cli(*args: object) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
 
 
 def test_a_failing_notebook_stops_the_run_and_is_kept(tmp_path: Path) -> None:
@@ -130,12 +177,36 @@ def test_a_failing_notebook_stops_the_run_and_is_kept(tmp_path: Path) -> None:
     nbformat.write(book, ws.path("notebooks", NOTEBOOKS[2]))
     with pytest.raises(RunFailed) as info:
         run(ws)
-    message = str(info.value)
-    assert "3-touchpoints.ipynb failed at cell" in message and "ValueError: the kitchen is on fire" in message
+    assert (info.value.notebook, info.value.ename, info.value.evalue) == (
+        "3-touchpoints.ipynb", "ValueError", "the kitchen is on fire")
+    code_cells = sum(c.cell_type == "code" for c in book.cells) + 1  # papermill's injected parameters cell
+    assert info.value.cell == code_cells
+    assert f"3-touchpoints.ipynb failed at cell [{code_cells}]: ValueError: the kitchen is on fire." in str(info.value)
     folder = next(ws.path("runs").iterdir())
     record = json.loads((folder / "run.json").read_text())
-    assert [n["status"] for n in record["notebooks"]] == ["ok", "ok", "failed"]
+    assert [n["status"] for n in record["notebooks"]] == ["ok", "ok", "failed", "not run", "not run"]
+    assert record["status"] == "failed" and record["failure"]["cell"] == code_cells
     assert (folder / NOTEBOOKS[2]).is_file() and not (folder / NOTEBOOKS[3]).exists()
+
+
+def test_a_kernel_that_dies_is_recorded_and_one_line(tmp_path: Path) -> None:
+    ws = new_workshop(tmp_path / "w", template="restaurant")
+    book = nbformat.read(ws.path("notebooks", NOTEBOOKS[0]), as_version=4)
+    book.cells.insert(2, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+    nbformat.write(book, ws.path("notebooks", NOTEBOOKS[0]))
+    code, out, err = _cli("run", ws.root)
+    folder = next(ws.path("runs").iterdir())
+    assert code == 2
+    assert out == "failed  1-goals.ipynb  " + out.split("  ")[-1]  # one line per notebook that ran
+    # The injected parameters cell is [2], so the cell inserted after the parameters cell is [3].
+    assert err == (f"Error: {folder}: 1-goals.ipynb failed at cell [3]: the kernel died (the process exited or "
+                   f"crashed). Fix: see {folder / 'kernel.log'} and the last cell of {folder / NOTEBOOKS[0]}; fix "
+                   "the cause and run again.\n")
+    record = json.loads((folder / "run.json").read_text())
+    assert record["status"] == "failed"
+    assert {k: record["failure"][k] for k in ("notebook", "cell", "ename", "reason")} == {
+        "notebook": "1-goals.ipynb", "cell": 3, "ename": "DeadKernelError",
+        "reason": "the kernel died (the process exited or crashed)"}
 
 
 def test_notebook_4_runs_directly_with_the_papermill_cli(done: tuple[Workshop, Path], tmp_path: Path) -> None:

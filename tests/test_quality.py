@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 
 from jmapkit.cli import main
-from jmapkit.digest import sha256_file
 from jmapkit.drilldown import LinkState
 from jmapkit.hotspots import Signals
 from jmapkit.kpis import CONTRADICTS, NOT_IMPROVING, REACHED, UNKNOWN, KpiStatus, kpi_status
@@ -35,7 +34,8 @@ from jmapkit.model import (
     Touchpoint,
     Touchpoints,
 )
-from jmapkit.quality import RULES, Age, MapView, check, check_view, summary_line
+from jmapkit.quality import RULES, MapView, check, check_view, summary_line
+from jmapkit.runs import DataChange, RunRecord, Staleness
 from jmapkit.store import Workshop
 
 TEAM = Source(kind="team")
@@ -82,8 +82,10 @@ def good() -> MapView:
         map=Map(pain_points=[PAIN], kpis=KPIS),
         signals=SIGNALS,
         segments=frozenset({"office"}),
-        age=Age(now=NOW, created=NOW - timedelta(days=200), last_run="R1", refreshed=RESULTS_AT,
-                results_saved=RESULTS_AT, saved={5: RESULTS_AT + timedelta(hours=1)}),
+        age=Staleness(last_run=RunRecord("R1", Path("runs/R1"), "ok", RESULTS_AT - timedelta(minutes=1), RESULTS_AT),
+                      data_changes=[], refresh="quarterly", as_of=RESULTS_AT, due=RESULTS_AT + timedelta(days=92),
+                      overdue=False, results_saved=RESULTS_AT, map_saved=RESULTS_AT + timedelta(hours=1),
+                      data_since=RESULTS_AT),
     )
 
 
@@ -155,11 +157,15 @@ CASES: list[tuple[str, MapView, MapView, set[str]]] = [
      set()),
     ("JM702", replace(G, links=(LinkState("parent", "../p", "till", None, exists=False),)),
      replace(G, links=(LinkState("parent", "../p", "till", None, exists=True, name="P"),)), set()),
-    ("JM801", replace(G, age=replace(G.age, files=(("events", "data/e.csv", "changed"),))), G, set()),
-    ("JM802", replace(G, age=replace(G.age, saved={5: RESULTS_AT - timedelta(hours=1)})),
-     replace(G, age=replace(G.age, saved={5: RESULTS_AT})), set()),
-    ("JM803", replace(G, age=replace(G.age, refreshed=NOW - timedelta(days=93))),
-     replace(G, age=replace(G.age, refreshed=NOW - timedelta(days=92, hours=23))), set()),
+    ("JM801", replace(G, age=replace(G.age, data_changes=[DataChange("events", "data/e.csv", "changed")])), G, set()),
+    ("JM802", replace(G, age=replace(G.age, map_saved=RESULTS_AT - timedelta(hours=1))),
+     replace(G, age=replace(G.age, map_saved=RESULTS_AT)), set()),
+    ("JM802", replace(G, age=replace(G.age, map_saved=RESULTS_AT - timedelta(hours=1))),
+     replace(G, age=replace(G.age, map_saved=RESULTS_AT - timedelta(hours=1)),  # the map is template content
+             map=team_map(pain_points=[PAIN.model_copy(update={"source": Source(kind="template")})],
+                          kpis=[k.model_copy(update={"source": Source(kind="template")}) for k in KPIS])),
+     set()),
+    ("JM803", replace(G, age=replace(G.age, overdue=True, due=NOW - timedelta(days=1))), G, set()),
 ]
 
 
@@ -287,13 +293,16 @@ def test_summary_line_lists_codes_errors_first() -> None:
 
 
 def _record_run(ws: Workshop, run_id: str, status: str = "ok", finished: datetime | None = None) -> None:
-    """A run.json as `jmapkit run` records it: data files with the content hash read."""
-    data = {name: {"path": f"data/{name}.csv", "sha256": sha256_file(ws.path("data", f"{name}.csv"))}
-            for name in ("events", "survey") if ws.path("data", f"{name}.csv").is_file()}
+    """A run.json as `jmapkit run` records it (runs.data_record: path, sha256, size and mtime of each file)."""
+    from jmapkit.runs import data_record
+
+    files = {name: ws.path("data", f"{name}.csv") for name in ("events", "survey")
+             if ws.path("data", f"{name}.csv").is_file()}
     folder = ws.path("runs", run_id)
     folder.mkdir(parents=True)
     at = (finished or datetime(2026, 11, 30, 10, tzinfo=timezone.utc)).isoformat()
-    (folder / "run.json").write_text(json.dumps({"run": run_id, "status": status, "data": data, "finished": at}))
+    record = {"run": run_id, "status": status, "data": data_record(ws, files), "finished": at}
+    (folder / "run.json").write_text(json.dumps(record))
 
 
 def test_data_changed_since_the_last_run_until_it_runs_again(restaurant: Workshop) -> None:
@@ -317,11 +326,13 @@ def test_data_changed_since_the_last_run_until_it_runs_again(restaurant: Worksho
 def test_refresh_cadence_counts_from_the_last_run(restaurant: Workshop) -> None:
     restaurant.save(restaurant.load(1).model_copy(update={"refresh": "monthly"}))
     now = datetime.now(timezone.utc)
-    _record_run(restaurant, "20260101T000000Z", finished=now - timedelta(days=32, hours=1))
-    found = [f for f in check(restaurant) if f.code == "JM803"]
-    assert [(f.item, f.message.split(" (")[0]) for f in found] == [
-        ("monthly", "the data was last read 32 days ago")]
-    _record_run(restaurant, "20260102T000000Z", finished=now - timedelta(days=30))
+    finished = now - timedelta(days=40)
+    _record_run(restaurant, "20260101T000000Z", finished=finished)
+    [found] = [f for f in check(restaurant) if f.code == "JM803"]
+    assert found.item == "monthly"
+    assert found.message.startswith(f"the map's data is from {finished:%Y-%m-%d %H:%M} UTC; with a monthly "
+                                    "refresh it was due again on ")
+    _record_run(restaurant, "20260102T000000Z", finished=now - timedelta(days=20))
     assert "JM803" not in [f.code for f in check(restaurant)]
 
 
@@ -334,7 +345,7 @@ def test_map_saved_before_new_results_is_stale_once_the_team_wrote_it(restaurant
                                                                for p in content.pain_points]}))
     behaviour.run(restaurant)  # new results after the team's map
     [finding] = [f for f in check(restaurant) if f.code == "JM802"]
-    assert (finding.step, finding.item) == (5, "5")
+    assert (finding.step, finding.item) == (5, "map")
     restaurant.save(restaurant.load(5).model_copy(update={"opportunities": []}))  # the team reviewed it
     assert "JM802" not in [f.code for f in check(restaurant)]
 

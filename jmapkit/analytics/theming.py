@@ -431,9 +431,13 @@ def _fit(matrix: Any, k: int, method: str, seed: int) -> Any:
         # A few hundred iterations give stable themes; the last digits of the loss do not matter here.
         warnings.simplefilter("ignore", ConvergenceWarning)
         if method == "nmf":
+            import numpy as np
             from sklearn.decomposition import NMF
 
-            return NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=200, tol=1e-3).fit(matrix)
+            # A (nearly) exact fit of a few texts leaves a rounding-negative loss under NMF's final
+            # square root; only that unused loss value is NaN, the components are fine.
+            with np.errstate(invalid="ignore"):
+                return NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=200, tol=1e-3).fit(matrix)
         from sklearn.cluster import KMeans
 
         return KMeans(n_clusters=k, random_state=seed, n_init=3).fit(matrix)

@@ -56,22 +56,25 @@ CHART_PX = 11  # the smallest font of a chart picture, in chart pixels; pictures
 
 def write(ws: Workshop, path: Path) -> Path:
     """Write the deck for `ws` to `path`."""
+    from jmapkit.runs import title_lines
+
     report = build(ws)
     with language(report.language):
-        Deck(report).save(path)
+        Deck(report, status=title_lines(ws)).save(path)
     return path
 
 
 class Deck:
     """A python-pptx Presentation laid out by hand at 16:9."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, status: list[tuple[str, str]] | None = None) -> None:
         try:
             from pptx import Presentation
             from pptx.util import Inches
         except ImportError:
             raise MissingDependency("python-pptx", "the pptx export") from None
         self.r = report
+        self.status = status or []  # (label, value) of the last run, its data period and staleness
         self.ea = EAST_ASIAN.get(report.language, EAST_ASIAN["en"])
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = Inches(WIDTH_IN), Inches(HEIGHT_IN)
@@ -102,7 +105,7 @@ class Deck:
         self._rect(slide, 0, 0, WIDTH_IN, 2.9, BLUE)
         self._text(slide, self.r.title, MARGIN, 0.6, WIDTH_IN - 2 * MARGIN, 2.1, max_pt=44, min_pt=24, bold=True,
                    colour=WHITE, name="title")
-        lines = [(f"{label}: ", value) for label, value in self.r.subtitle()]
+        lines = [(f"{label}: ", value) for label, value in self.r.subtitle() + self.status]
         self._labelled(slide, lines, MARGIN, 3.3, WIDTH_IN - 2 * MARGIN, 3.4, max_pt=24)
 
     def summary_slide(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,8 +85,10 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
         inputs[name] = DataRef(path=ws.relative(result.path), sha256=result.sha256, rows=result.rows)
     stages = _touchpoint_stages(tps)
 
+    period = None
     if "events" in loaded:
         tables.update(_behaviour_tables(loaded["events"], tps, personas, stages, notes))
+        period = _period(loaded["events"].table)
     elif files:
         notes.append("no events file: funnel, paths and touchpoint reach are empty (choose one in step 4).")
     if "survey" in loaded:
@@ -124,6 +127,7 @@ def run(ws: Workshop, *, data: Mapping[str, str] | None = None,
         warnings=notes,
         run=run_id,
         based_on=based_on,
+        period=period,
     )
     with ws.locked():
         _write_tables(out, tables)
@@ -319,6 +323,17 @@ def _behaviour_tables(
     tables["paths"] = analytics.paths(events, top=10)
     tables["transitions"] = analytics.transitions(events)
     return tables
+
+
+def _period(events: Any) -> tuple[datetime, datetime] | None:
+    """The first and the last event's time (UTC): the period the data covers, for the deck and `jmapkit runs`."""
+    from jmapkit.analytics.backend import fetch
+
+    span = fetch(events.aggregate(first=events.timestamp.min(), last=events.timestamp.max())).iloc[0]
+    if span.isna().any():
+        return None
+    return (span["first"].to_pydatetime().replace(tzinfo=timezone.utc),
+            span["last"].to_pydatetime().replace(tzinfo=timezone.utc))
 
 
 def _nothing_maps(path: Path, events: Any, tps: Touchpoints, unmapped: pd.DataFrame | None) -> DataFileError:

@@ -89,7 +89,9 @@ def load() -> Callable[[Sequence[str]], list[float]]:
     from kiwipiepy import Kiwi
 
     entries = lexicon()
-    kiwi = Kiwi()
+    # Kiwi's multi-word dictionary (proper names of several words) costs 1.5 s of its 2.4 s start and holds
+    # no KOSAC entry; all 39 Korean test and demo texts tokenize the same without it.
+    kiwi = Kiwi(load_multi_dict=False)
 
     def score(texts: Sequence[str]) -> list[float]:
         return [score_tokens(morphemes(kiwi, text), entries) for text in texts]

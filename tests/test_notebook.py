@@ -1,0 +1,36 @@
+"""jmapkit.notebook.setup(): Altair and pandas are not imported until a chart or a table is drawn."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from jmapkit.store import Workshop
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The step notebooks' import cell, then a chart as step 4 draws it.
+SCRIPT = """
+import sys
+import jmapkit
+from IPython.display import display
+from jmapkit import charts, journey, notebook, steps
+ws = jmapkit.open_workshop(sys.argv[1])
+notebook.setup(ws)
+print("after setup:", "pandas" in sys.modules, "altair" in sys.modules)
+import pandas as pd
+chart = charts.funnel(pd.DataFrame({"stage": ["a", "b"], "reached": [2, 1], "conversion_from_previous": [None, .5],
+                                    "conversion_from_first": [1, .5], "median_hours": [None, 1.0],
+                                    "p90_hours": [None, 2.0]}))
+import altair as alt
+print("renderer:", alt.renderers.active, "theme:", alt.theme.active)
+"""
+
+
+def test_setup_imports_nothing_heavy_and_sets_the_renderer_at_the_first_chart(restaurant: Workshop) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", SCRIPT, str(restaurant.root)], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    assert out.splitlines() == ["after setup: False False", "renderer: svg theme: jmapkit"]
