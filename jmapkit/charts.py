@@ -304,7 +304,7 @@ def funnel(df: pd.DataFrame | None, *, width: int = 460) -> alt.Chart:
                      for r, c in zip(data["reached"], data["conversion_from_first"], strict=True)]
     keep = [c for c in ("stage", "reached", "label", "conversion_from_first", "entered_here", "dropped") if c in data]
     base = alt.Chart(data[keep]).encode(
-        y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=_w(220))),
     )
     bars = base.mark_bar(color=BLUE).encode(
         x=alt.X("reached:Q", title=_("customers reaching the stage (share of the first stage)"),
@@ -344,7 +344,7 @@ def time_between_stages(df: pd.DataFrame | None, *, width: int = 420) -> alt.Cha
 
     data = pd.DataFrame(rows)
     order = list(data["step"])
-    base = alt.Chart(data).encode(y=alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)))
+    base = alt.Chart(data).encode(y=alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=_w(260))))
     bars = base.mark_bar(color=BLUE).encode(
         x=alt.X("median_hours:Q", title="hours (bar: median, tick: 90th percentile)"),
         tooltip=["step", alt.Tooltip("median_hours:Q", format=".1f"), alt.Tooltip("p90_hours:Q", format=".1f")],
@@ -383,7 +383,7 @@ def scores(
     title = {"nps": "NPS (−100..100)", "csat": "CSAT (% scoring 4–5)", "ces": "CES (mean, 1–7)"}.get(metric, metric)
     data = data[["label", "group", "n", "value", "ci_low", "ci_high"]].copy()
     data["shown"] = [fixed(v, 0 if metric in ("nps", "csat") else 1) for v in data["value"]]
-    base = alt.Chart(data).encode(y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=260)))
+    base = alt.Chart(data).encode(y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=_w(260))))
     bars = base.mark_rule(color=GREY, strokeWidth=2).encode(
         x=alt.X("ci_low:Q", scale=scale, title=f"{title} with 95 % CI"), x2="ci_high:Q"
     )
@@ -459,7 +459,7 @@ def emotion_curve(
     kinds = list(EMOTION_KINDS)
     colour = alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[v[0] for v in EMOTION_KINDS.values()]),
                        legend=alt.Legend(title=None, orient="top"))
-    x = alt.X("touchpoint:N", sort=order, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=160))
+    x = alt.X("touchpoint:N", sort=order, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=_w(160)))
     y_scale = alt.Scale(domain=[-2, 2])
     base = alt.Chart(data).encode(x=x, color=colour)
     zero = alt.Chart(data).mark_rule(color="#cccccc").encode(y=alt.datum(0))
@@ -490,8 +490,8 @@ def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
     # Order the axes as the journey flows: by first appearance as a source in the table's own order.
     order = list(dict.fromkeys([s for s in data["source"] if s in keep] + keep))
     base = alt.Chart(shown).encode(
-        x=alt.X("target:N", sort=order, title="to", axis=alt.Axis(labelAngle=-40, labelLimit=140)),
-        y=alt.Y("source:N", sort=order, title="from", axis=alt.Axis(labelLimit=160)),
+        x=alt.X("target:N", sort=order, title="to", axis=alt.Axis(labelAngle=-40, labelLimit=_w(140))),
+        y=alt.Y("source:N", sort=order, title="from", axis=alt.Axis(labelLimit=_w(160))),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), title="moves"),
@@ -569,7 +569,7 @@ def themes(
         {"where": str, "row": str, "label": str, "quote_1": str}
     )
     rows = list(dict.fromkeys(data["row"]))
-    y = alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(labelLimit=_w(320)))
     x_scale = alt.Scale(domain=[-1, 1])
     colour = alt.Color("mean:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1]), title="sentiment")
     base = alt.Chart(data).encode(y=y)

@@ -58,7 +58,7 @@ def _settings(ws: Workshop) -> dict[str, Any]:
 
 
 def table(frame: pd.DataFrame, *, percent: Iterable[str] = (), digits: int = 1) -> Any:
-    """A table for people: no index, '–' for missing, whole numbers with thousands spaces, percentages."""
+    """A table for people: no index, '–' for missing, formatted numbers and percentages, text shown as text."""
     from jmapkit import charts
     from jmapkit.journey import number
 
@@ -78,9 +78,17 @@ def table(frame: pd.DataFrame, *, percent: Iterable[str] = (), digits: int = 1) 
 
         return one
 
-    styler = frame.style.hide(axis="index").format({c: fmt(str(c)) for c in frame.columns})
+    # Cells hold what participants and data files supplied: escaped, so markup shows as text and never runs.
+    styler = frame.style.hide(axis="index").format({c: fmt(str(c)) for c in frame.columns}, escape="html")
+    styler = styler.format_index(lambda c: _(header(str(c))), escape="html", axis=1)
     size = "18px" if charts.presentation() else "13px"
     return styler.set_table_styles([{"selector": "td, th", "props": [("font-size", size), ("text-align", "left")]}])
+
+
+def header(column: str) -> str:
+    """A column name for people: 'conversion_from_previous' → 'Conversion from previous'."""
+    text = column.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
 
 
 def notes(lines: Iterable[str], *, title: str | None = None) -> Any:

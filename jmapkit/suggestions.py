@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.errors import JmapkitError
-from jmapkit.model import BehaviourResults, EvidenceLink, Map, PainPoint, Source
+from jmapkit.model import BehaviourResults, EvidenceLink, Map, PainPoint, Source, Touchpoints
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,11 +77,12 @@ class Suggestion:
     ci_high: float
     terms: tuple[str, ...] = ()
     source: Source = field(default_factory=lambda: Source(kind="data"))
+    where: str = ""  # the touchpoint's name as the team gave it in step 3 (the id when unknown)
 
     @property
     def summary(self) -> str:
         """One plain sentence with n, share and the mean with its CI (for the form, the deck's notes)."""
-        return theme_summary(self.n, self.share, self.touchpoint, self.mean, self.ci_low, self.ci_high)
+        return theme_summary(self.n, self.share, self.where or self.touchpoint, self.mean, self.ci_low, self.ci_high)
 
     def link(self) -> EvidenceLink:
         """The evidence an accepted pain point keeps: this theme, its n, summary and quotes."""
@@ -155,8 +156,12 @@ def theme_signature(terms: Sequence[str], frequency: int, severity: int) -> str:
 
 def theme_summary(n: int, share: float, group: str, mean: float, low: float, high: float) -> str:
     """'41 verbatims (19 % of payment), mean sentiment −0.42 (95 % CI −0.51 to −0.33)'."""
-    ci = "" if math.isnan(low) else f" (95 % CI {low:+.2f} to {high:+.2f})"
-    return f"{n} verbatim{'s' if n != 1 else ''} ({100 * share:.0f} % of {group}), mean sentiment {mean:+.2f}{ci}"
+    ci = "" if math.isnan(low) else f" (95 % CI {_signed(low)} to {_signed(high)})"
+    return f"{n} verbatim{'s' if n != 1 else ''} ({100 * share:.0f} % of {group}), mean sentiment {_signed(mean)}{ci}"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "\u2212")
 
 
 def suggest(
@@ -165,13 +170,15 @@ def suggest(
     dismissed: Mapping[str, str] | None = None,
     accepted: Sequence[str] = (),
     source: Source | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> list[Suggestion]:
     """Negative themes of touchpoints → suggestions, most frequent and severe first; dismissed/accepted left out.
 
     `themes` is step 4's theme table (`jmapkit.analytics.themes(..., by="touchpoint")`); a dismissed
-    id stays out while its signature is unchanged.
+    id stays out while its signature is unchanged. `names` maps touchpoint ids to the names people read.
     """
     dismissed = dismissed or {}
+    names = names or {}
     out = []
     if themes is None or not len(themes):
         return out
@@ -196,6 +203,7 @@ def suggest(
                 id=sid, signature=signature, label=str(r["label"]), touchpoint=touchpoint, frequency=frequency,
                 severity=severity, quotes=quotes, n=int(r["n"]), share=float(r["share"]), mean=mean,
                 ci_low=_float(r["ci_low"]), ci_high=_float(r["ci_high"]), terms=terms, source=theme_source,
+                where=names.get(touchpoint, touchpoint),
             )
         )
     out.sort(key=lambda s: (-(s.frequency * s.severity), -s.n, s.touchpoint, s.id))
@@ -209,8 +217,13 @@ def pending(ws: Workshop) -> list[Suggestion]:
     """The suggestions the form should show now: step 4's negative themes not yet accepted or dismissed."""
     step5, _ = _map(ws)
     return suggest(
-        _table(ws, THEMES_TABLE), dismissed=step5.dismissed, accepted=_accepted_ids(step5), source=_source(ws)
+        _table(ws, THEMES_TABLE), dismissed=step5.dismissed, accepted=_accepted_ids(step5), source=_source(ws),
+        names=_names(ws),
     )
+
+
+def _names(ws: Workshop) -> dict[str, str]:
+    return {t.id: t.label for t in ws.load_or_default(Touchpoints).touchpoints}
 
 
 def accept(ws: Workshop, suggestion_id: str, edits: Mapping[str, Any] | None = None) -> PainPoint:
@@ -242,7 +255,8 @@ def evidence(ws: Workshop, kind: str, ref: str) -> Evidence:
         for r in _theme_rows(ws):
             if r["id"] == ref:
                 share = float(r["share"])
-                summary = theme_summary(int(r["n"]), share, str(r["group"]), _float(r["mean"]),
+                where = _names(ws).get(str(r["group"]), str(r["group"]))
+                summary = theme_summary(int(r["n"]), share, where, _float(r["mean"]),
                                         _float(r["ci_low"]), _float(r["ci_high"]))
                 link = EvidenceLink(kind="theme", ref=ref, n=int(r["n"]), summary=f"{r['label']}: {summary}",
                                     quotes=[str(r[c]) for c in ("quote_1", "quote_2", "quote_3")
@@ -331,7 +345,7 @@ def link_evidence(
 
 
 def _find(ws: Workshop, suggestion_id: str) -> Suggestion:
-    for s in suggest(_table(ws, THEMES_TABLE), source=_source(ws)):
+    for s in suggest(_table(ws, THEMES_TABLE), source=_source(ws), names=_names(ws)):
         if s.id == suggestion_id:
             return s
     raise JmapkitError(

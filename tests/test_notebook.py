@@ -1,4 +1,4 @@
-"""jmapkit.notebook.setup(): Altair and pandas are not imported until a chart or a table is drawn."""
+"""jmapkit.notebook: setup() imports Altair and pandas only when a chart or table is drawn; tables show text."""
 
 from __future__ import annotations
 
@@ -34,3 +34,15 @@ def test_setup_imports_nothing_heavy_and_sets_the_renderer_at_the_first_chart(re
     out = subprocess.run([sys.executable, "-c", SCRIPT, str(restaurant.root)], capture_output=True, text=True,
                          env=env, check=True).stdout
     assert out.splitlines() == ["after setup: False False", "renderer: svg theme: jmapkit"]
+
+
+def test_markup_in_a_table_cell_or_header_is_shown_as_text() -> None:
+    import pandas as pd
+
+    from jmapkit import notebook
+
+    frame = pd.DataFrame({"<b>name</b>": ["<img src=x onerror=alert(1)>", "Tom & Jerry", None]})
+    page = notebook.table(frame).to_html()
+    assert "<img" not in page and "<b>" not in page and "&lt;b&gt;name&lt;/b&gt;" in page
+    cells = [c.split(">", 1)[1].split("</td>")[0] for c in page.split("<td ")[1:]]
+    assert cells == ["&lt;img src=x onerror=alert(1)&gt;", "Tom &amp; Jerry", "–"]

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from jmapkit import steps
@@ -135,3 +136,16 @@ def test_jmapkit_run_passes_options_to_the_notebook_and_a_bad_file_keeps_the_res
     assert failed.returncode == 2
     assert "the events file has no data rows; step 4 keeps its earlier results" in failed.stderr
     assert snapshot(ws) == before
+
+
+def test_emotion_sources_show_signed_values_and_never_a_negative_zero(restaurant: Workshop) -> None:
+    emotion = pd.DataFrame({
+        "touchpoint": ["queue", "payment", "food_served"],
+        "voted": [float("nan"), -0.04, 1.25],
+        "voted_n": [0, 3, 4],
+        "measured": [-0.03, -0.26, float("nan")],
+        "measured_from": ["sentiment", "csat", None],
+    })
+    table = steps.behaviour.emotion_sources(restaurant, emotion).set_index("touchpoint")
+    rows = table.loc[["Queue at the door", "Pay at the till", "Food served"], ["team", "voted", "measured"]]
+    assert rows.values.tolist() == [["−1.0", "–", "+0.0"], ["−1.0", "+0.0", "−0.3"], ["+2.0", "+1.2", "–"]]

@@ -224,3 +224,14 @@ def test_reload_shows_a_pain_point_added_elsewhere_and_a_later_save_keeps_it(res
     assert ed.save()
     saved = restaurant.load(Map).pain_points
     assert saved[0].owner == "Ops" and saved[-1].description == "Promoted from a note"
+
+
+def test_an_optional_choice_not_set_shows_as_not_set_and_saves_none(restaurant: Workshop) -> None:
+    ed = editor(restaurant, "goals", autosave=None)
+    refresh = _field(ed, "refresh").widget
+    assert (refresh.label, restaurant.load(Goals).refresh) == ("Quarterly", "quarterly")
+    refresh.value = ""
+    assert refresh.label == "–"
+    assert ed.save() and restaurant.load(Goals).refresh is None
+    refresh.value = "yearly"
+    assert ed.save() and restaurant.load(Goals).refresh == "yearly"

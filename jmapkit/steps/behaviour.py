@@ -276,7 +276,8 @@ def _signed(value: Any) -> str:
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{float(value):+.1f}".replace("-", "−")
+    # Adding 0.0 turns a negative zero (−0.03 rounded) into +0.0, so the table never shows "−0.0".
+    return f"{round(float(value), 1) + 0.0:+.1f}".replace("-", "−")
 
 
 def _write_tables(out: Path, tables: Mapping[str, pd.DataFrame]) -> None:

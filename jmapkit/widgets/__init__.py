@@ -210,6 +210,7 @@ def presentation_switch(ws: Workshop) -> w.ToggleButton:
     from jmapkit import notebook
 
     button = w.ToggleButton(value=notebook.presentation(ws), description=_("Presentation mode"), icon="desktop",
+                            layout=w.Layout(width="auto"),  # the default width cuts the label to "Presentation …"
                             tooltip=_("Draw charts and the map for a projector (then run the cells again)"))
     button.add_class("jmapkit-presentation")
 

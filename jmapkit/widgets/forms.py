@@ -36,6 +36,7 @@ TITLE_FIELDS = ("name", "description", "touchpoint", "id")
 Choices = Mapping[str, Sequence[tuple[str, str]]]  # field name → [(label, value)] for references
 Problem = tuple[str, str]  # (field name, message in plain words)
 STYLE = {"description_width": "170px"}
+UNSET = ""  # a dropdown's "not set" choice
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -75,20 +76,21 @@ class FieldEditor:
         self.to_value: Callable[[Any], Any] = lambda v: v
         self.from_value: Callable[[Any], Any] = lambda v: v
         self.child: ModelListEditor | None = None
-        if name in choices:
-            options = [(label_, v) for label_, v in choices[name]]
+        if name in choices or origin is typing.Literal:
+            if name in choices:
+                options = [(label_, v) for label_, v in choices[name]]
+            else:
+                options = [(choice_label(name, v), v) for v in typing.get_args(annotation)]
             if self.optional:
-                options.insert(0, (NOT_SET, None))
+                # ipywidgets shows a None value as an empty box: "not set" is its own option, "".
+                options.insert(0, (NOT_SET, UNSET))
+                self.to_value = lambda v: None if v == UNSET else v
+                self.from_value = lambda v: UNSET if v is None else v
+                value = self.from_value(value)
             if value not in [v for _, v in options]:
                 options.append((str(value), value))
             self.widget: w.Widget = w.Dropdown(options=options, value=value, description=label, style=STYLE,
                                                layout=w.Layout(width="95%"))
-        elif origin is typing.Literal:
-            options = [(choice_label(name, v), v) for v in typing.get_args(annotation)]
-            if self.optional:
-                options.insert(0, (NOT_SET, None))
-            self.widget = w.Dropdown(options=options, value=value, description=label, style=STYLE,
-                                     layout=w.Layout(width="95%"))
         elif annotation is bool:
             self.widget = w.Checkbox(value=bool(value), description=label, indent=False)
         elif annotation in (int, float):

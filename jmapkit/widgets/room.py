@@ -22,8 +22,8 @@ from jmapkit.store import Workshop
 __all__ = ["NotesPanel", "TallyPanel", "notes_panel", "tally_panel"]
 
 # Marked for translation here, translated where shown (the language is set when a notebook starts).
-NO_VOTES = "No votes in this round yet: participants open the link that `jmapkit serve` prints."
-NO_NOTES = "No notes yet: participants post them from the room's page (`jmapkit serve`)."
+NO_VOTES = "No votes in this round yet: participants open the link that “jmapkit serve” prints."
+NO_NOTES = "No notes yet: participants post them from the room's page (“jmapkit serve”)."
 KIND_LABELS = {"pain": "pain", "idea": "idea", "question": "question"}
 TARGET_NAMES = {"pain_point": "a pain point", "opportunity": "an opportunity"}
 BUTTONS = {"pain_point": "→ pain point", "opportunity": "→ opportunity"}
