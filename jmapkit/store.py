@@ -17,7 +17,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-import yaml
 from filelock import FileLock
 from pydantic import BaseModel, ValidationError
 
@@ -28,7 +27,6 @@ from jmapkit.errors import (
     SchemaTooNew,
     StepInvalid,
     StepMissing,
-    TemplateNotFound,
     WorkshopExists,
     WorkshopNotFound,
 )
@@ -38,13 +36,12 @@ from jmapkit.model import (
     LANGUAGES,
     RECORDS,
     STEPS,
-    Source,
     StepInfo,
     StepModel,
     WorkshopMeta,
     step_info,
 )
-from jmapkit.resources import notebooks_dir, template_names, templates_dir
+from jmapkit.resources import notebooks_dir, templates_dir
 
 # Step titles live in the model (which knows nothing of languages); marked here, shown through _().
 STEP_TITLES = (N_("Goals"), N_("Personas"), N_("Touchpoints"), N_("Behaviour & sentiment"), N_("Map & KPIs"),
@@ -444,13 +441,10 @@ def open_workshop(workshop_dir: str | os.PathLike[str] | None = None) -> Worksho
 
 
 def load_template(name: str) -> dict[str, Any]:
-    folder = templates_dir() / name
-    if not (folder / "template.yaml").is_file():
-        raise TemplateNotFound(
-            _("unknown template {name}.").format(name=repr(name)),
-            fix=_("use one of: {names}.").format(names=", ".join(template_names())),
-        )
-    return yaml.safe_load((folder / "template.yaml").read_text(encoding="utf-8"))
+    """The named template as a dict, validated (a broken file raises TemplateInvalid naming the field)."""
+    from jmapkit.templates import load
+
+    return load(name).model_dump()
 
 
 def new_workshop(
@@ -502,25 +496,9 @@ def new_workshop(
 
 
 def _template_step(info: StepInfo, content: dict[str, Any]) -> StepModel:
-    data = _as_template(content)
-    if content and "source" in info.model.model_fields:
-        data.setdefault("source", Source(kind="template").model_dump())
-    return info.model.model_validate(data)  # type: ignore[return-value]
+    from jmapkit.templates import step_model
 
-
-def _as_template(value: Any) -> Any:
-    """Mark every sourced record of a template as `template` (pre-filled, not yet reviewed)."""
-    if isinstance(value, dict):
-        return {k: _as_template(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mark(v) if isinstance(v, dict) else v for v in value]
-    return value
-
-
-def _mark(record: dict[str, Any]) -> dict[str, Any]:
-    marked = _as_template(record)
-    marked.setdefault("source", Source(kind="template").model_dump())
-    return marked
+    return step_model(info.key, content)  # type: ignore[no-any-return]
 
 
 def _envelope_or_none(raw: bytes) -> dict[str, Any] | None:
