@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jmapkit.analytics.emotion import TO_EMOTION
+from jmapkit.i18n import _
 from jmapkit.model import ScoreRow, Touchpoints
 
 if TYPE_CHECKING:
@@ -169,15 +170,18 @@ def reasons(sig: Signals, *, last_stage: bool = False) -> list[Reason]:
 def failure(sig: Signals, *, last_stage: bool = False) -> str | None:
     """Why this touchpoint is a failure point (many customers leave, or the data is clearly negative), or None."""
     if _counted_dropoff(sig, last_stage) and sig.dropoff is not None and sig.dropoff >= FAILURE_DROPOFF:
-        return f"{sig.dropoff:.0%} of its {sig.customers} customers went no further"
+        return _("{share} of its {n} customers went no further").format(share=f"{sig.dropoff:.0%}", n=sig.customers)
     for s in sig.scores:
         side, edge = POOR_SCORES.get(s.metric, ("", 0.0))
         bound = s.ci_high if side == "below" else s.ci_low if side == "above" else None
         if bound is not None and ((side == "below" and bound < edge) or (side == "above" and bound > edge)):
-            return f"{score_text(s)}, 95 % CI {_num(s.ci_low)}…{_num(s.ci_high)} (n={s.n}), all {side} {_num(edge)}"
+            return (_("{score}, 95 % CI {low}…{high} (n={n}), all below {edge}") if side == "below" else
+                    _("{score}, 95 % CI {low}…{high} (n={n}), all above {edge}")).format(
+                score=score_text(s), low=_num(s.ci_low), high=_num(s.ci_high), n=s.n, edge=_num(edge))
     if sig.measured is not None and sig.measured_ci_high is not None and sig.measured_ci_high < 0:
-        return (f"measured emotion {sig.measured:+.2f} with its 95 % CI below 0 "
-                f"(up to {sig.measured_ci_high:+.2f}, n={sig.measured_n}, from {sig.measured_from or 'data'})")
+        return _("measured emotion {value} with its 95 % CI below 0 (up to {high}, n={n}, from {source})").format(
+            value=f"{sig.measured:+.2f}", high=f"{sig.measured_ci_high:+.2f}", n=sig.measured_n,
+            source=sig.measured_from or _("data"))
     return None
 
 

@@ -211,7 +211,7 @@ def test_failure_point_reasons(till: Signals, why: str) -> None:
     elsewhere = team_map(pain_points=[PAIN.model_copy(update={"touchpoint": "table"})])
     found = [f for f in check_view(replace(G, signals=signals(till=till), map=elsewhere)) if f.code == "JM506"]
     assert [(f.item, f.message) for f in found] == [
-        ("till", f"'till' is a failure point ({why}) with no pain point on it.")]
+        ("till", f"“till” is a failure point ({why}) with no pain point on it.")]
 
 
 def test_last_stage_drop_off_is_where_journeys_end() -> None:
@@ -223,7 +223,7 @@ def test_last_stage_drop_off_is_where_journeys_end() -> None:
 def test_emotion_rule_names_each_touchpoint_or_the_whole_curve() -> None:
     only_table = replace(G, signals=signals(table=Signals("table", customers=90)))
     assert [(f.item, f.message) for f in check_view(only_table) if f.code == "JM402"] == [
-        ("table", "the emotion at 'table' is the team's estimate only: neither participants' votes nor data.")]
+        ("table", "the emotion at “table” is the team's estimate only: neither participants' votes nor data.")]
     nothing = replace(G, signals={"till": Signals("till", customers=100), "table": Signals("table", customers=90)})
     assert [(f.item, f.message) for f in check_view(nothing) if f.code == "JM402"] == [
         (None, "no touchpoint's emotion comes from participants' votes or from data: the emotion curve is a guess.")]
@@ -232,16 +232,16 @@ def test_emotion_rule_names_each_touchpoint_or_the_whole_curve() -> None:
 def test_handoff_names_both_touchpoints() -> None:
     [finding] = check_view(replace(G, touchpoints=tps(table={"handoff": False})))
     assert finding.item == "till→table"
-    assert finding.fix == "mark 'till' or 'table' as a handoff in step 3, or correct the owner."
+    assert finding.fix == "mark “till” or “table” as a handoff in step 3, or correct the owner."
 
 
 @pytest.mark.parametrize(
     ("source", "flags", "message"),
     [
-        ("", {}, "KPI 'csat' names no data source: nobody can measure it."),
-        ("verbatims", {}, "KPI 'csat' is measured in the verbatims file, which step 4 has not read."),
+        ("", {}, "KPI “csat” names no data source: nobody can measure it."),
+        ("verbatims", {}, "KPI “csat” is measured in the verbatims file, which step 4 has not read."),
         ("nps@till", {UNKNOWN: "“nps@till” names no metric step 4 measured."},
-         "KPI 'csat': “nps@till” names no metric step 4 measured."),
+         "KPI “csat”: “nps@till” names no metric step 4 measured."),
     ],
 )
 def test_kpi_source_messages(source: str, flags: dict[str, str], message: str) -> None:
@@ -256,10 +256,10 @@ def test_kpi_flags_are_the_exports_flags(restaurant: Workshop) -> None:
     from jmapkit.steps import behaviour
 
     behaviour.run(restaurant)
-    expected = [(f"KPI {s.kpi.name!r}: {s.flags[flag]}", code) for s in kpi_status(Bundle.load(restaurant))
+    expected = [(f"KPI “{s.kpi.name}”: {s.flags[flag]}", code) for s in kpi_status(Bundle.load(restaurant))
                 for flag, code in ((CONTRADICTS, "JM515"), (NOT_IMPROVING, "JM516"), (REACHED, "JM516"))
                 if flag in s.flags]
-    assert ("KPI 'CSAT of the food': target 90% does not improve on the baseline 90%.", "JM516") in expected
+    assert ("KPI “CSAT of the food”: target 90% does not improve on the baseline 90%.", "JM516") in expected
     found = [(f.message, f.code) for f in check(restaurant) if f.code in ("JM515", "JM516")]
     assert sorted(found) == sorted(expected)
 
