@@ -45,11 +45,11 @@ LANGUAGES := de ko ja
 PYBABEL   ?= $(BIN)/pybabel
 
 messages:
-	$(PYBABEL) extract -k _ -k N_ -k ngettext:1,2 --no-default-keywords --no-location --sort-output \
+	$(PYBABEL) extract -k _ -k N_ -k ngettext:1,2 --no-default-keywords --no-location --sort-output --width 120 \
 	  --project jmapkit --copyright-holder "jmapkit contributors" -o $(LOCALE)/jmapkit.pot jmapkit
 	for lang in $(LANGUAGES); do \
 	  if [ -f $(LOCALE)/$$lang/LC_MESSAGES/jmapkit.po ]; then \
-	    $(PYBABEL) update -D jmapkit -i $(LOCALE)/jmapkit.pot -d $(LOCALE) -l $$lang --no-fuzzy-matching --ignore-obsolete; \
+	    $(PYBABEL) update -D jmapkit -i $(LOCALE)/jmapkit.pot -d $(LOCALE) -l $$lang --width 120 --no-fuzzy-matching --ignore-obsolete; \
 	  else $(PYBABEL) init -D jmapkit -i $(LOCALE)/jmapkit.pot -d $(LOCALE) -l $$lang; fi; \
 	done
 	$(PYBABEL) compile -D jmapkit -d $(LOCALE) --statistics
