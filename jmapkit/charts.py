@@ -293,10 +293,10 @@ def funnel(df: pd.DataFrame | None, *, width: int = 460) -> alt.Chart:
 
     alt = _altair()
     if df is None or not len(df):
-        return _empty("No funnel: step 4 has no events file (choose one in step 4 and run it).")
+        return _empty(_("No funnel: step 4 has no events file (choose one in step 4 and run it)."))
     entered = df["entered_here"].fillna(0).sum() if "entered_here" in df else 0
     if not (df["reached"].fillna(0).sum() or entered):
-        return _empty("No funnel: no event maps to a stage of step 3 (map the event names in step 3).")
+        return _empty(_("No funnel: no event maps to a stage of step 3 (map the event names in step 3)."))
     data = df.copy()
     order = [str(s) for s in data["stage"]]
     data["stage"] = order
@@ -330,7 +330,7 @@ def time_between_stages(df: pd.DataFrame | None, *, width: int = 420) -> alt.Cha
     """Median (bar) and p90 (tick) hours from reaching the previous stage to reaching each stage."""
     alt = _altair()
     if df is None or not len(df) or "median_hours" not in df:
-        return _empty("No time between stages: step 4 has no funnel (no events file).")
+        return _empty(_("No time between stages: step 4 has no funnel (no events file)."))
     stages = [str(s) for s in df["stage"]]
     rows = [
         {"step": f"{a} → {b}", "median_hours": m, "p90_hours": p}
@@ -339,14 +339,14 @@ def time_between_stages(df: pd.DataFrame | None, *, width: int = 420) -> alt.Cha
         if _ok(m)
     ]
     if not rows:
-        return _empty("No time between stages: nobody went on from the first stage.")
+        return _empty(_("No time between stages: nobody went on from the first stage."))
     import pandas as pd
 
     data = pd.DataFrame(rows)
     order = list(data["step"])
     base = alt.Chart(data).encode(y=alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=_w(260))))
     bars = base.mark_bar(color=BLUE).encode(
-        x=alt.X("median_hours:Q", title="hours (bar: median, tick: 90th percentile)"),
+        x=alt.X("median_hours:Q", title=_("hours (bar: median, tick: 90th percentile)")),
         tooltip=["step", alt.Tooltip("median_hours:Q", format=".1f"), alt.Tooltip("p90_hours:Q", format=".1f")],
     )
     ticks = base.mark_tick(color=ORANGE, thickness=3, size=_w(18)).encode(x="p90_hours:Q")
@@ -382,12 +382,13 @@ def scores(
     data["ci_low"] = data["ci_low"].where(data["ci_low"].notna(), data["value"])
     data["ci_high"] = data["ci_high"].where(data["ci_high"].notna(), data["value"])
     scale = alt.Scale(domain=_fitted(data, metric), nice=False, zero=False)
-    title = {"nps": "NPS (−100..100)", "csat": "CSAT (% scoring 4–5)", "ces": "CES (mean, 1–7)"}.get(metric, metric)
+    title = {"nps": "NPS (−100..100)", "csat": _("CSAT (% scoring 4–5)"), "ces": _("CES (mean, 1–7)")}.get(metric,
+                                                                                                        metric)
     data = data[["label", "group", "n", "value", "ci_low", "ci_high"]].copy()
     data["shown"] = [fixed(v, 0 if metric in ("nps", "csat") else 1) for v in data["value"]]
     base = alt.Chart(data).encode(y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=_w(260))))
     bars = base.mark_rule(color=GREY, strokeWidth=2).encode(
-        x=alt.X("ci_low:Q", scale=scale, title=f"{title} with 95 % CI"), x2="ci_high:Q"
+        x=alt.X("ci_low:Q", scale=scale, title=_("{metric} with 95 % CI").format(metric=title)), x2="ci_high:Q"
     )
     dots = base.mark_point(filled=True, size=_w(70), color=BLUE).encode(
         x="value:Q",
@@ -401,7 +402,8 @@ def scores(
     if metric == "nps":
         layers.insert(0, alt.Chart().mark_rule(color="#cccccc").encode(x=alt.datum(0)))
     return alt.layer(*layers, data=data).properties(
-        width=_w(width), height=max(_w(26) * len(groups), 80), title=f"{title} per {group_by}"
+        width=_w(width), height=max(_w(26) * len(groups), 80),
+        title=_("{metric} per {group}").format(metric=title, group=_(group_by))
     )
 
 
@@ -431,7 +433,7 @@ def emotion_curve(
     import pandas as pd
 
     if df is None or not len(df):
-        return _empty("No emotions yet: vote in step 4, or add a survey or verbatims file.")
+        return _empty(_("No emotions yet: vote in step 4, or add a survey or verbatims file."))
     tps = [str(t) for t in df["touchpoint"]]
     rank = {t: i for i, t in enumerate(touchpoint_order)}
     if "stage" in df and stage_order:
@@ -448,17 +450,17 @@ def emotion_curve(
             if _ok(v):
                 low, high = r.get(f"{kind}_ci_low"), r.get(f"{kind}_ci_high")
                 n = r.get(f"{kind}_n")
-                rows.append({"touchpoint": str(r["touchpoint"]), "kind": kind, "emotion": float(v),
+                rows.append({"touchpoint": str(r["touchpoint"]), "kind": _(kind), "emotion": float(v),
                              "ci_low": float(low) if _ok(low) else float(v),
                              "ci_high": float(high) if _ok(high) else float(v),
                              "n": int(n) if _ok(n) else None,
                              "from": {"measured": str(r.get("measured_from") or ""),
-                                      "voted": "votes"}.get(kind, "team")})
+                                      "voted": _("votes")}.get(kind, _("team"))})
     if not rows:
-        return _empty("No emotions yet: vote in step 4, or add a survey or verbatims file.")
+        return _empty(_("No emotions yet: vote in step 4, or add a survey or verbatims file."))
     data = pd.DataFrame(rows)
     order = [t for t in order if t in set(data["touchpoint"])]
-    kinds = list(EMOTION_KINDS)
+    kinds = [_(k) for k in EMOTION_KINDS]  # the legend names the three sources in the workshop's language
     colour = alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=[v[0] for v in EMOTION_KINDS.values()]),
                        legend=alt.Legend(title=None, orient="top"))
     x = alt.X("touchpoint:N", sort=order, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=_w(160)))
@@ -466,7 +468,7 @@ def emotion_curve(
     base = alt.Chart(data).encode(x=x, color=colour)
     zero = alt.Chart(data).mark_rule(color="#cccccc").encode(y=alt.datum(0))
     band = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
-        y=alt.Y("ci_low:Q", scale=y_scale, title="emotion (−2..+2)"), y2="ci_high:Q",
+        y=alt.Y("ci_low:Q", scale=y_scale, title=_("emotion (−2..+2)")), y2="ci_high:Q",
     )
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60)).encode(
         y=alt.Y("emotion:Q", scale=y_scale),
@@ -484,7 +486,7 @@ def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
     """Directly-follows heatmap of the busiest moves between touchpoints; the title says what is left out."""
     alt = _altair()
     if df is None or not len(df):
-        return _empty("No transitions: step 4 has no events file.")
+        return _empty(_("No transitions: step 4 has no events file."))
     data = df[["source", "target", "count"]].copy()
     data[["source", "target"]] = data[["source", "target"]].astype(str)
     keep = busiest_touchpoints(data, top)
@@ -492,11 +494,11 @@ def transitions(df: pd.DataFrame | None, *, top: int = 15) -> alt.Chart:
     # Order the axes as the journey flows: by first appearance as a source in the table's own order.
     order = list(dict.fromkeys([s for s in data["source"] if s in keep] + keep))
     base = alt.Chart(shown).encode(
-        x=alt.X("target:N", sort=order, title="to", axis=alt.Axis(labelAngle=-40, labelLimit=_w(140))),
-        y=alt.Y("source:N", sort=order, title="from", axis=alt.Axis(labelLimit=_w(160))),
+        x=alt.X("target:N", sort=order, title=_("to"), axis=alt.Axis(labelAngle=-40, labelLimit=_w(140))),
+        y=alt.Y("source:N", sort=order, title=_("from"), axis=alt.Axis(labelLimit=_w(160))),
     )
     cells = base.mark_rect().encode(
-        color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), title="moves"),
+        color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), title=_("moves")),
         tooltip=["source", "target", "count"],
     )
     text = base.mark_text(font=FONT, fontSize=_fs(9)).encode(
@@ -552,10 +554,10 @@ def themes(
     """
     alt = _altair()
     if df is None or not len(df):
-        return _empty("No themes: step 4 has no verbatims file (choose one in step 4 and run it).")
+        return _empty(_("No themes: step 4 has no verbatims file (choose one in step 4 and run it)."))
     data = df[(df["theme"] > 0) & df["mean"].notna()].copy()
     if not len(data):
-        return _empty("No themes with a sentiment score: the verbatims' languages have no sentiment method.")
+        return _empty(_("No themes with a sentiment score: the verbatims' languages have no sentiment method."))
     data["gid"] = data["group"].astype("string").fillna("(none)").astype(str)
     data = data.sort_values(["gid", "n"], ascending=[True, False], kind="stable").groupby("gid").head(per_group)
     names = names or {}
@@ -573,11 +575,11 @@ def themes(
     rows = list(dict.fromkeys(data["row"]))
     y = alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(labelLimit=_w(320)))
     x_scale = alt.Scale(domain=[-1, 1])
-    colour = alt.Color("mean:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1]), title="sentiment")
+    colour = alt.Color("mean:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1]), title=_("sentiment"))
     base = alt.Chart(data).encode(y=y)
     zero = alt.Chart(data).mark_rule(color="#cccccc").encode(x=alt.datum(0))
     ci = base.mark_rule(color=GREY, strokeWidth=1.5).encode(
-        x=alt.X("ci_low:Q", scale=x_scale, title="mean sentiment (−1..1) with 95 % CI; size = n"), x2="ci_high:Q"
+        x=alt.X("ci_low:Q", scale=x_scale, title=_("mean sentiment (−1..1) with 95 % CI; size = n")), x2="ci_high:Q"
     )
     dots = base.mark_circle(opacity=0.9, stroke=INK, strokeWidth=0.5).encode(
         x=alt.X("mean:Q", scale=x_scale),

@@ -293,7 +293,8 @@ def emotion_svg(report: Report, stages: list[Any], cells: dict[tuple[str, str], 
         for x, y, template, value, label in pts:
             fill = "none" if template else colour
             stroke = "#6b6b6b" if template else colour
-            title = f"<title>{_e(label)}: {_e(kind)} {value:+.1f}{' (template)' if template else ''}</title>"
+            marked = " " + _("(template)") if template else ""
+            title = f"<title>{_e(label)}: {_e(_(kind))} {value:+.1f}{_e(marked)}</title>"
             if marker == "square":
                 shape = f'<rect x="{x - 6:.1f}" y="{y - 6:.1f}" width="12" height="12"'
             elif marker == "circle":
