@@ -217,7 +217,8 @@ def runs(directory: str) -> None:
     if not records:
         click.echo(_("No runs yet: {command}").format(command=f"jmapkit run {directory}"))
         return
-    click.echo(f"{_('run'):<20}  {_('date (UTC)'):<16}  {_('status'):<10}  {_('duration'):>8}  {_('data')}")
+    run_, date_, status_, duration_, data_ = _("run"), _("date (UTC)"), _("status"), _("duration"), _("data")
+    click.echo(f"{run_:<20}  {date_:<16}  {status_:<10}  {duration_:>8}  {data_}")
     for r in records:
         date = f"{r.started:%Y-%m-%d %H:%M}" if r.started else "?"
         seconds = f"{r.seconds:.1f} s" if r.seconds is not None else "–"

@@ -66,6 +66,20 @@ def test_the_source_has_messages_to_translate() -> None:
     assert len(messages) > 400
 
 
+def test_no_message_hides_in_an_f_string() -> None:
+    """Babel extracts _() only outside f-strings: a call inside one would never reach the catalog."""
+    import tokenize
+
+    hidden = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        with path.open("rb") as f:
+            for token in tokenize.tokenize(f.readline):
+                if token.type == tokenize.STRING and re.match(r"(?i)[rb]*f", token.string) and \
+                        re.search(r"\{[^{}]*(?<![\w.])(_|N_|ngettext)\(\s*['\"]", token.string):
+                    hidden.append(f"{path.relative_to(PACKAGE)}:{token.start[0]}")
+    assert hidden == []
+
+
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_message_is_translated(language: str) -> None:
     """Lists, per language, the messages of the source that the catalog does not translate (run `make messages`)."""

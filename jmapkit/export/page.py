@@ -154,9 +154,10 @@ def body(report: Report, key: str, *, rows: int | None = None) -> str:
 
 def section(report: Report, key: str, content: str) -> str:
     notes = _e(report.notes(key)).replace("\n", "<br>")
+    where = _("Where these numbers come from")
     return (f'<section id="{key}"><h2><small>{_e(_(SECTIONS[key]))}</small>{_e(report.headline(key))}</h2>'
             f'{content}<p class="source">{_e(report.footer(key))}</p>'
-            f"<details><summary>{_e(_('Where these numbers come from'))}</summary><p>{notes}</p></details>"
+            f"<details><summary>{_e(where)}</summary><p>{notes}</p></details>"
             "</section>")
 
 
@@ -210,8 +211,8 @@ def table(frame: pd.DataFrame, *, header: bool = True, template: list[bool] | No
         cls = ' class="template"' if i < len(flags) and flags[i] else ""
         body_rows.append(f"<tr{cls}>" + "".join(f"<td>{_e(_text(v))}</td>" for v in row) + "</tr>")
     if hidden:
-        body_rows.append(f'<tr class="template"><td colspan="{len(frame.columns)}">'
-                         f"{_e(_('+ {n} more (see the xlsx export)').format(n=hidden))}</td></tr>")
+        more = _("+ {n} more (see the xlsx export)").format(n=hidden)
+        body_rows.append(f'<tr class="template"><td colspan="{len(frame.columns)}">{_e(more)}</td></tr>')
     return f"<table>{head}<tbody>{''.join(body_rows)}</tbody></table>"
 
 
@@ -275,8 +276,9 @@ def emotion_svg(report: Report, stages: list[Any], cells: dict[tuple[str, str], 
                     series[kind].append((x, band_top + (2 - float(p[kind])) / 4 * band,
                                          kind == "team" and p["team_kind"] == "template", float(p[kind]), p["label"]))
     height = band_top + band + 12 + most * font * 1.25 + 6
+    aria = _("emotion per touchpoint")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
-           f'aria-label="{_e(_("emotion per touchpoint"))}">']
+           f'aria-label="{_e(aria)}">']
     for e in (2, 0, -2):
         y = band_top + (2 - e) / 4 * band
         rule = "#9aa3ad" if e == 0 else "#d5d9de"

@@ -62,8 +62,8 @@ class StepEditor:
         self.status = w.HTML(self._status(_("loaded revision {n}").format(n=self.base)))
         self.banner = w.VBox([])  # drafts offered back, conflicts to resolve
         self.widget = w.VBox([
-            w.HTML(f"<h3>{html.escape(_('Step {n}: {title}').format(n=self.info.number, title=_(self.info.title)))}"
-                   "</h3>"),
+            w.HTML("<h3>" + html.escape(_("Step {n}: {title}").format(n=self.info.number, title=_(self.info.title)))
+                   + "</h3>"),
             self.banner,
             self.form.widget,
             w.HBox([save, confirm, self.status]),
@@ -177,13 +177,14 @@ class StepEditor:
         self.banner.children = [w.HBox([text, restore, discard])]
 
     def _show_conflict(self, conflict: SaveConflict) -> None:
+        theirs, mine_ = html.escape(_("saved in the other window")), html.escape(_("this window"))
         lines = "".join(
-            f"<li><b>{html.escape(describe_path(c.path))}</b>: {html.escape(_('saved in the other window'))} "
-            f"“{html.escape(_brief(c.theirs))}”, {html.escape(_('this window'))} “{html.escape(_brief(c.mine))}”</li>"
+            f"<li><b>{html.escape(describe_path(c.path))}</b>: {theirs} "
+            f"“{html.escape(_brief(c.theirs))}”, {mine_} “{html.escape(_brief(c.mine))}”</li>"
             for c in conflict.conflicts
         )
-        text = w.HTML(f"<div class='jmapkit-conflict'>⚠ {html.escape(_('Changed in another window'))}:"
-                      f"<ul>{lines}</ul></div>")
+        changed = html.escape(_("Changed in another window"))
+        text = w.HTML(f"<div class='jmapkit-conflict'>⚠ {changed}:<ul>{lines}</ul></div>")
         mine = w.Button(description=_("Keep this window's"), button_style="warning", layout=w.Layout(width="auto"))
         mine.add_class("jmapkit-keep-mine")
         theirs = w.Button(description=_("Use the saved values"), layout=w.Layout(width="auto"))

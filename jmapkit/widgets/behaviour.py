@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from jmapkit.i18n import _
+from jmapkit.i18n import N_, _
 from jmapkit.model import Behaviour, Source, TeamEmotion, Touchpoints
 from jmapkit.steps.behaviour import INPUTS
 from jmapkit.widgets.forms import STYLE, Problem
@@ -20,7 +20,7 @@ from jmapkit.widgets.labels import NOT_SET
 
 # The team's estimate on the −2..+2 scale, in half steps; faces at the whole numbers.
 FACES = {-2.0: "😡", -1.0: "🙁", 0.0: "😐", 1.0: "🙂", 2.0: "😍"}
-INPUT_LABELS = {"events": "Event log", "survey": "Survey scores", "verbatims": "Customer comments"}
+INPUT_LABELS = {"events": N_("Event log"), "survey": N_("Survey scores"), "verbatims": N_("Customer comments")}
 
 
 def _emotion_options(extra: float | None = None) -> list[tuple[str, float | None]]:
@@ -39,7 +39,7 @@ class BehaviourForm:
         self.touchpoints = touchpoints
         self.files: dict[str, w.Combobox] = {}
         self.options: dict[str, w.Text] = {}
-        rows: list[w.Widget] = [w.HTML(f"<b>{html.escape(_('Data files'))}</b>")]
+        rows: list[w.Widget] = [w.HTML("<b>" + html.escape(_("Data files")) + "</b>")]
         for name in INPUTS:
             box = w.Combobox(value=model.data.get(name, ""), options=data_files, ensure_option=False,
                              description=_(INPUT_LABELS[name]), placeholder=_("a file in data/, or a path"),
@@ -51,7 +51,7 @@ class BehaviourForm:
             opts.observe(lambda _c: on_change(), names="value")
             self.files[name], self.options[name] = box, opts
             rows.append(w.HBox([box, opts]))
-        rows.append(w.HTML(f"<b>{html.escape(_('How does the customer feel here? The team’s estimate'))}</b>"))
+        rows.append(w.HTML("<b>" + html.escape(_("How does the customer feel here? The team’s estimate")) + "</b>"))
         self.emotions: dict[str, w.Dropdown] = {}
         saved = {e.touchpoint: e for e in model.emotions}
         for stage in touchpoints.stages:

@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as w
 from pydantic import BaseModel, ValidationError
 
-from jmapkit.i18n import _
+from jmapkit.i18n import N_, _
 from jmapkit.model import Source
 from jmapkit.widgets.labels import (
     NOT_SET,
@@ -115,7 +115,7 @@ class FieldEditor:
             self.from_value = lambda v: "\n".join(map(str, v))
         elif origin is dict:
             self.widget = w.Textarea(value=_pairs_text(value), description=label,
-                                     placeholder=_(PLACEHOLDERS.get(name, "key = value, one per line")),
+                                     placeholder=_(PLACEHOLDERS.get(name, N_("key = value, one per line"))),
                                      style=STYLE, layout=layout, rows=max(3, min(12, len(value) + 1)))
             self.to_value = _pairs
             self.from_value = _pairs_text

@@ -11,57 +11,57 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from jmapkit.i18n import _
+from jmapkit.i18n import N_, _
 
-# Field name → label shown next to the widget.
+# Field name → label shown next to the widget (all words here are shown through _()).
 FIELD_LABELS: dict[str, str] = {
-    "scope": "Scope",
-    "customer_goal": "Customer goal",
-    "business_objectives": "Business objectives",
-    "time_period": "Time period",
-    "success_metrics": "Success metrics",
-    "out_of_scope": "Out of scope",
-    "refresh": "Refresh the map",
-    "name": "Name",
-    "role": "Role or segment",
-    "segment": "Data segment",
-    "goals": "Goals",
-    "needs": "Needs",
-    "frustrations": "Frustrations",
-    "quote": "Quote",
-    "evidence": "Evidence",
-    "id": "Id (used in data files)",
-    "actions": "Customer actions",
-    "stage": "Stage",
-    "channel": "Channel",
-    "layer": "Front- or backstage",
-    "owner": "Owner",
-    "handoff": "Handoff between teams",
-    "moment_of_truth": "Moment of truth",
-    "event_map": "Raw events → touchpoint",
-    "touchpoint": "Touchpoint",
-    "description": "Description",
-    "severity": "Severity (1–5)",
-    "frequency": "Frequency (1–5)",
-    "fix": "Candidate fix",
-    "baseline": "Baseline",
-    "target": "Target",
-    "unit": "Unit",
-    "data_source": "Data source",
+    "scope": N_("Scope"),
+    "customer_goal": N_("Customer goal"),
+    "business_objectives": N_("Business objectives"),
+    "time_period": N_("Time period"),
+    "success_metrics": N_("Success metrics"),
+    "out_of_scope": N_("Out of scope"),
+    "refresh": N_("Refresh the map"),
+    "name": N_("Name"),
+    "role": N_("Role or segment"),
+    "segment": N_("Data segment"),
+    "goals": N_("Goals"),
+    "needs": N_("Needs"),
+    "frustrations": N_("Frustrations"),
+    "quote": N_("Quote"),
+    "evidence": N_("Evidence"),
+    "id": N_("Id (used in data files)"),
+    "actions": N_("Customer actions"),
+    "stage": N_("Stage"),
+    "channel": N_("Channel"),
+    "layer": N_("Front- or backstage"),
+    "owner": N_("Owner"),
+    "handoff": N_("Handoff between teams"),
+    "moment_of_truth": N_("Moment of truth"),
+    "event_map": N_("Raw events → touchpoint"),
+    "touchpoint": N_("Touchpoint"),
+    "description": N_("Description"),
+    "severity": N_("Severity (1–5)"),
+    "frequency": N_("Frequency (1–5)"),
+    "fix": N_("Candidate fix"),
+    "baseline": N_("Baseline"),
+    "target": N_("Target"),
+    "unit": N_("Unit"),
+    "data_source": N_("Data source"),
 }
 # List field → (heading, one item): "Add opportunity", never "Add opportunitie".
 LIST_LABELS: dict[str, tuple[str, str]] = {
-    "personas": ("Personas", "persona"),
-    "stages": ("Stages", "stage"),
-    "touchpoints": ("Touchpoints", "touchpoint"),
-    "pain_points": ("Pain points", "pain point"),
-    "opportunities": ("Opportunities", "opportunity"),
-    "kpis": ("KPIs", "KPI"),
+    "personas": (N_("Personas"), N_("persona")),
+    "stages": (N_("Stages"), N_("stage")),
+    "touchpoints": (N_("Touchpoints"), N_("touchpoint")),
+    "pain_points": (N_("Pain points"), N_("pain point")),
+    "opportunities": (N_("Opportunities"), N_("opportunity")),
+    "kpis": (N_("KPIs"), N_("KPI")),
 }
 PLACEHOLDERS: dict[str, str] = {
-    "customer_goal": "What does the customer want to get done? e.g. a good lunch in under 30 minutes",
-    "time_period": "e.g. 2026 Q4",
-    "event_map": "raw event name = touchpoint id, one per line",
+    "customer_goal": N_("What does the customer want to get done? e.g. a good lunch in under 30 minutes"),
+    "time_period": N_("e.g. 2026 Q4"),
+    "event_map": N_("raw event name = touchpoint id, one per line"),
 }
 
 
@@ -124,11 +124,11 @@ def _short(value: Any) -> str:
 
 # Literal field → value → label in the dropdown.
 CHOICE_LABELS: dict[str, dict[str, str]] = {
-    "scope": {"journey": "Customer journey map: one persona, one product, in depth",
-              "experience": "Customer experience map: the whole brand, across channels"},
-    "layer": {"frontstage": "Frontstage: the customer sees it", "backstage": "Backstage: behind the scenes"},
-    "refresh": {"monthly": "Monthly", "quarterly": "Quarterly", "half-yearly": "Every six months",
-                "yearly": "Yearly"},
+    "scope": {"journey": N_("Customer journey map: one persona, one product, in depth"),
+              "experience": N_("Customer experience map: the whole brand, across channels")},
+    "layer": {"frontstage": N_("Frontstage: the customer sees it"), "backstage": N_("Backstage: behind the scenes")},
+    "refresh": {"monthly": N_("Monthly"), "quarterly": N_("Quarterly"), "half-yearly": N_("Every six months"),
+                "yearly": N_("Yearly")},
 }
 NOT_SET = "–"
 

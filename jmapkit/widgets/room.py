@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from jmapkit.errors import JmapkitError
-from jmapkit.i18n import _, ngettext
+from jmapkit.i18n import N_, _, ngettext
 from jmapkit.room import FACE_COLUMNS, overview
 from jmapkit.room.notes import ListedNote, listed, promote
 from jmapkit.store import Workshop
@@ -24,9 +24,9 @@ __all__ = ["NotesPanel", "TallyPanel", "notes_panel", "tally_panel"]
 # Marked for translation here, translated where shown (the language is set when a notebook starts).
 NO_VOTES = "No votes in this round yet: participants open the link that “jmapkit serve” prints."
 NO_NOTES = "No notes yet: participants post them from the room's page (“jmapkit serve”)."
-KIND_LABELS = {"pain": "pain", "idea": "idea", "question": "question"}
-TARGET_NAMES = {"pain_point": "a pain point", "opportunity": "an opportunity"}
-BUTTONS = {"pain_point": "→ pain point", "opportunity": "→ opportunity"}
+KIND_LABELS = {"pain": N_("pain"), "idea": N_("idea"), "question": N_("question")}  # shown through _()
+TARGET_NAMES = {"pain_point": N_("a pain point"), "opportunity": N_("an opportunity")}
+BUTTONS = {"pain_point": N_("→ pain point"), "opportunity": N_("→ opportunity")}
 
 
 def _signed(value: Any) -> str:
@@ -85,7 +85,7 @@ class TallyPanel(_Panel):
         faces = "".join(f"<th>{html.escape(c.removeprefix('votes_'))}</th>" for c in FACE_COLUMNS)
         names = [_("stage"), _("touchpoint"), _("team"), _("voted"), "n"]
         head = ("<tr>" + "".join(f"<th>{html.escape(t)}</th>" for t in names) + faces +
-                f"<th>{html.escape(_('measured'))}</th><th>{html.escape(_('n (data)'))}</th></tr>")
+                "<th>" + html.escape(_("measured")) + "</th><th>" + html.escape(_("n (data)")) + "</th></tr>")
         rows = []
         for r in frame.to_dict("records"):
             counts = "".join(f"<td>{int(r[c])}</td>" for c in FACE_COLUMNS)
