@@ -32,7 +32,8 @@ def test_new_creates_a_workshop(tmp_path: Path) -> None:
     code, out, _ = invoke("new", tmp_path / "w", "--template", "restaurant", "--lang", "de")
     assert code == 0
     target = tmp_path / "w"
-    assert out == f"Created workshop “Vivan los Tacos — lunch visit” in {target}\nNext: jmapkit lab {target}\n"
+    # A German workshop's command already answers in German.
+    assert out == f"Workshop „Vivan los Tacos — lunch visit“ in {target} angelegt\nWeiter: jmapkit lab {target}\n"
     assert Workshop(tmp_path / "w").meta.language == "de"
 
 
