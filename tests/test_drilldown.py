@@ -171,8 +171,8 @@ def test_cli_new_from_a_hotspot(shop: Workshop, tmp_path: Path) -> None:
     code, out, _ = invoke("new", tmp_path / "c", "--from", shop.root, "--hotspot", "checkout")
     assert code == 0
     assert out.splitlines() == [
-        f"Journey map for hotspot 'checkout' of {shop.root}, following 'Deal-seeking Dana'",
-        f"Created workshop '{shop.meta.name} — {CHECKOUT}' in {tmp_path / 'c'}",
+        f"Journey map for hotspot “checkout” of {shop.root}, following “Deal-seeking Dana”",
+        f"Created workshop “{shop.meta.name} — {CHECKOUT}” in {tmp_path / 'c'}",
         f"Next: jmapkit lab {tmp_path / 'c'}"]
     assert invoke("new", tmp_path / "d", "--from", shop.root) == (
         2, "", "Error: --from PARENT needs --hotspot TOUCHPOINT and takes no --template. "
