@@ -1,18 +1,20 @@
 // The participant page: five faces per frontstage touchpoint, a notes box, the room's notes with dots.
 const POLL_MS = 10000;
+// Texts come from the server in the page's language (T, see jmapkit/room/texts.py).
 const TEXT = {
-  round: (n) => "Round " + n,
-  newRound: (n) => "Round " + n + " has started: please vote again.",
-  closed: "Voting is closed for now. You can still post notes.",
-  saving: "Saving…",
-  saved: "Saved ✓",
-  posted: "Posted ✓ Thank you!",
-  empty: "Write something first.",
-  noNotes: "No notes yet. Be the first!",
-  dot: "Dot",
-  dotted: "Dotted",
-  by: (name) => "by " + name,
+  round: (n) => fmt(T.round, { n: n }),
+  newRound: (n) => fmt(T.new_round, { n: n }),
+  closed: T.closed,
+  saving: T.saving,
+  saved: T.saved,
+  posted: T.posted,
+  empty: T.empty,
+  noNotes: T.no_notes,
+  dot: T.dot,
+  dotted: T.dotted,
+  by: (name) => fmt(T.by, { name: name }),
 };
+const LANGUAGE_COOKIE = "jmapkit_lang";
 
 const $ = (id) => document.getElementById(id);
 const device = deviceId();
@@ -202,7 +204,21 @@ async function addDot(id) {
   loadNotes();
 }
 
+// The language switch: the choice is kept on this device (a cookie the server reads, a year long).
+function languageSwitch() {
+  const select = $("lang");
+  for (const [code, name] of Object.entries(T.languages)) {
+    select.append(el("option", { value: code, lang: code, text: name, selected: code === T.lang }));
+  }
+  select.addEventListener("change", () => {
+    document.cookie = LANGUAGE_COOKIE + "=" + select.value + "; max-age=31536000; path=/; samesite=strict";
+    remember("jmapkit.lang", select.value);
+    location.reload();
+  });
+}
+
 function start() {
+  languageSwitch();
   $("name").value = recall("jmapkit.name", "");
   $("name").addEventListener("change", () => remember("jmapkit.name", $("name").value.trim()));
   $("note-text").addEventListener("input", () => { $("note-count").textContent = String($("note-text").value.length); });
