@@ -6,7 +6,7 @@ EXTRAS ?= test,sentiment,spark
 # Debian packages: a browser for the UI tests, LibreOffice + poppler to render decks, CJK fonts, Java for Spark.
 APT_PACKAGES := chromium libreoffice-impress fonts-noto-cjk poppler-utils openjdk-17-jre-headless
 
-.PHONY: demo test test-fast install system-deps lint bench clean
+.PHONY: demo test test-fast install system-deps lint bench clean messages-pages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,18 @@ bench: install
 
 lint: install
 	$(BIN)/python -m ruff check jmapkit tests
+
+# The room's pages and the notebooks' markdown (domains jmapkit-room, jmapkit-notebooks): extract the
+# English texts, merge them into the de/ko/ja catalogs (new messages start untranslated), compile the .mo files.
+LOCALE := jmapkit/locale
+PAGE_LANGS := de ko ja
+BABEL := PYTHONPATH=. $(BIN)/pybabel
+messages-pages: install
+	$(BABEL) -q extract --no-location --sort-output -k N_ --project=jmapkit -o $(LOCALE)/jmapkit-room.pot jmapkit/room/texts.py
+	$(BABEL) -q extract --sort-output -F $(LOCALE)/babel-notebooks.cfg --project=jmapkit -o $(LOCALE)/jmapkit-notebooks.pot notebooks
+	for d in jmapkit-room jmapkit-notebooks; do for l in $(PAGE_LANGS); do \
+	  $(BABEL) -q update --init-missing --no-fuzzy-matching --ignore-obsolete -i $(LOCALE)/$$d.pot -d $(LOCALE) -D $$d -l $$l || exit 1; \
+	done; $(BABEL) -q compile -d $(LOCALE) -D $$d || exit 1; done
 
 clean:
 	rm -rf $(VENV) demo-workshop .pytest_cache

@@ -470,8 +470,10 @@ def new_workshop(
     steps = [_template_step(info, content.get(info.key, {})) for info in STEPS]
     for folder in FOLDERS:
         (root / folder).mkdir(parents=True, exist_ok=True)
+    from jmapkit.notebook_lang import write_notebook
+
     for nb in sorted(notebooks_dir().glob("*.ipynb")):
-        shutil.copyfile(nb, root / "notebooks" / nb.name)
+        write_notebook(nb, root / "notebooks" / nb.name, language)  # markdown in the workshop's language
     source_data = templates_dir() / template / "data"
     if source_data.is_dir():
         for f in sorted(source_data.iterdir()):
