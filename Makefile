@@ -46,7 +46,7 @@ LOCALE := jmapkit/locale
 PAGE_LANGS := de ko ja
 BABEL := PYTHONPATH=. $(BIN)/pybabel
 messages-pages: install
-	$(BABEL) -q extract --no-location --sort-output -k N_ --project=jmapkit -o $(LOCALE)/jmapkit-room.pot jmapkit/room/texts.py
+	$(BABEL) -q extract --no-location --sort-output -k N_ -k Np_:1,2 --project=jmapkit -o $(LOCALE)/jmapkit-room.pot jmapkit/room/texts.py
 	$(BABEL) -q extract --sort-output -F $(LOCALE)/babel-notebooks.cfg --project=jmapkit -o $(LOCALE)/jmapkit-notebooks.pot notebooks
 	for d in jmapkit-room jmapkit-notebooks; do for l in $(PAGE_LANGS); do \
 	  $(BABEL) -q update --init-missing --no-fuzzy-matching --ignore-obsolete -i $(LOCALE)/$$d.pot -d $(LOCALE) -D $$d -l $$l || exit 1; \

@@ -2,7 +2,7 @@
 
 The pages' HTML holds `{{key}}` placeholders and their scripts read a `T` object: the server fills both per
 language from the "jmapkit-room" gettext catalog (jmapkit/locale/<lang>/LC_MESSAGES/jmapkit-room.po), so the
-texts live here, in one Python module that `pybabel extract` reads (keyword `N_`). Placeholders in braces
+texts live here, in one Python module that `pybabel extract` reads (keywords `N_` and `Np_`). Placeholders in braces
 (`{n}`) are filled by the page's `fmt()` or by `str.format` here.
 """
 
@@ -24,6 +24,11 @@ LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "ko": "한국어", "ja": "�
 def N_(message: str) -> str:
     """Mark a message for extraction; it is translated later, in the requester's language."""
     return message
+
+
+def Np_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message with a plural for extraction."""
+    return singular, plural
 
 
 # Texts written into the pages' HTML (escaped) by `fill()`.
@@ -78,8 +83,6 @@ SCRIPT = {
     "page_title": N_("{workshop} — the room"),
     "voting_open": N_("voting open"),
     "voting_closed": N_("voting closed"),
-    "voters": N_("voters: {n}"),
-    "notes": N_("notes: {n}"),
     "close": N_("Close voting"),
     "open": N_("Open voting"),
     "new_round_button": N_("New round ({n})"),
@@ -91,9 +94,16 @@ SCRIPT = {
     "data": N_("Data"),
     "backstage": N_("backstage: not voted"),
     "hide": N_("Hide"),
-    "votes": N_("votes: {n}"),
     "measured_n": N_("data n {n}"),
     "votes_per_face": N_("votes per face: {counts}"),
+}
+
+# Counts (as `T.key` = [one, other], chosen by `count()` in common.js): en and de say "1 vote" but
+# "2 votes", Korean and Japanese have one form for every number.
+COUNTS = {
+    "voters": Np_("{n} voter", "{n} voters"),
+    "notes": Np_("{n} note", "{n} notes"),
+    "votes": Np_("{n} vote", "{n} votes"),
 }
 
 # Error answers of the API: `error` and `fix` are translated when the text is one of these.
@@ -148,6 +158,9 @@ def fill(page: str, language: str) -> str:
 def script_texts(language: str) -> str:
     """`const T = {...};` for the scripts, safe inside a <script> element (no `<` left unescaped)."""
     texts = {key: translate(message, language) for key, message in SCRIPT.items()}
+    translations = catalog(language)
+    for key, (singular, plural) in COUNTS.items():
+        texts[key] = [translations.ngettext(singular, plural, 1), translations.ngettext(singular, plural, 2)]  # type: ignore[assignment]
     texts["lang"] = language
     texts["languages"] = LANGUAGE_NAMES  # type: ignore[assignment]
     body = json.dumps(texts, ensure_ascii=False).replace("<", "\\u003c")

@@ -39,6 +39,11 @@ function fmt(text, values) {
   return text.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
 }
 
+// "1 vote" / "2 votes": forms is [one, other] from the server (the same text twice in Korean and Japanese).
+function count(forms, n) {
+  return fmt(n === 1 ? forms[0] : forms[1], { n: n });
+}
+
 // Build an element; string children become text nodes, never markup.
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);

@@ -5,7 +5,7 @@ const CONFIRM_MS = 5000;
 // Texts come from the server in the workshop's language (T, see jmapkit/room/texts.py).
 const TEXT = {
   meta: (s) => [fmt(T.round, { n: s.round }), s.voting_open ? T.voting_open : T.voting_closed,
-    fmt(T.voters, { n: s.voters }), fmt(T.notes, { n: s.notes.length })].join(" · "),
+    count(T.voters, s.voters), count(T.notes, s.notes.length)].join(" · "),
   close: T.close,
   open: T.open,
   newRound: (n) => fmt(T.new_round_button, { n: n }),
@@ -18,7 +18,7 @@ const TEXT = {
   backstage: T.backstage,
   hide: T.hide,
   dots: (n) => "● " + n,
-  votes: (n) => fmt(T.votes, { n: n }),
+  votes: (n) => count(T.votes, n),
   measuredN: (n) => fmt(T.measured_n, { n: n }),
 };
 
