@@ -80,14 +80,15 @@ def test_every_message_is_translated_and_compiled(domain: str, language: str) ->
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
     assert extracted(domain) - ids == set(), "texts missing from the catalog: run `make messages-pages`"
     untranslated = [m.id for m in catalog if m.id and (m.fuzzy or not all(
-        (m.string if isinstance(m.string, tuple) else (m.string,))))]
+        m.string if isinstance(m.string, tuple) else (m.string,)))]
     assert untranslated == [], f"untranslated in {language}/{domain}.po"
     with open(LOCALE / language / "LC_MESSAGES" / f"{domain}.mo", "rb") as f:
         compiled = read_mo(f)
     for m in catalog:
         if m.id:
             as_compiled = compiled[m.id].string
-            assert (tuple(as_compiled) if isinstance(as_compiled, list) else as_compiled) == m.string, f"{domain}.mo is older than its .po: run `make messages-pages`"
+            as_compiled = tuple(as_compiled) if isinstance(as_compiled, list) else as_compiled
+            assert as_compiled == m.string, f"{domain}.mo is older than its .po: run `make messages-pages`"
 
 
 def test_every_page_text_is_in_the_catalog() -> None:
@@ -192,7 +193,8 @@ def test_names_sort_as_readers_of_each_language_expect() -> None:
     assert sort_names(["하늘", "다리", "가방", "아이", "나무", "까치"], "ko") == [
         "가방", "까치", "나무", "다리", "아이", "하늘"]
     # Japanese: gojūon order, hiragana and katakana of one sound together (a i ka sa ya).
-    assert sort_names(["ゆき", "さくら", "カメ", "いちご", "アキラ"], "ja") == ["アキラ", "いちご", "カメ", "さくら", "ゆき"]
+    assert sort_names(["ゆき", "さくら", "カメ", "いちご", "アキラ"], "ja") == [
+        "アキラ", "いちご", "カメ", "さくら", "ゆき"]
     assert sorted(["さくら", "アキラ"]) == ["さくら", "アキラ"]
     people = [{"name": "Özge"}, {"name": "Oskar"}, {"name": "Paul"}]
     assert [p["name"] for p in sort_names(people, "de", key=lambda p: p["name"])] == ["Oskar", "Özge", "Paul"]
