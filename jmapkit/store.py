@@ -434,11 +434,11 @@ def open_workshop(workshop_dir: str | os.PathLike[str] | None = None) -> Worksho
     return Workshop.find(workshop_dir)
 
 
-def load_template(name: str) -> dict[str, Any]:
-    """The named template as a dict, validated (a broken file raises TemplateInvalid naming the field)."""
+def load_template(name: str, language: str = "en") -> dict[str, Any]:
+    """The named template in one language as a dict, validated (a broken file raises TemplateInvalid)."""
     from jmapkit.templates import load
 
-    return load(name).model_dump()
+    return load(name, language).model_dump()
 
 
 def new_workshop(
@@ -450,10 +450,12 @@ def new_workshop(
 ) -> Workshop:
     """Create a workshop folder pre-filled from a template; its content is marked as not yet reviewed."""
     root = Path(path).resolve()
-    spec = load_template(template)
-    language = language or spec.get("language", "en")
-    if language not in LANGUAGES:
+    if language is not None and language not in LANGUAGES:
         raise JmapkitError(f"unknown language {language!r}.", fix=f"use one of: {', '.join(LANGUAGES)}.")
+    spec = load_template(template, language or "en")
+    language = language or spec.get("language", "en")
+    if language != "en":
+        spec = load_template(template, language)
     if (root / WORKSHOP_FILE).exists():
         raise WorkshopExists(f"{root} is already a workshop.", fix="choose another folder, or open this one.")
     if root.exists() and any(root.iterdir()):
