@@ -48,15 +48,41 @@ def _parse_data(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 @main.command()
-@click.argument("directory", type=click.Path(file_okay=False))
-@click.option("--template", default="default", show_default=True, help="Workshop template (e.g. restaurant).")
+@click.argument("directory", type=click.Path(file_okay=False), required=False)
+@click.option("--template", default=None, is_flag=False, flag_value="", metavar="NAME",
+              help="Workshop template (default: a blank map); without NAME, list the templates.")
 @click.option("--lang", type=click.Choice(["en", "de", "ko", "ja"]), default=None, help="Workshop language.")
 @click.option("--name", default=None, help="Workshop name (default: the template's).")
-def new(directory: str, template: str, lang: str | None, name: str | None) -> None:
-    """Create a workshop folder from a template."""
-    from jmapkit.store import new_workshop
+@click.option("--from", "parent", type=click.Path(exists=True, file_okay=False), default=None, metavar="PARENT",
+              help="Start a journey map from this experience map's hotspot (with --hotspot).")
+@click.option("--hotspot", default=None, metavar="TOUCHPOINT", help="The parent's touchpoint to map in depth.")
+@click.option("--persona", default=None, metavar="NAME", help="The parent's persona to follow (default: its first).")
+def new(directory: str | None, template: str | None, lang: str | None, name: str | None, parent: str | None,
+        hotspot: str | None, persona: str | None) -> None:
+    """Create a workshop folder from a template, or a journey map from an experience map's hotspot."""
+    if template == "" or directory is None:
+        if directory is None and template != "":
+            raise JmapkitError("missing DIRECTORY.", fix="write `jmapkit new DIR [--template NAME]`.")
+        _list_templates()
+        return
+    if parent is None:
+        if hotspot or persona:
+            raise JmapkitError("--hotspot and --persona need --from PARENT.",
+                               fix="write `jmapkit new CHILD --from PARENT --hotspot TOUCHPOINT`.")
+        from jmapkit.store import new_workshop
 
-    ws = new_workshop(directory, template=template, language=lang, name=name)
+        ws = new_workshop(directory, template=template or "default", language=lang, name=name)
+    else:
+        if not hotspot or template:
+            raise JmapkitError("--from PARENT needs --hotspot TOUCHPOINT and takes no --template.",
+                               fix="write `jmapkit new CHILD --from PARENT --hotspot TOUCHPOINT [--persona NAME]`.")
+        from jmapkit.drilldown import new_child
+
+        ws = new_child(_workshop(parent), directory, hotspot=hotspot, persona=persona, name=name)
+        link = ws.meta.parent
+        assert link is not None
+        click.echo(f"Journey map for hotspot {link.hotspot!r} of {parent}"
+                   + (f", following {link.persona!r}" if link.persona else ""))
     click.echo(f"Created workshop {ws.meta.name!r} in {ws.root}")
     click.echo(f"Next: jmapkit lab {directory}")
 
@@ -71,6 +97,22 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, dict[str, str]]:
                                fix="write e.g. --option events.delimiter=';' or --option survey.decimal=,")
         options.setdefault(name.strip(), {})[option.strip()] = value
     return options
+
+
+@main.command()
+def templates() -> None:
+    """List the workshop templates with a one-line description each."""
+    _list_templates()
+
+
+def _list_templates() -> None:
+    from jmapkit.templates import catalogue
+
+    found = catalogue()
+    width = max(len(name) for name, _ in found)
+    for name, description in found:
+        click.echo(f"{name:<{width}}  {description}")
+    click.echo("Use one with: jmapkit new DIR --template NAME")
 
 
 @main.command()
@@ -193,18 +235,42 @@ def diff(directory: str, run_a: str | None, run_b: str | None, fmt: str) -> None
 
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-def check(directory: str) -> None:
-    """Check the map against the quality rules; exit 1 when there are errors."""
-    from jmapkit.quality import check as check_workshop
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Unreviewed template content is an error, not a warning.")
+def check(directory: str, fmt: str, strict: bool) -> None:
+    """Check the map against the coded quality rules; exit 1 when there are errors."""
+    import json
 
-    findings = check_workshop(_workshop(directory))
-    for f in findings:
-        click.echo(f"{f.level:<7} step {f.step}  {f.rule}: {f.message}")
-    errors = sum(f.level == "error" for f in findings)
-    click.echo(f"{errors} error{'s' if errors != 1 else ''}, {len(findings) - errors} warning"
-               f"{'s' if len(findings) - errors != 1 else ''}")
-    if errors:
+    from jmapkit.quality import as_json, check_view, summary_line, view_of
+
+    view = view_of(_workshop(directory))
+    findings = check_view(view, strict=strict)
+    links = view.links
+    if fmt == "json":
+        click.echo(json.dumps(as_json(findings, links), indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            about = f" [{f.item}]" if f.item else ""
+            click.echo(f"{f.code} {f.severity:<7} step {f.step}  {f.name}{about}: {f.message}")
+            click.echo(f"{'':22}fix: {f.fix}")
+        for link in links:
+            click.echo(f"{'drill-down' if link.role == 'child' else 'drilled from'} {link.hotspot}: {link.describe()}")
+        click.echo(summary_line(findings))
+    if any(f.severity == "error" for f in findings):
         sys.exit(1)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def feedback(directory: str) -> None:
+    """Write a journey map's key numbers into the experience map it was drilled from."""
+    from jmapkit.drilldown import feed_back
+
+    ws = _workshop(directory)
+    line = feed_back(ws)
+    link = ws.meta.parent
+    assert link is not None
+    click.echo(f"Wrote to {link.path} (hotspot {link.hotspot}): {line}")
 
 
 @main.command()
@@ -259,20 +325,27 @@ def serve(directory: str, port: int, ip: str, token: str | None, facilitator_tok
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False), default="demo-workshop")
 @click.option("--force", is_flag=True, help="Replace DIRECTORY if it is a workshop already.")
-def demo(directory: str, force: bool) -> None:
-    """Create the bundled restaurant example, run all five steps and export the deck."""
-    from jmapkit.export import export as export_workshop
+@click.option("--template", default="restaurant", show_default=True, metavar="NAME",
+              help="A template with example data (jmapkit templates lists them).")
+def demo(directory: str, force: bool, template: str) -> None:
+    """Create a bundled example, run all five steps and export it to every format."""
+    from jmapkit.export import export_all
     from jmapkit.pipeline import run as run_pipeline
     from jmapkit.pipeline import skip_unused_modules
     from jmapkit.store import WORKSHOP_FILE, new_workshop
+    from jmapkit.templates import with_data
 
+    runnable = with_data()
+    if template not in runnable:
+        raise JmapkitError(f"the template {template!r} has no example data to run.",
+                           fix=f"use one of: {', '.join(runnable)}.")
     skip_unused_modules()
     target = Path(directory)
     if force and (target / WORKSHOP_FILE).is_file():
         shutil.rmtree(target)
-    ws = new_workshop(target, template="restaurant")
+    ws = new_workshop(target, template=template)
     click.echo(f"Workshop: {ws.root}")
     result = run_pipeline(ws, progress=_ProgressBar())
     click.echo(f"Run:      {result.folder}")
-    for fmt in ("pptx", "html", "xlsx", "png"):
-        click.echo(f"{fmt.upper():<9} {export_workshop(ws, fmt)}")
+    for fmt, path, seconds in export_all(ws):
+        click.echo(f"{fmt.upper():<9} {path}  ({seconds:.1f} s)")

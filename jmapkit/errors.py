@@ -57,6 +57,10 @@ class TemplateNotFound(JmapkitError):
     """An unknown template name."""
 
 
+class TemplateInvalid(JmapkitError):
+    """A template file that does not match the format (a field missing, misspelt or of the wrong kind)."""
+
+
 class StepMissing(JmapkitError):
     """A step needs an earlier step that has not been saved yet."""
 

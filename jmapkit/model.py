@@ -236,6 +236,10 @@ class EvidenceLink(_Model):
     n: int | None = None  # how many verbatims, customers or answers the evidence counts
     summary: str = ""  # one plain sentence: what the data says, with n
     quotes: list[str] = []  # verbatims, as the customers wrote them (shown as text)
+    # The share the evidence measured when it was linked, out of `base` (customers reaching the stage,
+    # answers, the touchpoint's verbatims): what `jmapkit check` tests the current data against.
+    value: float | None = None
+    base: int | None = None
 
 
 class PainPoint(_Sourced):
@@ -289,6 +293,14 @@ class Map(_Model):
 # --- the workshop -----------------------------------------------------------------------------
 
 
+class MapLink(_Model):
+    """A link between an experience map and a journey map drilled into one of its hotspots."""
+
+    path: str  # the other workshop's folder, relative to this one's when they share a parent folder
+    hotspot: str  # the experience map's touchpoint id
+    persona: str | None = None  # the persona the journey map follows
+
+
 class WorkshopMeta(_Model):
     """workshop.json: what this workshop is, and which jmapkit made it."""
 
@@ -298,6 +310,8 @@ class WorkshopMeta(_Model):
     template: str = "default"
     created: datetime
     jmapkit: str
+    parent: MapLink | None = None  # a journey map: the experience map it was drilled from
+    children: list[MapLink] = []  # an experience map: the journey maps drilled from its hotspots
 
 
 # --- the chain --------------------------------------------------------------------------------

@@ -1,147 +1,614 @@
-"""`jmapkit check`: the quality rules a journey map must pass before it is presented.
+"""`jmapkit check`: the coded rules a journey map must pass before it is presented.
 
-A map is only useful when it is tied to a customer goal and a time period, rests on evidence,
-marks moments of truth, and gives every pain point an owner and a candidate fix.
+A map is only useful when it is tied to a customer goal and a time period, rests on evidence, marks
+moments of truth, handoffs and failure points, gives every pain point an owner and a candidate fix, and
+is not older than the data it stands on. "A journey map is not a persona with arrows."
+
+Every rule has a stable code (like a linter's), a severity, the step it is about, and a fix; each finding
+names the item it is about. docs/check.md lists every rule. The rules read a `MapView`: the saved steps
+plus the few step-4 numbers, run facts and links they need, so they never touch the workshop folder.
+
+>>> from jmapkit import quality
+>>> [f.code for f in quality.check(ws)]  # doctest: +SKIP
+['JM101', 'JM501', ...]
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from jmapkit.bundle import Bundle
-from jmapkit.model import STEPS
+from jmapkit.hotspots import Signals, failure
+from jmapkit.model import (
+    KPI,
+    STEPS,
+    DataRef,
+    FunnelRow,
+    Goals,
+    PainPoint,
+    Personas,
+    ScoreRow,
+    Touchpoints,
+)
 
 if TYPE_CHECKING:
+    from jmapkit.drilldown import LinkState
+    from jmapkit.kpis import KpiStatus
+    from jmapkit.runs import Staleness
     from jmapkit.store import Workshop
+    from jmapkit.suggestions import Moved
 
-Level = Literal["error", "warning"]
+Severity = Literal["error", "warning"]
+# Sources that are themselves evidence: participants' votes and notes, and numbers from data.
+EVIDENCE_SOURCES = ("vote", "participant", "data")
 
 
 @dataclass(frozen=True)
 class Finding:
-    rule: str
-    level: Level
+    """One problem: which rule (code, name), how bad, which step and item, what is wrong and how to fix it."""
+
+    code: str
+    name: str
+    severity: Severity
     step: int
+    item: str | None  # what it is about (a touchpoint, persona, KPI, file …); None: the step as a whole
     message: str
+    fix: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def line(self) -> str:
+        """'JM101 error   step 1  goal-missing: no customer goal … Fix: …' for the terminal."""
+        return f"{self.code} {self.severity:<7} step {self.step}  {self.name}: {self.message} Fix: {self.fix}"
 
 
-Steps = Bundle  # the rules read one bundle of all steps
-Rule = Callable[[Bundle], Iterator[Finding]]
-RULES: list[Rule] = []
+# --- what the rules read ----------------------------------------------------------------------------------------
 
 
-def rule(fn: Rule) -> Rule:
-    RULES.append(fn)
-    return fn
+class TeamInput(Protocol):
+    """Step 4 as the team enters it."""
+
+    @property
+    def data(self) -> Mapping[str, str]: ...
+    @property
+    def emotions(self) -> Sequence[Any]: ...  # each with .touchpoint
 
 
-@rule
-def goal_and_period(s: Steps) -> Iterator[Finding]:
-    if not s.goals.customer_goal.strip():
-        yield Finding("goal-missing", "error", 1, "no customer goal: a map must follow one goal.")
-    if not s.goals.time_period.strip():
-        yield Finding("period-missing", "error", 1, "no time period: say which period the map describes.")
+class Results(Protocol):
+    """Step 4 as jmapkit computes it."""
+
+    @property
+    def inputs(self) -> Mapping[str, DataRef]: ...
+    @property
+    def funnel(self) -> Sequence[FunnelRow]: ...
+    @property
+    def scores(self) -> Sequence[ScoreRow]: ...
+    @property
+    def tables(self) -> Mapping[str, str]: ...
 
 
-@rule
-def personas_present(s: Steps) -> Iterator[Finding]:
-    if not s.personas.personas:
-        yield Finding("persona-missing", "error", 2, "no persona: a journey map follows a persona.")
-    elif s.goals.scope == "journey" and len(s.personas.personas) > 1:
-        names = ", ".join(p.name for p in s.personas.personas)
-        yield Finding("persona-many", "warning", 2,
-                      f"a journey map (CJM) follows one persona in depth; this one has {names}. "
-                      "Pick one, or set the scope to 'experience'.")
+class MapContent(Protocol):
+    """Step 5: what the team placed on the map."""
+
+    @property
+    def pain_points(self) -> Sequence[PainPoint]: ...
+    @property
+    def kpis(self) -> Sequence[KPI]: ...
 
 
-@rule
-def stages_and_touchpoints(s: Steps) -> Iterator[Finding]:
-    if not s.touchpoints.stages:
-        yield Finding("stages-missing", "error", 3, "no stages.")
-    for stage in s.touchpoints.stages:
-        if not s.touchpoints.in_stage(stage.id):
-            yield Finding("stage-empty", "warning", 3, f"stage {stage.label!r} has no touchpoint.")
-    if s.touchpoints.touchpoints and not any(t.moment_of_truth for t in s.touchpoints.touchpoints):
-        yield Finding("no-moment-of-truth", "warning", 3, "no touchpoint is marked as a moment of truth.")
-    for t in s.touchpoints.touchpoints:
+@dataclass(frozen=True)
+class MapView:
+    """Everything the rules read, typed; built from a workshop by `view_of` (or from any set of step models)."""
+
+    goals: Goals
+    personas: Personas
+    touchpoints: Touchpoints
+    behaviour: TeamInput
+    results: Results
+    map: MapContent
+    signals: Mapping[str, Signals] = field(default_factory=dict)  # touchpoint → what step 4 measured there
+    segments: frozenset[str] | None = None  # segment values found in the events (None: not known)
+    age: Staleness | None = None  # the last run and what has moved since (jmapkit.runs.staleness)
+    links: tuple[LinkState, ...] = ()  # drill-down links (parent and children) and whether they hold
+    kpis: tuple[KpiStatus, ...] = ()  # each KPI with this run's measured value and flags (jmapkit.kpis)
+    moved: tuple[Moved, ...] = ()  # pain points' evidence that moved significantly since it was linked
+
+    @property
+    def journey_order(self) -> list[Any]:
+        """Touchpoints in the order a customer meets them: by stage, then as listed in step 3."""
+        return [t for s in self.touchpoints.stages for t in self.touchpoints.in_stage(s.id)]
+
+
+# --- the rules ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule found: the item and the message, and a fix or step when they differ from the rule's own."""
+
+    item: str | None
+    message: str
+    fix: str | None = None
+    step: int | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    step: int
+    summary: str  # what the rule asks, for docs/check.md and `jmapkit check --rules`
+    fix: str
+    run: Callable[[MapView], Iterator[Hit]]
+
+
+RULES: dict[str, Rule] = {}
+STRICT = ("JM601",)  # codes that --strict turns into errors
+
+
+def rule(code: str, name: str, severity: Severity, step: int, summary: str, fix: str
+         ) -> Callable[[Callable[[MapView], Iterator[Hit]]], Callable[[MapView], Iterator[Hit]]]:
+    """Register a rule under its stable code."""
+
+    def register(fn: Callable[[MapView], Iterator[Hit]]) -> Callable[[MapView], Iterator[Hit]]:
+        if code in RULES:
+            raise ValueError(f"rule code {code} is used twice")
+        RULES[code] = Rule(code, name, severity, step, summary, fix, fn)
+        return fn
+
+    return register
+
+
+@rule("JM101", "goal-missing", "error", 1, "Step 1 names the customer goal the map follows.",
+      "write the customer's goal in step 1 (e.g. 'get lunch within 30 minutes').")
+def _goal(v: MapView) -> Iterator[Hit]:
+    if not v.goals.customer_goal.strip():
+        yield Hit(None, "no customer goal: a map must follow one goal.")
+
+
+@rule("JM102", "period-missing", "error", 1, "Step 1 names the time period the map describes.",
+      "write the period in step 1 (e.g. '2026 Q3').")
+def _period(v: MapView) -> Iterator[Hit]:
+    if not v.goals.time_period.strip():
+        yield Hit(None, "no time period: say which period the map describes.")
+
+
+@rule("JM201", "persona-missing", "error", 2, "Step 2 has at least one persona.",
+      "add the persona the map follows in step 2.")
+def _persona(v: MapView) -> Iterator[Hit]:
+    if not v.personas.personas:
+        yield Hit(None, "no persona: a journey map follows a persona.")
+
+
+@rule("JM202", "persona-many", "warning", 2, "A journey map (scope 'journey') follows one persona.",
+      "keep one persona, or set the scope to 'experience' in step 1.")
+def _persona_many(v: MapView) -> Iterator[Hit]:
+    if v.goals.scope == "journey" and len(v.personas.personas) > 1:
+        names = ", ".join(p.name for p in v.personas.personas)
+        yield Hit(None, f"a journey map follows one persona in depth; this one has {names}.")
+
+
+@rule("JM203", "persona-evidence", "warning", 2,
+      "Each persona cites evidence (research, a data file) or is linked to a segment found in the data.",
+      "add evidence links to the persona in step 2, or link it to a segment value of the events file.")
+def _persona_evidence(v: MapView) -> Iterator[Hit]:
+    for p in v.personas.personas:
+        if p.evidence or p.source.kind in EVIDENCE_SOURCES:
+            continue
+        if p.segment and v.segments is not None and p.segment in v.segments:
+            continue
+        why = (f"its segment {p.segment!r} is not in the events data" if p.segment and v.segments is not None
+               else f"its segment {p.segment!r} has not been found in data yet" if p.segment else "no segment link")
+        yield Hit(p.name, f"persona {p.name!r} cites no evidence ({why}): it may be a guess.")
+
+
+@rule("JM301", "stages-missing", "error", 3, "Step 3 has stages.", "add the journey's stages in step 3.")
+def _stages(v: MapView) -> Iterator[Hit]:
+    if not v.touchpoints.stages:
+        yield Hit(None, "no stages.")
+
+
+@rule("JM302", "stage-empty", "warning", 3, "Every stage has at least one touchpoint.",
+      "add a touchpoint to the stage in step 3, or remove the stage.")
+def _stage_empty(v: MapView) -> Iterator[Hit]:
+    for stage in v.touchpoints.stages:
+        if not v.touchpoints.in_stage(stage.id):
+            yield Hit(stage.id, f"stage {stage.label!r} has no touchpoint.")
+
+
+@rule("JM303", "no-moment-of-truth", "warning", 3, "At least one touchpoint is marked as a moment of truth.",
+      "mark the touchpoints where the customer decides to stay or leave as moments of truth in step 3.")
+def _moment_of_truth(v: MapView) -> Iterator[Hit]:
+    if v.touchpoints.touchpoints and not any(t.moment_of_truth for t in v.touchpoints.touchpoints):
+        yield Hit(None, "no touchpoint is marked as a moment of truth.")
+
+
+@rule("JM304", "touchpoint-owner", "warning", 3, "Every touchpoint has an owner team.",
+      "name the team that owns the touchpoint in step 3.")
+def _touchpoint_owner(v: MapView) -> Iterator[Hit]:
+    for t in v.touchpoints.touchpoints:
         if not t.owner.strip():
-            yield Finding("touchpoint-owner", "warning", 3, f"touchpoint {t.label!r} has no owner team.")
+            yield Hit(t.id, f"touchpoint {t.label!r} has no owner team.")
 
 
-@rule
-def evidence(s: Steps) -> Iterator[Finding]:
-    if not s.results.inputs:
-        yield Finding("no-evidence", "warning", 4,
-                      "step 4 read no data: the map rests on the room's opinion only.")
+@rule("JM305", "handoff-unmarked", "warning", 3,
+      "Where the owner team changes between consecutive touchpoints, one of the two is marked as a handoff.",
+      "mark the handoff in step 3 (handoff flag on either touchpoint), or correct the owner.")
+def _handoff(v: MapView) -> Iterator[Hit]:
+    order = v.journey_order
+    for a, b in zip(order, order[1:], strict=False):
+        owners = a.owner.strip(), b.owner.strip()
+        if all(owners) and owners[0].casefold() != owners[1].casefold() and not (a.handoff or b.handoff):
+            yield Hit(f"{a.id}→{b.id}",
+                      f"the owner changes from {owners[0]} ({a.label!r}) to {owners[1]} ({b.label!r}) "
+                      "with no handoff marked: handoffs are where journeys break.",
+                      fix=f"mark {a.label!r} or {b.label!r} as a handoff in step 3, or correct the owner.")
 
 
-@rule
-def pain_points(s: Steps) -> Iterator[Finding]:
-    known = {t.id for t in s.touchpoints.touchpoints}
-    if not s.map.pain_points:
-        yield Finding("no-pain-points", "error", 5,
-                      "no pain points: a journey map is not a persona with arrows.")
-    for i, p in enumerate(s.map.pain_points, start=1):
-        label = f"pain point {i} ({p.description[:40]!r})"
+@rule("JM401", "no-evidence", "warning", 4, "Step 4 has read at least one data file.",
+      "choose the events, survey or verbatims file in step 4 and run it (jmapkit run).")
+def _data(v: MapView) -> Iterator[Hit]:
+    if not v.results.inputs:
+        yield Hit(None, "step 4 read no data: the map rests on the room's opinion only.")
+
+
+@rule("JM402", "emotion-unbacked", "warning", 4,
+      "The emotion curve rests on participants' votes or on data, not on the team's estimate alone.",
+      "let participants vote (jmapkit serve), or add a survey or verbatims file in step 4.")
+def _emotion(v: MapView) -> Iterator[Hit]:
+    tps = v.touchpoints.touchpoints
+    backed = {tp for tp, s in v.signals.items() if s.votes or s.measured_n}
+    if tps and not backed & {t.id for t in tps}:
+        yield Hit(None, "no touchpoint's emotion comes from participants' votes or from data: "
+                        "the emotion curve is a guess.")
+        return
+    labels = {t.id: t.label for t in tps}
+    for e in v.behaviour.emotions:
+        if e.touchpoint in labels and e.touchpoint not in backed:
+            yield Hit(e.touchpoint, f"the emotion at {labels[e.touchpoint]!r} is the team's estimate only: "
+                                    "neither participants' votes nor data.")
+
+
+@rule("JM501", "no-pain-points", "error", 5, "Step 5 has pain points.",
+      "place the pain points on the map in step 5 (each with an owner and a candidate fix).")
+def _pain_points(v: MapView) -> Iterator[Hit]:
+    if not v.map.pain_points:
+        yield Hit(None, "no pain points: a journey map is not a persona with arrows.")
+
+
+@rule("JM502", "pain-point-touchpoint", "error", 5, "Every pain point is on a touchpoint of step 3.",
+      "move the pain point to a touchpoint of step 3, or add that touchpoint.")
+def _pain_point_touchpoint(v: MapView) -> Iterator[Hit]:
+    known = {t.id for t in v.touchpoints.touchpoints}
+    for p in v.map.pain_points:
         if p.touchpoint not in known:
-            yield Finding("pain-point-touchpoint", "error", 5,
-                          f"{label} is on touchpoint {p.touchpoint!r}, which step 3 does not have.")
+            yield Hit(_pain_label(p), f"pain point {_pain_label(p)!r} is on touchpoint {p.touchpoint!r}, "
+                                      "which step 3 does not have.")
+
+
+@rule("JM503", "pain-point-owner", "error", 5, "Every pain point has an owner.",
+      "name who owns the pain point in step 5.")
+def _pain_point_owner(v: MapView) -> Iterator[Hit]:
+    for p in v.map.pain_points:
         if not p.owner.strip():
-            yield Finding("pain-point-owner", "error", 5, f"{label} has no owner.")
+            yield Hit(_pain_label(p), f"pain point {_pain_label(p)!r} has no owner.")
+
+
+@rule("JM504", "pain-point-fix", "error", 5, "Every pain point has a candidate fix.",
+      "write a candidate fix for the pain point in step 5.")
+def _pain_point_fix(v: MapView) -> Iterator[Hit]:
+    for p in v.map.pain_points:
         if not p.fix.strip():
-            yield Finding("pain-point-fix", "error", 5, f"{label} has no candidate fix.")
+            yield Hit(_pain_label(p), f"pain point {_pain_label(p)!r} has no candidate fix.")
 
 
-@rule
-def kpis(s: Steps) -> Iterator[Finding]:
-    stage_ids = {st.id for st in s.touchpoints.stages}
-    covered = {k.stage for k in s.map.kpis}
-    for k in s.map.kpis:
+@rule("JM505", "pain-point-evidence", "warning", 5,
+      "Every pain point rests on evidence: a theme or score, a drop-off, votes or a note at its touchpoint, "
+      "or evidence it cites.",
+      "cite the evidence in the pain point (a file, a theme, a note), or bring data on its touchpoint in step 4.")
+def _pain_point_evidence(v: MapView) -> Iterator[Hit]:
+    for p in v.map.pain_points:
+        sig = v.signals.get(p.touchpoint)
+        cited = p.evidence or p.evidence_links  # a file or note it names, or a linked theme, drop-off or score
+        if cited or p.source.kind in EVIDENCE_SOURCES or (sig and sig.measured_anything):
+            continue
+        yield Hit(_pain_label(p), f"pain point {_pain_label(p)!r} cites no evidence, and step 4 measured "
+                                  f"nothing at {p.touchpoint!r} (no score, theme, drop-off or vote).")
+
+
+@rule("JM506", "failure-point", "warning", 5,
+      "Every failure point (many customers leave there, or its scores are clearly poor) has a pain point.",
+      "add a pain point at the touchpoint in step 5 (or explain in the map why it is not one).")
+def _failure_points(v: MapView) -> Iterator[Hit]:
+    last = v.touchpoints.stages[-1].id if v.touchpoints.stages else None
+    with_pain = {p.touchpoint for p in v.map.pain_points}
+    for t in v.journey_order:
+        sig = v.signals.get(t.id)
+        why = failure(sig, last_stage=t.stage == last) if sig else None
+        if why and t.id not in with_pain:
+            yield Hit(t.id, f"{t.label!r} is a failure point ({why}) with no pain point on it.")
+
+
+@rule("JM510", "no-kpis", "error", 5, "Step 5 has KPIs.",
+      "add one KPI per stage in step 5, with baseline, target, owner and data source.")
+def _no_kpis(v: MapView) -> Iterator[Hit]:
+    if v.touchpoints.stages and not v.map.kpis:
+        yield Hit(None, "no KPIs: nothing says how the team will know that the fixes worked.")
+
+
+@rule("JM511", "kpi-stage", "error", 5, "Every KPI is on a stage of step 3.",
+      "move the KPI to a stage of step 3, or add that stage.")
+def _kpi_stage(v: MapView) -> Iterator[Hit]:
+    stage_ids = {st.id for st in v.touchpoints.stages}
+    for k in v.map.kpis:
         if k.stage not in stage_ids:
-            yield Finding("kpi-stage", "error", 5,
-                          f"KPI {k.name!r} is on stage {k.stage!r}, which step 3 does not have.")
+            yield Hit(k.name, f"KPI {k.name!r} is on stage {k.stage!r}, which step 3 does not have.")
+
+
+@rule("JM512", "kpi-incomplete", "warning", 5, "Every KPI has a target and an owner.",
+      "set the KPI's target and owner in step 5.")
+def _kpi_incomplete(v: MapView) -> Iterator[Hit]:
+    for k in v.map.kpis:
         if k.target is None or not k.owner.strip():
-            yield Finding("kpi-incomplete", "warning", 5, f"KPI {k.name!r} needs a target and an owner.")
-    for st in s.touchpoints.stages:
+            yield Hit(k.name, f"KPI {k.name!r} needs a target and an owner.")
+
+
+@rule("JM513", "stage-without-kpi", "warning", 5, "Every stage has a KPI.",
+      "add a KPI for the stage in step 5 (the template's KPI library has suggestions).")
+def _stage_without_kpi(v: MapView) -> Iterator[Hit]:
+    covered = {k.stage for k in v.map.kpis}
+    for st in v.touchpoints.stages if v.map.kpis else ():
         if st.id not in covered:
-            yield Finding("stage-without-kpi", "warning", 5, f"stage {st.label!r} has no KPI.")
+            yield Hit(st.id, f"stage {st.label!r} has no KPI.")
 
 
-@rule
-def reviewed(s: Steps) -> Iterator[Finding]:
-    for info, model in zip(STEPS, (s.goals, s.personas, s.touchpoints, s.behaviour, s.map), strict=True):
-        count = _template_records(model)
-        if count:
-            yield Finding("template-content", "warning", info.number,
-                          f"{count} item{'s' if count != 1 else ''} in step {info.number} ({info.title}) "
-                          "still come from the template and were not reviewed by the team.")
+@rule("JM514", "kpi-source", "warning", 5,
+      "Every KPI names what measures it: a step-4 metric (csat@order_counter, conversion@purchase, nps, …) "
+      "or an input file step 4 read (events, survey, verbatims).",
+      "set the KPI's data source to a metric step 4 measures (e.g. csat@checkout, conversion@buy, "
+      "dropoff@checkout; docs/exports.md lists the forms), and bring that file in step 4.")
+def _kpi_source(v: MapView) -> Iterator[Hit]:
+    from jmapkit.kpis import FILES, UNKNOWN, parse
+
+    for k in v.map.kpis:
+        source = k.data_source.strip()
+        head = source.partition(":")[0].strip().casefold()
+        if not source:
+            yield Hit(k.name, f"KPI {k.name!r} names no data source: nobody can measure it.")
+        elif parse(source) is None and head not in FILES:
+            yield Hit(k.name, f"KPI {k.name!r} is measured in {source!r}, which is neither a step-4 metric nor "
+                              "an input file.")
+        elif parse(source) is None and v.results.inputs and head not in v.results.inputs:
+            yield Hit(k.name, f"KPI {k.name!r} is measured in the {head} file, which step 4 has not read.")
+    for status in v.kpis:
+        if UNKNOWN in status.flags:
+            yield Hit(status.kpi.name, f"KPI {status.kpi.name!r}: {status.flags[UNKNOWN]}")
 
 
-def check_steps(steps: Steps) -> list[Finding]:
-    """Every finding of every rule, errors first."""
-    findings = [f for r in RULES for f in r(steps)]
-    return sorted(findings, key=lambda f: (f.level != "error", f.step))
+@rule("JM515", "kpi-baseline", "warning", 5,
+      "A KPI's baseline agrees with what step 4 measured (inside its 95 % CI, or within 10 % without one).",
+      "set the baseline to the measured value, or check that the data source measures what the KPI means.")
+def _kpi_baseline(v: MapView) -> Iterator[Hit]:
+    from jmapkit.kpis import CONTRADICTS
+
+    for status in v.kpis:
+        if CONTRADICTS in status.flags:
+            yield Hit(status.kpi.name, f"KPI {status.kpi.name!r}: {status.flags[CONTRADICTS]}")
 
 
-def check(ws: Workshop) -> list[Finding]:
-    """Check a workshop's saved steps; a missing step 1–3 is an error raised by the store."""
-    return check_steps(Bundle.load(ws))
+@rule("JM516", "kpi-target", "warning", 5,
+      "A KPI's target improves on its baseline and is not reached already.",
+      "set a target that improves on the baseline and on this run's value, in the metric's direction.")
+def _kpi_target(v: MapView) -> Iterator[Hit]:
+    from jmapkit.kpis import NOT_IMPROVING, REACHED
+
+    for status in v.kpis:
+        for flag in (NOT_IMPROVING, REACHED):
+            if flag in status.flags:
+                yield Hit(status.kpi.name, f"KPI {status.kpi.name!r}: {status.flags[flag]}")
 
 
-def _template_records(model: object) -> int:
+@rule("JM601", "template-content", "warning", 0,
+      "Every item has been reviewed by the team (template content is example text, not this team's map).",
+      "review the step in its notebook: confirm or change each item (it then counts as the team's).")
+def _reviewed(v: MapView) -> Iterator[Hit]:
+    parts = (v.goals, v.personas, v.touchpoints, v.behaviour, v.map)
+    for info, model in zip(STEPS, parts, strict=True):
+        labels = _template_items(model)
+        if labels:
+            shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+            items = f"{len(labels)} items" if len(labels) != 1 else "1 item"
+            verb = "come" if len(labels) != 1 else "comes"
+            yield Hit(info.key, f"{items} in step {info.number} ({info.title}) still {verb} from the template, "
+                                f"not reviewed by the team: {shown}.",
+                      step=info.number,
+                      fix=f"review step {info.number} in {info.notebook}: confirm or change each item.")
+
+
+@rule("JM701", "child-map-missing", "warning", 5,
+      "Every journey map drilled from this experience map's hotspots is still where workshop.json says.",
+      "move the journey map back, or correct its path in workshop.json (children).")
+def _children(v: MapView) -> Iterator[Hit]:
+    for link in v.links:
+        if link.role == "child" and not link.exists:
+            yield Hit(link.hotspot, f"the journey map for hotspot {link.hotspot!r} is not at {link.path}.")
+
+
+@rule("JM702", "parent-map-missing", "warning", 1,
+      "The experience map this journey map was drilled from is still where workshop.json says.",
+      "move the experience map back, or correct its path in workshop.json (parent).")
+def _parent(v: MapView) -> Iterator[Hit]:
+    for link in v.links:
+        if link.role == "parent" and not link.exists:
+            yield Hit(link.path, f"the experience map this map was drilled from is not at {link.path}.")
+
+
+@rule("JM801", "data-changed", "warning", 4,
+      "The data files are the ones the last run read (same content hash).",
+      "run the workshop again on the new data (jmapkit run), so the map shows it.")
+def _data_changed(v: MapView) -> Iterator[Hit]:
+    if v.age is None or v.age.last_run is None:
+        return
+    for change in v.age.data_changes:
+        what = "no longer exists" if change.reason == "missing" else "has changed"
+        yield Hit(change.name, f"the {change.name} file {change.path} {what} since run {v.age.last_run.id}: "
+                               "the map shows older data.")
+
+
+@rule("JM802", "saved-before-results", "warning", 5,
+      "The team's own content in step 5 was saved after the data it rests on was first computed.",
+      "review step 5's pain points and KPIs against the new numbers and save it.")
+def _saved_before_results(v: MapView) -> Iterator[Hit]:
+    a = v.age
+    # Template content is JM601's business; this rule is about what the team wrote before the data moved.
+    if a is None or not a.map_before_results or a.map_saved is None or not _has_team_content(v.map):
+        return
+    since = a.data_since or a.results_saved
+    assert since is not None  # map_before_results holds only with it
+    run = f" (run {a.last_run.id})" if a.last_run else ""
+    yield Hit("map", f"step 5's pain points and KPIs were saved on {_day(a.map_saved)}, before the data of "
+                     f"{_day(since)}{run}.")
+
+
+@rule("JM803", "refresh-due", "warning", 1, "The map's data is not older than the refresh cadence set in step 1.",
+      "run the workshop on new data (jmapkit run --data ...), or change the refresh cadence in step 1.")
+def _refresh(v: MapView) -> Iterator[Hit]:
+    a = v.age
+    if a is None or not a.overdue or a.as_of is None or a.due is None:
+        return
+    yield Hit(a.refresh, f"the map's data is from {_day(a.as_of)}; with a {a.refresh} refresh it was due again "
+                         f"on {_day(a.due)}.")
+
+
+@rule("JM804", "evidence-moved", "warning", 5,
+      "The evidence a pain point was written on still says what it said (no significant change since).",
+      "look at the pain point again with the new numbers: adjust its severity, frequency or text, or relink it.")
+def _evidence_moved(v: MapView) -> Iterator[Hit]:
+    for m in v.moved:
+        p = v.map.pain_points[m.pain_point] if m.pain_point < len(v.map.pain_points) else None
+        if p is None or m.link.value is None or m.now.value is None:
+            continue
+        yield Hit(p.description[:60], f"its {m.link.kind} evidence moved from {100 * m.link.value:.0f} % "
+                                      f"(of {m.link.base}) to {100 * m.now.value:.0f} % (of {m.now.base}) since it was "
+                                      f"linked (two-proportion test, p = {m.p_value:.3g}).")
+
+
+# --- checking -----------------------------------------------------------------------------------------------------
+
+
+def check_view(view: MapView, *, strict: bool = False) -> list[Finding]:
+    """Every finding of every rule, errors first, then by step and code."""
+    findings = []
+    for r in RULES.values():
+        severity: Severity = "error" if strict and r.code in STRICT else r.severity
+        findings += [Finding(r.code, r.name, severity, hit.step or r.step, hit.item, hit.message, hit.fix or r.fix)
+                     for hit in r.run(view)]
+    return sorted(findings, key=lambda f: (f.severity != "error", f.step, f.code))
+
+
+def check(ws: Workshop, *, strict: bool = False) -> list[Finding]:
+    """Check a workshop's saved steps (a step not saved yet counts as empty), its data's age and its links."""
+    return check_view(view_of(ws), strict=strict)
+
+
+def view_of(ws: Workshop, *, bundle: Bundle | None = None, links: bool = True) -> MapView:
+    """The rules' view of a workshop: its steps, what step 4 measured per touchpoint, its age and its links.
+
+    `bundle`: the workshop's steps when the caller has loaded them already. links=False leaves the
+    drill-down links out (a child map's state is its own check without them, so two maps that link each
+    other never check each other in a loop).
+    """
+    from jmapkit.drilldown import link_states
+    from jmapkit.hotspots import signals_of
+    from jmapkit.kpis import kpi_status
+    from jmapkit.runs import staleness
+    from jmapkit.suggestions import moved
+
+    b = bundle or Bundle.load(ws)
+    return MapView(goals=b.goals, personas=b.personas, touchpoints=b.touchpoints, behaviour=b.behaviour,
+                   results=b.results, map=b.map, signals=signals_of(b), segments=_segments(b),
+                   age=staleness(ws), links=tuple(link_states(ws)) if links else (),
+                   kpis=tuple(kpi_status(b)), moved=tuple(moved(ws)))
+
+
+def as_json(findings: Sequence[Finding], links: Sequence[LinkState] = ()) -> dict[str, Any]:
+    """The check as one JSON document: counts, findings, and the drill-down links with their state."""
+    errors = sum(f.severity == "error" for f in findings)
+    return {"errors": errors, "warnings": len(findings) - errors, "findings": [f.as_dict() for f in findings],
+            "links": [link.as_dict() for link in links]}
+
+
+def summary_line(findings: Sequence[Finding], *, codes: bool = False) -> str:
+    """'2 errors, 5 warnings', with codes=True '… (JM503 ×2, JM601 ×3)' (errors' codes first)."""
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    line = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    if codes and findings:
+        counts: dict[str, int] = {}
+        for f in findings:  # already errors first
+            counts[f.code] = counts.get(f.code, 0) + 1
+        line += " (" + ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in counts.items()) + ")"
+    return line
+
+
+# --- internals ---------------------------------------------------------------------------------------------------
+
+
+def _day(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at.utcoffset() == timedelta(0) else at.isoformat(timespec="minutes")
+
+
+def _segments(b: Bundle) -> frozenset[str] | None:
+    frame = b.tables.get("funnel_by_segment")
+    if frame is None or "segment" not in frame:
+        return None
+    return frozenset(str(s) for s in frame["segment"].dropna() if str(s))
+
+
+def _pain_label(p: PainPoint) -> str:
+    return p.description if len(p.description) <= 40 else p.description[:39] + "…"
+
+
+def _has_team_content(model: object) -> bool:
+    """Whether any record of a step was entered or confirmed by the team (not only template content)."""
+    return any(kind != "template" for _, kind in _sourced(model))
+
+
+def _template_items(model: object) -> list[str]:
+    """Labels of the records in a step that still carry the template's provenance."""
+    return [label for label, kind in _sourced(model) if kind == "template"]
+
+
+def _sourced(model: object) -> list[tuple[str, str]]:
+    """(label, source kind) of every record with a provenance in a step, depth first."""
     from pydantic import BaseModel
 
     from jmapkit.model import Source
 
-    count = 0
+    found: list[tuple[str, str]] = []
     if isinstance(model, BaseModel):
         source = getattr(model, "source", None)
-        if isinstance(source, Source) and source.kind == "template":
-            count += 1
+        if isinstance(source, Source):
+            found.append((_record_label(model), source.kind))
         for name in type(model).model_fields:
             value = getattr(model, name)
-            items = value if isinstance(value, list) else [value]
-            count += sum(_template_records(v) for v in items if isinstance(v, BaseModel) and not isinstance(v, Source))
-    return count
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, BaseModel) and not isinstance(v, Source):
+                    found += _sourced(v)
+    return found
+
+
+def _record_label(model: Any) -> str:
+    for attr in ("name", "id", "description", "touchpoint"):
+        value = getattr(model, attr, None)
+        if isinstance(value, str) and value:
+            return value if len(value) <= 30 else value[:29] + "…"
+    return type(model).__name__.lower()
+
+
+__all__ = ["RULES", "Finding", "MapView", "as_json", "check", "check_view", "summary_line", "view_of"]

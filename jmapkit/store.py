@@ -17,7 +17,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-import yaml
 from filelock import FileLock
 from pydantic import BaseModel, ValidationError
 
@@ -28,7 +27,6 @@ from jmapkit.errors import (
     SchemaTooNew,
     StepInvalid,
     StepMissing,
-    TemplateNotFound,
     WorkshopExists,
     WorkshopNotFound,
 )
@@ -37,13 +35,12 @@ from jmapkit.model import (
     LANGUAGES,
     RECORDS,
     STEPS,
-    Source,
     StepInfo,
     StepModel,
     WorkshopMeta,
     step_info,
 )
-from jmapkit.resources import notebooks_dir, template_names, templates_dir
+from jmapkit.resources import notebooks_dir, templates_dir
 
 WORKSHOP_FILE = "workshop.json"
 FOLDERS = ("notebooks", "data", "steps", "votes", "history", "drafts", "runs", "exports")
@@ -437,14 +434,11 @@ def open_workshop(workshop_dir: str | os.PathLike[str] | None = None) -> Worksho
     return Workshop.find(workshop_dir)
 
 
-def load_template(name: str) -> dict[str, Any]:
-    folder = templates_dir() / name
-    if not (folder / "template.yaml").is_file():
-        raise TemplateNotFound(
-            f"unknown template {name!r}.",
-            fix=f"use one of: {', '.join(template_names())}.",
-        )
-    return yaml.safe_load((folder / "template.yaml").read_text(encoding="utf-8"))
+def load_template(name: str, language: str = "en") -> dict[str, Any]:
+    """The named template in one language as a dict, validated (a broken file raises TemplateInvalid)."""
+    from jmapkit.templates import load
+
+    return load(name, language).model_dump()
 
 
 def new_workshop(
@@ -456,10 +450,12 @@ def new_workshop(
 ) -> Workshop:
     """Create a workshop folder pre-filled from a template; its content is marked as not yet reviewed."""
     root = Path(path).resolve()
-    spec = load_template(template)
-    language = language or spec.get("language", "en")
-    if language not in LANGUAGES:
+    if language is not None and language not in LANGUAGES:
         raise JmapkitError(f"unknown language {language!r}.", fix=f"use one of: {', '.join(LANGUAGES)}.")
+    spec = load_template(template, language or "en")
+    language = language or spec.get("language", "en")
+    if language != "en":
+        spec = load_template(template, language)
     if (root / WORKSHOP_FILE).exists():
         raise WorkshopExists(f"{root} is already a workshop.", fix="choose another folder, or open this one.")
     if root.exists() and any(root.iterdir()):
@@ -495,25 +491,9 @@ def new_workshop(
 
 
 def _template_step(info: StepInfo, content: dict[str, Any]) -> StepModel:
-    data = _as_template(content)
-    if content and "source" in info.model.model_fields:
-        data.setdefault("source", Source(kind="template").model_dump())
-    return info.model.model_validate(data)  # type: ignore[return-value]
+    from jmapkit.templates import step_model
 
-
-def _as_template(value: Any) -> Any:
-    """Mark every sourced record of a template as `template` (pre-filled, not yet reviewed)."""
-    if isinstance(value, dict):
-        return {k: _as_template(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mark(v) if isinstance(v, dict) else v for v in value]
-    return value
-
-
-def _mark(record: dict[str, Any]) -> dict[str, Any]:
-    marked = _as_template(record)
-    marked.setdefault("source", Source(kind="template").model_dump())
-    return marked
+    return step_model(info.key, content)  # type: ignore[no-any-return]
 
 
 def _envelope_or_none(raw: bytes) -> dict[str, Any] | None:

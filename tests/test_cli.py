@@ -39,7 +39,8 @@ def test_new_creates_a_workshop(tmp_path: Path) -> None:
 def test_unknown_template_is_one_line_and_exit_2(tmp_path: Path) -> None:
     code, out, err = invoke("new", tmp_path / "w", "--template", "bakery")
     assert code == 2
-    assert err == "Error: unknown template 'bakery'. Fix: use one of: default, restaurant.\n"
+    assert err == ("Error: unknown template 'bakery'. "
+                   "Fix: use one of: default, ecommerce, public-service, restaurant, saas-onboarding.\n")
     assert not (tmp_path / "w").exists()
 
 
@@ -208,11 +209,13 @@ def test_diff_with_one_run_is_one_line(restaurant: Workshop) -> None:
 def test_check_exit_status(restaurant: Workshop) -> None:
     code, out, _ = invoke("check", restaurant.root)
     assert code == 0
-    assert out.splitlines()[-1] == "0 errors, 8 warnings"
+    # JM202 (3 personas), 5 × JM305 (owner changes), JM401 and JM402 (no data yet), JM505 (web menu: no evidence),
+    # JM513 ('Choose' has no KPI), JM516 ('CSAT of the food': target = baseline), 5 × JM601 (template content)
+    assert out.splitlines()[-1] == "0 errors, 16 warnings"
     restaurant.save(restaurant.load(5).model_copy(update={"pain_points": []}))
     code, out, _ = invoke("check", restaurant.root)
     assert code == 1
-    assert "error   step 5  no-pain-points: no pain points: a journey map is not a persona with arrows." in out
+    assert "JM501 error   step 5  no-pain-points: no pain points: a journey map is not a persona with arrows." in out
 
 
 def test_lab_builds_the_jupyterlab_command(restaurant: Workshop) -> None:

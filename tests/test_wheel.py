@@ -28,8 +28,10 @@ def test_wheel_contains_notebooks_and_templates(wheel: Path) -> None:
     for page in ("participant.html", "participant.js", "room.html", "room.js", "common.js", "room.css",
                  "forbidden.html"):
         assert f"jmapkit/room/static/{page}" in names  # the room's pages, read through importlib.resources
-    assert "jmapkit/_templates/restaurant/template.yaml" in names
+    for name in ("default", "restaurant", "ecommerce", "saas-onboarding", "public-service"):
+        assert f"jmapkit/_templates/{name}/template.yaml" in names
     assert "jmapkit/_templates/restaurant/data/events.csv" in names
+    assert "jmapkit/_templates/saas-onboarding/data/events.tsv" in names
 
 
 def test_demo_from_an_installed_wheel_in_an_unrelated_folder(wheel: Path, tmp_path: Path) -> None:

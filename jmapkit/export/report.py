@@ -96,6 +96,8 @@ class Report:
     folder: str
     language: str = "en"
     exported: date = field(default_factory=date.today)
+    findings: list[Any] | None = None  # `jmapkit check` (quality.Finding), when the report was built from a workshop
+    links: list[Any] = field(default_factory=list)  # drill-down links (drilldown.LinkState)
     _png: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     # --- text --------------------------------------------------------------------------------------------
@@ -125,7 +127,21 @@ class Report:
             (_("Period"), g.time_period or _("– (not set in step 1)")),
             (_("Scope"), scope),
             (_("Date"), self.exported.isoformat()),
+            *[self._link_line(link) for link in self.links],
+            *([(_("Check"), self.check_summary())] if self.findings is not None else []),
         ]
+
+    def check_summary(self) -> str:
+        """'0 errors, 12 warnings (JM305 ×5, JM601 ×4, …)': what `jmapkit check` says, with its rule codes."""
+        from jmapkit.quality import summary_line
+
+        return summary_line(self.findings or [], codes=True)
+
+    def _link_line(self, link: Any) -> tuple[str, str]:
+        if link.role == "parent":
+            return (_("Drilled from"), _("{name} (experience map), hotspot {hotspot}").format(
+                name=link.name or link.path, hotspot=self.touchpoint_label(link.hotspot)))
+        return (_("Journey map"), f"{self.touchpoint_label(link.hotspot)}: {link.describe()}")
 
     def stage_label(self, stage: str) -> str:
         return {s.id: s.label for s in self.touchpoints.stages}.get(stage, stage)
@@ -740,12 +756,19 @@ class Report:
                  f"Customer goal and period: {describe_source(self.goals.source)}."]
         lines.append(f"Data: {data_evidence(self.steps)}." if b and b.inputs else
                      "Data: step 4 has not been run on data yet; the deck shows the team's content only.")
+        if self.findings is not None:
+            lines.append(f"jmapkit check: {self.check_summary()}.")
+            lines += [f"{f.code} {f.severity} (step {f.step}): {f.message}" for f in self.findings[:15]]
+            if len(self.findings) > 15:
+                lines.append(f"… and {len(self.findings) - 15} more (run `jmapkit check`).")
         return lines
 
     def _notes_summary(self) -> list[str]:
         lines = ["The findings of this workshop, each worked out from the tables on the following slides."]
         for heading, items in self.summary():
             lines += [f"{heading}: {item}" for item in items]
+        if self.findings is not None:
+            lines.append(f"jmapkit check: {self.check_summary()}.")
         lines.append("Pain point priority P = severity × frequency, doubled at a moment of truth.")
         return lines
 
@@ -903,9 +926,14 @@ def with_unit(value: Any, unit: str) -> str:
 
 
 def build(ws: Workshop) -> Report:
-    """Load everything an export shows from a workshop folder."""
+    """Load everything an export shows from a workshop folder, with its check and drill-down links."""
+    from jmapkit.quality import check_view, view_of
+
     meta = ws.meta
-    return Report(steps=Bundle.load(ws), folder=ws.root.name, language=meta.language)
+    bundle = Bundle.load(ws)
+    view = view_of(ws, bundle=bundle)
+    return Report(steps=bundle, folder=ws.root.name, language=meta.language, findings=check_view(view),
+                  links=list(view.links))
 
 
 def _kinds(sources: list[Any]) -> str:

@@ -21,7 +21,7 @@ class MapResult:
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.level == "error"]
+        return [f for f in self.findings if f.severity == "error"]
 
 
 def run(ws: Workshop) -> MapResult:
@@ -71,6 +71,8 @@ def kpis(journey: Map, tps: Touchpoints) -> pd.DataFrame:
 
 
 def findings_table(findings: list[Finding]) -> pd.DataFrame:
+    """`jmapkit check` as a table for the top of notebook 5: code, severity, step, item, message and fix."""
     import pandas as pd
 
-    return pd.DataFrame([f.__dict__ for f in findings], columns=["level", "step", "rule", "message"])
+    columns = ["code", "severity", "step", "item", "message", "fix"]
+    return pd.DataFrame([{c: getattr(f, c) for c in columns} for f in findings], columns=columns)
