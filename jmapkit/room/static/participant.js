@@ -4,14 +4,6 @@ const POLL_MS = 10000;
 const TEXT = {
   round: (n) => fmt(T.round, { n: n }),
   newRound: (n) => fmt(T.new_round, { n: n }),
-  closed: T.closed,
-  saving: T.saving,
-  saved: T.saved,
-  posted: T.posted,
-  empty: T.empty,
-  noNotes: T.no_notes,
-  dot: T.dot,
-  dotted: T.dotted,
   by: (name) => fmt(T.by, { name: name }),
 };
 const LANGUAGE_COOKIE = "jmapkit_lang";
@@ -77,7 +69,7 @@ async function loadState() {
     render();
   }
   if (previous && previous.round !== state.round) status(TEXT.newRound(state.round), "info");
-  else if (!state.voting_open) status(TEXT.closed, "info");
+  else if (!state.voting_open) status(T.closed, "info");
   else status("");
   for (const button of document.querySelectorAll("button.face")) button.disabled = !state.voting_open;
 }
@@ -120,7 +112,7 @@ function card(tp) {
 }
 
 async function vote(tp, value, faces, note) {
-  note.textContent = TEXT.saving;
+  note.textContent = T.saving;
   note.className = "card-status";
   const result = await api("/api/votes", "POST", { device: device, participant: participant(), votes: { [tp.id]: value } });
   if (!result.ok) {
@@ -135,7 +127,7 @@ async function vote(tp, value, faces, note) {
     button.classList.toggle("chosen", chosen);
     button.setAttribute("aria-pressed", chosen ? "true" : "false");
   }
-  note.textContent = TEXT.saved;
+  note.textContent = T.saved;
 }
 
 function kindChoices() {
@@ -152,7 +144,7 @@ async function postNote() {
   const text = $("note-text").value.trim();
   const box = $("note-status");
   if (!text) {
-    box.textContent = TEXT.empty;
+    box.textContent = T.empty;
     box.className = "status error";
     return;
   }
@@ -169,7 +161,7 @@ async function postNote() {
   }
   $("note-text").value = "";
   $("note-count").textContent = "0";
-  box.textContent = TEXT.posted;
+  box.textContent = T.posted;
   box.className = "status ok";
   loadNotes();
 }
@@ -182,12 +174,12 @@ async function loadNotes() {
   const notes = result.body.notes.slice().sort((a, b) => b.dots - a.dots || (a.at < b.at ? 1 : -1));
   const list = $("note-list");
   list.replaceChildren();
-  if (!notes.length) list.append(el("li", { class: "muted", text: TEXT.noNotes }));
+  if (!notes.length) list.append(el("li", { class: "muted", text: T.no_notes }));
   for (const n of notes) {
     const dot = el("button", {
       type: "button", class: "dot" + (n.dotted ? " dotted" : ""), "aria-pressed": n.dotted ? "true" : "false",
       onclick: () => addDot(n.id),
-    }, "● ", n.dotted ? TEXT.dotted : TEXT.dot, " · ", String(n.dots));
+    }, "● ", n.dotted ? T.dotted : T.dot, " · ", String(n.dots));
     dot.disabled = n.dotted;
     list.append(el("li", { class: "note " + n.kind },
       el("p", { class: "where" }, el("span", { class: "kind " + n.kind, text: NOTE_KINDS[n.kind] || n.kind }), " ",
