@@ -223,6 +223,17 @@ def pending(ws: Workshop) -> list[Suggestion]:
     )
 
 
+def table(ws: Workshop) -> pd.DataFrame:
+    """The pending suggestions for people (a run's notebook 5 shows them; the form offers them to accept)."""
+    import pandas as pd
+
+    rows = [{"touchpoint": s.where or s.touchpoint, "suggested pain point": s.label, "severity": s.severity,
+             "frequency": s.frequency, "comments": s.n, "evidence": s.summary,
+             "quote": s.quotes[0] if s.quotes else "–"} for s in pending(ws)]
+    return pd.DataFrame(rows, columns=["touchpoint", "suggested pain point", "severity", "frequency", "comments",
+                                       "evidence", "quote"])
+
+
 def _names(ws: Workshop) -> dict[str, str]:
     return {t.id: t.label for t in ws.load_or_default(Touchpoints).touchpoints}
 

@@ -217,3 +217,12 @@ def test_a_pain_points_dropoff_that_moved_significantly_is_flagged_and_one_that_
     z = (x2 / n2 - x1 / n1) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     assert m.p_value == pytest.approx(2 * norm.sf(abs(z)), rel=1e-9)
     assert "JM804" in {f.code for f in check(restaurant)}
+
+
+def test_the_table_lists_what_is_pending_with_names_and_a_quote(restaurant: Workshop) -> None:
+    behaviour.run(restaurant)
+    offered = suggestions.pending(restaurant)
+    frame = suggestions.table(restaurant)
+    names = {t.id: t.label for t in restaurant.load("touchpoints").touchpoints}
+    assert list(frame["touchpoint"]) == [names[s.touchpoint] for s in offered]
+    assert list(frame["quote"]) == [s.quotes[0] for s in offered]
