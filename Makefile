@@ -6,7 +6,7 @@ EXTRAS ?= test,sentiment,spark
 # Debian packages: a browser for the UI tests, LibreOffice + poppler to render decks, CJK fonts, Java for Spark.
 APT_PACKAGES := chromium libreoffice-impress fonts-noto-cjk poppler-utils openjdk-17-jre-headless
 
-.PHONY: demo test test-fast install system-deps lint bench clean messages
+.PHONY: demo test test-fast install system-deps lint bench clean messages messages-pages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +43,12 @@ bench: install
 LOCALE    := jmapkit/locale
 LANGUAGES := de ko ja
 PYBABEL   ?= $(BIN)/pybabel
+# The room's texts are their own domain (jmapkit-room, `make messages-pages`), with their own N_().
+JMAPKIT_SOURCES = $(shell find jmapkit -name '*.py' ! -path 'jmapkit/room/texts.py' | sort)
 
 messages:
 	$(PYBABEL) extract -k _ -k N_ -k ngettext:1,2 --no-default-keywords --no-location --sort-output --width 120 \
-	  --project jmapkit --copyright-holder "jmapkit contributors" -o $(LOCALE)/jmapkit.pot jmapkit
+	  --project jmapkit --copyright-holder "jmapkit contributors" -o $(LOCALE)/jmapkit.pot $(JMAPKIT_SOURCES)
 	for lang in $(LANGUAGES); do \
 	  if [ -f $(LOCALE)/$$lang/LC_MESSAGES/jmapkit.po ]; then \
 	    $(PYBABEL) update -D jmapkit -i $(LOCALE)/jmapkit.pot -d $(LOCALE) -l $$lang --width 120 --no-fuzzy-matching --ignore-obsolete; \
@@ -56,6 +58,18 @@ messages:
 
 lint: install
 	$(BIN)/python -m ruff check jmapkit tests
+
+# The room's pages and the notebooks' markdown (domains jmapkit-room, jmapkit-notebooks): extract the
+# English texts, merge them into the de/ko/ja catalogs (new messages start untranslated), compile the .mo files.
+LOCALE := jmapkit/locale
+PAGE_LANGS := de ko ja
+BABEL := PYTHONPATH=. $(BIN)/pybabel
+messages-pages: install
+	$(BABEL) -q extract --no-location --sort-output -k N_ -k Np_:1,2 --project=jmapkit -o $(LOCALE)/jmapkit-room.pot jmapkit/room/texts.py
+	$(BABEL) -q extract --sort-output -F $(LOCALE)/babel-notebooks.cfg --project=jmapkit -o $(LOCALE)/jmapkit-notebooks.pot notebooks
+	for d in jmapkit-room jmapkit-notebooks; do for l in $(PAGE_LANGS); do \
+	  $(BABEL) -q update --init-missing --no-fuzzy-matching --ignore-obsolete -i $(LOCALE)/$$d.pot -d $(LOCALE) -D $$d -l $$l || exit 1; \
+	done; $(BABEL) -q compile -d $(LOCALE) -D $$d || exit 1; done
 
 clean:
 	rm -rf $(VENV) demo-workshop .pytest_cache

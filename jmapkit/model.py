@@ -236,6 +236,10 @@ class EvidenceLink(_Model):
     n: int | None = None  # how many verbatims, customers or answers the evidence counts
     summary: str = ""  # one plain sentence: what the data says, with n
     quotes: list[str] = []  # verbatims, as the customers wrote them (shown as text)
+    # The share the evidence measured when it was linked, out of `base` (customers reaching the stage,
+    # answers, the touchpoint's verbatims): what `jmapkit check` tests the current data against.
+    value: float | None = None
+    base: int | None = None
 
 
 class PainPoint(_Sourced):

@@ -104,6 +104,19 @@ def notes(lines: Iterable[str], *, title: str | None = None) -> Any:
     return HTML(f"<details class='jmapkit-notes'><summary>{html.escape(heading)}</summary><ul>{items}</ul></details>")
 
 
+def guide(ws: Workshop, step: str) -> Any:
+    """The template's notes for the facilitator on this step, in the workshop's language, collapsed."""
+    from jmapkit.errors import JmapkitError
+    from jmapkit.templates import notes as template_notes
+
+    meta = ws.meta
+    try:
+        text = template_notes(meta.template, step, meta.language)
+    except JmapkitError:  # a workshop made from a template this installation does not have
+        text = ""
+    return notes([text] if text else [], title=_("Facilitator notes for this step"))
+
+
 def heading(text: str) -> Any:
     """A section heading in the workshop's language (notebook markdown stays for people who read the code)."""
     from IPython.display import HTML

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from jmapkit.kpis import KpiStatus
     from jmapkit.runs import Staleness
     from jmapkit.store import Workshop
+    from jmapkit.suggestions import Moved
 
 Severity = Literal["error", "warning"]
 # Sources that are themselves evidence: participants' votes and notes, and numbers from data.
@@ -117,6 +118,7 @@ class MapView:
     age: Staleness | None = None  # the last run and what has moved since (jmapkit.runs.staleness)
     links: tuple[LinkState, ...] = ()  # drill-down links (parent and children) and whether they hold
     kpis: tuple[KpiStatus, ...] = ()  # each KPI with this run's measured value and flags (jmapkit.kpis)
+    moved: tuple[Moved, ...] = ()  # pain points' evidence that moved significantly since it was linked
 
     @property
     def journey_order(self) -> list[Any]:
@@ -502,6 +504,19 @@ def _refresh(v: MapView) -> Iterator[Hit]:
               .format(as_of=_day(a.as_of), refresh=_(a.refresh), due=_day(a.due)))
 
 
+@rule("JM804", "evidence-moved", "warning", 5,
+      "The evidence a pain point was written on still says what it said (no significant change since).",
+      "look at the pain point again with the new numbers: adjust its severity, frequency or text, or relink it.")
+def _evidence_moved(v: MapView) -> Iterator[Hit]:
+    for m in v.moved:
+        p = v.map.pain_points[m.pain_point] if m.pain_point < len(v.map.pain_points) else None
+        if p is None or m.link.value is None or m.now.value is None:
+            continue
+        yield Hit(p.description[:60], f"its {m.link.kind} evidence moved from {100 * m.link.value:.0f} % "
+                                      f"(of {m.link.base}) to {100 * m.now.value:.0f} % (of {m.now.base}) since it was "
+                                      f"linked (two-proportion test, p = {m.p_value:.3g}).")
+
+
 # --- checking -----------------------------------------------------------------------------------------------------
 
 
@@ -531,12 +546,13 @@ def view_of(ws: Workshop, *, bundle: Bundle | None = None, links: bool = True) -
     from jmapkit.hotspots import signals_of
     from jmapkit.kpis import kpi_status
     from jmapkit.runs import staleness
+    from jmapkit.suggestions import moved
 
     b = bundle or Bundle.load(ws)
     return MapView(goals=b.goals, personas=b.personas, touchpoints=b.touchpoints, behaviour=b.behaviour,
                    results=b.results, map=b.map, signals=signals_of(b), segments=_segments(b),
                    age=staleness(ws), links=tuple(link_states(ws)) if links else (),
-                   kpis=tuple(kpi_status(b)))
+                   kpis=tuple(kpi_status(b)), moved=tuple(moved(ws)))
 
 
 def as_json(findings: Sequence[Finding], links: Sequence[LinkState] = ()) -> dict[str, Any]:

@@ -440,11 +440,11 @@ def open_workshop(workshop_dir: str | os.PathLike[str] | None = None) -> Worksho
     return Workshop.find(workshop_dir)
 
 
-def load_template(name: str) -> dict[str, Any]:
-    """The named template as a dict, validated (a broken file raises TemplateInvalid naming the field)."""
+def load_template(name: str, language: str = "en") -> dict[str, Any]:
+    """The named template in one language as a dict, validated (a broken file raises TemplateInvalid)."""
     from jmapkit.templates import load
 
-    return load(name).model_dump()
+    return load(name, language).model_dump()
 
 
 def new_workshop(
@@ -456,11 +456,13 @@ def new_workshop(
 ) -> Workshop:
     """Create a workshop folder pre-filled from a template; its content is marked as not yet reviewed."""
     root = Path(path).resolve()
-    spec = load_template(template)
-    language = language or spec.get("language", "en")
-    if language not in LANGUAGES:
+    if language is not None and language not in LANGUAGES:
         raise JmapkitError(_("unknown language {language}.").format(language=repr(language)),
                            fix=_("use one of: {names}.").format(names=", ".join(LANGUAGES)))
+    spec = load_template(template, language or "en")
+    language = language or spec.get("language", "en")
+    if language != "en":
+        spec = load_template(template, language)
     if (root / WORKSHOP_FILE).exists():
         raise WorkshopExists(_("{folder} is already a workshop.").format(folder=root),
                              fix=_("choose another folder, or open this one."))
@@ -473,8 +475,10 @@ def new_workshop(
     steps = [_template_step(info, content.get(info.key, {})) for info in STEPS]
     for folder in FOLDERS:
         (root / folder).mkdir(parents=True, exist_ok=True)
+    from jmapkit.notebook_lang import write_notebook
+
     for nb in sorted(notebooks_dir().glob("*.ipynb")):
-        shutil.copyfile(nb, root / "notebooks" / nb.name)
+        write_notebook(nb, root / "notebooks" / nb.name, language)  # markdown in the workshop's language
     source_data = templates_dir() / template / "data"
     if source_data.is_dir():
         for f in sorted(source_data.iterdir()):

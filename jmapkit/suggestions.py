@@ -86,7 +86,8 @@ class Suggestion:
 
     def link(self) -> EvidenceLink:
         """The evidence an accepted pain point keeps: this theme, its n, summary and quotes."""
-        return EvidenceLink(kind="theme", ref=self.id, n=self.n, summary=self.summary, quotes=list(self.quotes))
+        return EvidenceLink(kind="theme", ref=self.id, n=self.n, summary=self.summary, quotes=list(self.quotes),
+                            value=self.share, base=_base(self.n, self.share))
 
     def pain_point(self, edits: Mapping[str, Any] | None = None) -> PainPoint:
         """The pain point this suggestion becomes, with the team's edits applied (validated by the model)."""
@@ -222,6 +223,17 @@ def pending(ws: Workshop) -> list[Suggestion]:
     )
 
 
+def table(ws: Workshop) -> pd.DataFrame:
+    """The pending suggestions for people (a run's notebook 5 shows them; the form offers them to accept)."""
+    import pandas as pd
+
+    rows = [{"touchpoint": s.where or s.touchpoint, "suggested pain point": s.label, "severity": s.severity,
+             "frequency": s.frequency, "comments": s.n, "evidence": s.summary,
+             "quote": s.quotes[0] if s.quotes else "–"} for s in pending(ws)]
+    return pd.DataFrame(rows, columns=["touchpoint", "suggested pain point", "severity", "frequency", "comments",
+                                       "evidence", "quote"])
+
+
 def _names(ws: Workshop) -> dict[str, str]:
     return {t.id: t.label for t in ws.load_or_default(Touchpoints).touchpoints}
 
@@ -260,7 +272,7 @@ def evidence(ws: Workshop, kind: str, ref: str) -> Evidence:
                                         _float(r["ci_low"]), _float(r["ci_high"]))
                 link = EvidenceLink(kind="theme", ref=ref, n=int(r["n"]), summary=f"{r['label']}: {summary}",
                                     quotes=[str(r[c]) for c in ("quote_1", "quote_2", "quote_3")
-                                            if not _blank(r.get(c))])
+                                            if not _blank(r.get(c))], value=share, base=_base(int(r["n"]), share))
                 return Evidence(link=link, frequency=frequency_from_share(share), share=share)
     elif kind == "dropoff":
         funnel = _table(ws, "funnel")
@@ -272,8 +284,9 @@ def evidence(ws: Workshop, kind: str, ref: str) -> Evidence:
                     share = lost / int(before["reached"])
                     summary = (f"{lost} of {int(before['reached'])} customers who reached {before['stage']} did not "
                                f"reach {ref} ({100 * share:.0f} %)")
-                    return Evidence(EvidenceLink(kind="dropoff", ref=ref, n=lost, summary=summary),
-                                    frequency_from_share(share), share)
+                    link = EvidenceLink(kind="dropoff", ref=ref, n=lost, summary=summary, value=share,
+                                        base=int(before["reached"]))
+                    return Evidence(link, frequency_from_share(share), share)
     elif kind == "score":
         metric, _, group = ref.partition(":")
         scores = _table(ws, "scores")
@@ -285,8 +298,10 @@ def evidence(ws: Workshop, kind: str, ref: str) -> Evidence:
                 summary = f"{metric.upper()} {value:.1f} at {group} (n={n}{_ci(r['ci_low'], r['ci_high'])})"
                 # Only CSAT says what share is unhappy (100 % − the satisfied share); NPS and means do not.
                 share = (100 - value) / 100 if metric == "csat" else None
-                return Evidence(EvidenceLink(kind="score", ref=ref, n=n, summary=summary),
-                                None if share is None else frequency_from_share(share), share)
+                # CSAT is a share of answers, testable as a proportion later; other scores keep no share.
+                link = EvidenceLink(kind="score", ref=ref, n=n, summary=summary, value=None if share is None
+                                    else share, base=n if share is not None else None)
+                return Evidence(link, None if share is None else frequency_from_share(share), share)
     else:
         raise JmapkitError(f"evidence kind {kind!r} is unknown.", fix="use theme, dropoff or score.")
     raise JmapkitError(
@@ -294,6 +309,45 @@ def evidence(ws: Workshop, kind: str, ref: str) -> Evidence:
         where="steps/4-behaviour",
         fix="pick one of jmapkit.suggestions.evidence_options(ws), or re-run step 4 on the data.",
     )
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A pain point's evidence whose share moved significantly since it was linked (two-proportion z-test)."""
+
+    pain_point: int  # 0-based, in step 5's order
+    link: EvidenceLink
+    now: EvidenceLink
+    p_value: float
+
+
+def moved(ws: Workshop, *, alpha: float = 0.05) -> list[Moved]:
+    """Evidence on step 5's pain points that the current step-4 data no longer supports as it did.
+
+    A link's share then (value of base) is tested against the same evidence now; a link step 4 no longer
+    has, or one that kept no share (NPS, means), is left out.
+    """
+    from jmapkit.analytics.stats import two_proportion
+
+    out = []
+    for i, p in enumerate(ws.load_or_default(Map).pain_points):
+        for link in p.evidence_links:
+            if link.kind == "note" or link.value is None or not link.base:
+                continue
+            try:
+                now = evidence(ws, link.kind, link.ref).link
+            except JmapkitError:
+                continue
+            if now.value is None or not now.base:
+                continue
+            test = two_proportion(round(link.value * link.base), link.base, round(now.value * now.base), now.base)
+            if test.p_value < alpha:
+                out.append(Moved(i, link, now, test.p_value))
+    return out
+
+
+def _base(n: int, share: float) -> int | None:
+    return round(n / share) if share > 0 else None
 
 
 def evidence_options(ws: Workshop) -> list[tuple[str, str, str]]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jmapkit import resources
 from jmapkit.errors import JmapkitError, TemplateInvalid, TemplateNotFound
-from jmapkit.model import STEPS, Language, Source
+from jmapkit.model import LANGUAGES, STEPS, Language, Source
 
 StepKey = str
 
@@ -47,8 +47,23 @@ class Template(_Strict):
     kpi_library: dict[str, list[KpiIdea]] = {}  # stage id → KPIs to choose from
 
 
-def load(name: str) -> Template:
-    """The named template, validated: every step against its model, notes and KPI library against step 3."""
+def localize(value: Any, language: str) -> Any:
+    """Template text in one language: every `{en: ..., de: ..., ko: ..., ja: ...}` becomes that language's text.
+
+    Templates keep their four languages side by side in one file, so a change to one language shows next
+    to the others; a text without a translation falls back to English, and plain text is the same in all.
+    """
+    if isinstance(value, dict):
+        if value and "en" in value and set(value) <= set(LANGUAGES):
+            return value.get(language) or value["en"]
+        return {k: localize(v, language) for k, v in value.items()}
+    if isinstance(value, list):
+        return [localize(v, language) for v in value]
+    return value
+
+
+def load(name: str, language: str = "en") -> Template:
+    """The named template in one language, validated: every step against its model, notes and KPIs against step 3."""
     import yaml
 
     known = resources.template_names()
@@ -64,7 +79,7 @@ def load(name: str) -> Template:
                               fix="correct the YAML syntax at that line (indentation, quotes, colons).") from None
     problems: list[str] = []
     try:
-        spec = Template.model_validate(raw)
+        spec = Template.model_validate(localize(raw, language))
     except ValidationError as exc:
         raise TemplateInvalid(_problems(exc.errors()), where=str(path), fix=_FIX) from None
     models: dict[str, Any] = {}
@@ -119,16 +134,16 @@ def with_data() -> list[str]:
             and any((resources.templates_dir() / name / "data").iterdir())]
 
 
-def notes(template: str, step: int | str) -> str:
+def notes(template: str, step: int | str, language: str = "en") -> str:
     """The facilitator's notes for one step of a template ('' when it has none)."""
     from jmapkit.model import step_info
 
-    return load(template).notes.get(step_info(step).key, "")
+    return load(template, language).notes.get(step_info(step).key, "")
 
 
-def kpi_library(template: str, stage: str | None = None) -> list[KpiIdea]:
+def kpi_library(template: str, stage: str | None = None, language: str = "en") -> list[KpiIdea]:
     """The template's KPI ideas for one stage, or for all stages in step-3 order."""
-    spec = load(template)
+    spec = load(template, language)
     if stage is not None:
         return list(spec.kpi_library.get(stage, []))
     return [kpi for ideas in spec.kpi_library.values() for kpi in ideas]

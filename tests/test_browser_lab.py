@@ -710,3 +710,52 @@ def test_presentation_mode_draws_every_notebook_for_a_projector(lab: Lab, projec
         nb.page.close()
         projector.lab.shut_down_kernels()
     print("smallest text in the charts, px at 1920 × 1080:", smallest)
+
+
+# --- 7. suggested pain points from what customers wrote (notebook 5) ------------------------------------
+
+
+def test_accepting_one_suggestion_and_dismissing_another_in_notebook_5(lab: Lab, facilitator: Facilitator) -> None:
+    from playwright.sync_api import expect
+
+    from jmapkit import steps, suggestions
+
+    ws = lab.workshop("suggestions")
+    steps.behaviour.run(ws)  # step 4 computed, as after notebook 4
+    offered = suggestions.pending(ws)
+    assert len(offered) >= 2
+    keep, drop = offered[0], offered[1]
+    nb = facilitator.open(ws, "5-map")
+    nb.run_all()
+    cards = nb.outputs.locator(".jmapkit-suggestion")
+    expect(cards).to_have_count(len(offered), timeout=SAVED)
+    first = cards.filter(has_text=keep.label).first
+    expect(first).to_contain_text(keep.quotes[0])  # the customers' own words, as text
+    first.get_by_label("Owner", exact=True).fill("Store manager")
+    first.get_by_label("Candidate fix", exact=True).fill("A second till at lunch")
+    revision = ws.revision(Map)
+    first.locator("button.jmapkit-accept").click()
+    deadline = time.monotonic() + SAVED / 1000
+    while ws.revision(Map) <= revision and time.monotonic() < deadline:
+        nb.page.wait_for_timeout(200)
+    accepted = ws.load(Map).pain_points[-1]
+    assert (accepted.description, accepted.owner, accepted.fix) == (keep.label, "Store manager",
+                                                                   "A second till at lunch")
+    assert accepted.source.kind == "data" and accepted.touchpoint == keep.touchpoint
+    [link] = accepted.evidence_links
+    assert (link.kind, link.ref, link.n, link.quotes) == ("theme", keep.id, keep.n, list(keep.quotes))
+    revision = ws.revision(Map)
+    cards.filter(has_text=drop.label).first.locator("button.jmapkit-dismiss").click()
+    deadline = time.monotonic() + SAVED / 1000
+    while ws.revision(Map) <= revision and time.monotonic() < deadline:
+        nb.page.wait_for_timeout(200)
+    assert ws.load(Map).dismissed == {drop.id: drop.signature}
+    expect(cards).to_have_count(len(offered) - 2, timeout=SAVED)
+    nb.screenshot("lab-5-suggestions")
+    # The next run on the same data: the dismissed theme is unchanged, so it does not come back.
+    steps.behaviour.run(ws)
+    assert {s.id for s in suggestions.pending(ws)} == {s.id for s in offered} - {keep.id, drop.id}
+    nb.reload()
+    nb.run_all()
+    expect(cards).to_have_count(len(offered) - 2, timeout=SAVED)
+    assert ws.load(Map).pain_points[-1] == accepted  # a later Run All rewrites nothing of the team's map

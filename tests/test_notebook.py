@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import subprocess
 import sys
@@ -46,3 +47,11 @@ def test_markup_in_a_table_cell_or_header_is_shown_as_text() -> None:
     assert "<img" not in page and "<b>" not in page and "&lt;b&gt;name&lt;/b&gt;" in page
     cells = [c.split(">", 1)[1].split("</td>")[0] for c in page.split("<td ")[1:]]
     assert cells == ["&lt;img src=x onerror=alert(1)&gt;", "Tom &amp; Jerry", "–"]
+
+
+def test_the_guide_shows_the_templates_notes_for_the_step_collapsed(restaurant) -> None:  # type: ignore[no-untyped-def]
+    from jmapkit import notebook, templates
+
+    shown = notebook.guide(restaurant, "personas").data
+    assert shown.startswith("<details class='jmapkit-notes'><summary>Facilitator notes for this step</summary>")
+    assert html.escape(templates.notes("restaurant", "personas")) in shown

@@ -37,6 +37,7 @@ from jmapkit.model import (
 from jmapkit.quality import RULES, MapView, check, check_view, summary_line
 from jmapkit.runs import DataChange, RunRecord, Staleness
 from jmapkit.store import Workshop
+from jmapkit.suggestions import Moved
 
 TEAM = Source(kind="team")
 NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
@@ -166,6 +167,9 @@ CASES: list[tuple[str, MapView, MapView, set[str]]] = [
                           kpis=[k.model_copy(update={"source": Source(kind="template")}) for k in KPIS])),
      set()),
     ("JM803", replace(G, age=replace(G.age, overdue=True, due=NOW - timedelta(days=1))), G, set()),
+    ("JM804", replace(G, moved=(Moved(0, EvidenceLink(kind="dropoff", ref="eat", n=40, value=0.4, base=100),
+                                      EvidenceLink(kind="dropoff", ref="eat", n=10, value=0.1, base=100), 1e-6),)),
+     G, set()),
 ]
 
 

@@ -185,3 +185,44 @@ def test_the_panel_accepts_one_suggestion_and_dismisses_another(restaurant: Work
     assert accepted.evidence_links[0].ref == first and accepted.evidence_links[0].quotes
     assert second in step5.dismissed and calls == [1, 1]
     assert first not in panel.cards and second not in panel.cards
+
+
+def test_a_pain_points_dropoff_that_moved_significantly_is_flagged_and_one_that_did_not_is_not(
+        restaurant: Workshop) -> None:
+    """JM804: the share a drop-off measured when it was linked, tested against the same drop-off now."""
+    import math
+
+    from scipy.stats import norm
+
+    from jmapkit.quality import check
+    from jmapkit.store import atomic_write_text
+
+    behaviour.run(restaurant)
+    ref = "retention"
+    suggestions.link_evidence(restaurant, 0, "dropoff", ref)
+    link = restaurant.load(Map).pain_points[0].evidence_links[-1]
+    assert link.value is not None and link.base and suggestions.moved(restaurant) == []
+    assert "JM804" not in {f.code for f in check(restaurant)}
+    # The funnel now says half as many were lost before the stage (same number reaching the stage before).
+    path = restaurant.tables_dir(4) / "funnel.csv"
+    funnel = pd.read_csv(path)
+    row = funnel.index[funnel["stage"] == ref][0]
+    before = int(funnel.loc[row - 1, "reached"])
+    lost_now = round(link.value * before / 2)
+    funnel.loc[row, "reached"] = before - lost_now
+    atomic_write_text(path, funnel.to_csv(index=False))
+    [m] = suggestions.moved(restaurant)
+    x1, n1, x2, n2 = round(link.value * link.base), link.base, lost_now, before
+    pooled = (x1 + x2) / (n1 + n2)
+    z = (x2 / n2 - x1 / n1) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    assert m.p_value == pytest.approx(2 * norm.sf(abs(z)), rel=1e-9)
+    assert "JM804" in {f.code for f in check(restaurant)}
+
+
+def test_the_table_lists_what_is_pending_with_names_and_a_quote(restaurant: Workshop) -> None:
+    behaviour.run(restaurant)
+    offered = suggestions.pending(restaurant)
+    frame = suggestions.table(restaurant)
+    names = {t.id: t.label for t in restaurant.load("touchpoints").touchpoints}
+    assert list(frame["touchpoint"]) == [names[s.touchpoint] for s in offered]
+    assert list(frame["quote"]) == [s.quotes[0] for s in offered]

@@ -180,3 +180,14 @@ def run_check_export(folder: Path, template: str) -> Workshop:
     title = " ".join(" ".join(shape.text_frame.text for shape in deck.slides[0].shapes if shape.has_text_frame).split())
     assert ws.meta.name in title and "Check: 0 errors, " in title and "JM601" in title
     return ws
+
+
+def test_localize_picks_the_language_and_falls_back_to_english() -> None:
+    from jmapkit.templates import localize
+
+    raw = {"name": {"en": "Queue", "de": "Warteschlange", "ko": "대기 줄", "ja": "行列"}, "id": "queue",
+           "actions": [{"en": "Pays", "de": "Bezahlt"}, "plain"], "owner": {"en": "Store"}}
+    assert localize(raw, "de") == {"name": "Warteschlange", "id": "queue", "actions": ["Bezahlt", "plain"],
+                                   "owner": "Store"}
+    assert localize(raw, "ja")["actions"] == ["Pays", "plain"]  # no Japanese text: English
+    assert localize(raw, "en")["name"] == "Queue"

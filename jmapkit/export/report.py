@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from jmapkit import __version__, journey
 from jmapkit.bundle import Bundle
+from jmapkit.collation import sort_names
 from jmapkit.i18n import N_, _
 from jmapkit.journey import TEMPLATE_NOTE, data_evidence, describe_source
 from jmapkit.kpis import CONTRADICTS, NOT_IMPROVING, REACHED, UNKNOWN, KpiStatus, kpi_status
@@ -546,8 +547,8 @@ class Report:
             label = self.touchpoint_label
         else:
             personas = {p.segment: p.name for p in self.steps.personas.personas if p.segment}
-            order = sorted(set(part["group"].astype(str)))
             label = lambda g: personas.get(g, g)  # noqa: E731
+            order = sort_names(set(part["group"].astype(str)), self.language, key=label)  # by persona name
         metrics = [m for m in ("nps", "csat", "ces") if m in set(part["metric"])]
         metrics += sorted(set(part["metric"].astype(str)) - set(metrics))
         rows = []
@@ -571,7 +572,8 @@ class Report:
         s = self.steps.tables.get("scores")
         f = self.steps.tables.get("funnel_by_segment")
         personas = {p.segment: p.name for p in self.steps.personas.personas if p.segment}
-        groups = sorted(set(s.loc[s["group_by"] == "segment", "group"].astype(str)) if s is not None else set())
+        groups = sort_names(set(s.loc[s["group_by"] == "segment", "group"].astype(str)) if s is not None else set(),
+                            self.language, key=lambda g: personas.get(g, g))  # by persona name, as readers sort
         rows = []
         for g in groups:
             row: dict[str, Any] = {"persona": personas.get(g, g), "segment": g}

@@ -31,7 +31,7 @@ import tornado.web
 
 from jmapkit.errors import JmapkitError
 from jmapkit.room import board as board_files
-from jmapkit.room import contract
+from jmapkit.room import contract, texts
 from jmapkit.room.board import Board
 from jmapkit.room.contract import RequestRefused
 from jmapkit.room.journal import Journal, Records
@@ -53,7 +53,7 @@ COALESCE_SECONDS = 0.2  # a burst of votes becomes one projector update
 KEEPALIVE_SECONDS = 15.0
 BOARD_POLL_MS = 2000  # how often step files are checked for a change made in a notebook
 
-# Plain-English texts shown to people (one place, for the translation work to come).
+# Plain-English texts shown to people: translated per request through jmapkit/room/texts.py.
 FORBIDDEN_TITLE = "This link needs its access code"
 ROOM_CLOSED_VOTING = "voting is closed."
 ROOM_CLOSED_VOTING_FIX = "wait until the facilitator opens voting again."
@@ -78,9 +78,8 @@ class RateLimiter:
         tokens, then = self._buckets.get(device, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - then) * self.per_second)
         if tokens < 1:
-            wait = (1 - tokens) / self.per_second
             raise RequestRefused(429, "too many requests from this device.", field="device",
-                                 fix=f"wait {wait:.0f} s and try again.")
+                                 fix="wait a few seconds and try again.")
         self._buckets[device] = (tokens - 1, now)
 
     def _forget_full(self, now: float) -> None:
@@ -99,11 +98,12 @@ class Page:
     csp: str
 
     @classmethod
-    def build(cls, name: str, scripts: tuple[str, ...]) -> Page:
+    def build(cls, name: str, scripts: tuple[str, ...], language: str = "en") -> Page:
+        """The page in `language`: its HTML texts filled in, its scripts given their texts as `T`."""
         static = files("jmapkit.room") / "static"
-        html = (static / f"{name}.html").read_text(encoding="utf-8")
+        html = texts.fill((static / f"{name}.html").read_text(encoding="utf-8"), language)
         style = (static / "room.css").read_text(encoding="utf-8")
-        script = "\n".join((static / s).read_text(encoding="utf-8") for s in scripts)
+        script = texts.script_texts(language) + "\n".join((static / s).read_text(encoding="utf-8") for s in scripts)
         html = html.replace("<!-- style -->", f"<style>{style}</style>").replace(
             "<!-- script -->", f"<script>{script}</script>")
         csp = (f"default-src 'none'; script-src '{_sha256(script)}'; style-src '{_sha256(style)}'; "
@@ -136,11 +136,22 @@ class Room:
         self.streams = 0
         self._changed: asyncio.Event | None = None
         self._cache: dict[str, tuple[Any, bytes]] = {}
-        self.pages = {
-            "participant": Page.build("participant", ("common.js", "participant.js")),
-            "room": Page.build("room", ("common.js", "room.js")),
-        }
-        self.forbidden = (files("jmapkit.room") / "static" / "forbidden.html").read_bytes()
+        self.language = texts.choose(ws.meta.language)
+        self._pages: dict[tuple[str, str], Page] = {}
+
+    # --- pages in a language ---------------------------------------------------------------------------
+
+    def page(self, name: str, language: str) -> Page:
+        """The participant ("participant") or projector ("room") page in a language, built once."""
+        key = (name, language)
+        if key not in self._pages:
+            self._pages[key] = Page.build(name, ("common.js", f"{name}.js"), language)
+        return self._pages[key]
+
+    def forbidden(self, language: str) -> bytes:
+        """The page a link without its access code gets, in a language."""
+        html = (files("jmapkit.room") / "static" / "forbidden.html").read_text(encoding="utf-8")
+        return texts.fill(html, language).encode("utf-8")
 
     # --- tokens and changes ----------------------------------------------------------------------------
 
@@ -314,7 +325,7 @@ def answers(method: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[N
         except RequestRefused as exc:
             if exc.status == 429:
                 self.set_header("Retry-After", str(max(1, round(1 / PER_SECOND))))
-            self.send_json(exc.body(), exc.status)
+            self.send_json(texts.answer(exc.body(), self.language()), exc.status)
 
     return wrapper
 
@@ -334,17 +345,23 @@ class Base(tornado.web.RequestHandler):
         self.set_header("X-Frame-Options", "DENY")
         self.set_header("Cache-Control", "no-store")
 
+    def language(self) -> str:
+        """The participant's language: `?lang=`, else the switch's cookie, else the workshop's."""
+        return texts.choose(self.get_query_argument("lang", None), self.get_cookie(texts.LANGUAGE_COOKIE),
+                            self.room.language)
+
     def prepare(self) -> None:
         self.role = self.room.role(self.get_query_argument("token", None))
         if self.role < self.need:
             self.set_status(403)
             if self.api:
-                self.send_json({"error": "this link's token is missing or wrong.", "field": "token",
-                                "fix": "open the link or QR code the facilitator shows."}, 403)
+                self.send_json(texts.answer({"error": "this link's token is missing or wrong.", "field": "token",
+                                             "fix": "open the link or QR code the facilitator shows."},
+                                            self.language()), 403)
             else:
                 self.set_header("Content-Type", "text/html; charset=utf-8")
                 self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-                self.finish(self.room.forbidden)
+                self.finish(self.room.forbidden(self.language()))
             raise tornado.web.Finish()
 
     def send_json(self, payload: Any, status: int = 200) -> None:
@@ -355,8 +372,9 @@ class Base(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(json.dumps({"error": self._reason.lower() + ".", "field": None,
-                                "fix": "try again; tell the facilitator if it keeps failing."}))
+        body = {"error": self._reason.lower() + ".", "field": None,
+                "fix": "try again; tell the facilitator if it keeps failing."}
+        self.finish(json.dumps(texts.answer(body, self.language()), ensure_ascii=False))
 
 
 @tornado.web.stream_request_body
@@ -388,7 +406,7 @@ class ParticipantPage(Base):
     api = False
 
     def get(self) -> None:
-        page = self.room.pages["participant"]
+        page = self.room.page("participant", self.language())
         if not contract.DEVICE.match(self.get_cookie(DEVICE_COOKIE) or ""):
             # One device, one voter: the page sends this id with every vote (anonymous unless a name is typed).
             self.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), expires_days=365, samesite="Strict")
@@ -402,7 +420,7 @@ class RoomPage(Base):
     api = False
 
     def get(self) -> None:
-        page = self.room.pages["room"]
+        page = self.room.page("room", self.room.language)  # the projector speaks the workshop's language
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Content-Security-Policy", page.csp)
         self.finish(page.body)

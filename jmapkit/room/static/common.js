@@ -4,9 +4,9 @@
 
 const TOKEN = new URLSearchParams(location.search).get("token") || "";
 const FACES = [[-2, "😡"], [-1, "🙁"], [0, "😐"], [1, "🙂"], [2, "😍"]];
-const NOTE_KINDS = { pain: "Pain", idea: "Idea", question: "Question" };
-const OFFLINE = "Can't reach the room right now. Retrying…";
-const BAD_LINK = "This link is not valid any more: scan the QR code on the screen again.";
+const NOTE_KINDS = { pain: T.pain, idea: T.idea, question: T.question };
+const OFFLINE = T.offline;
+const BAD_LINK = T.bad_link;
 
 // fetch with the room's token; always resolves to {ok, status, body} (status 0: no connection).
 async function api(path, method, payload) {
@@ -31,7 +31,17 @@ function problem(result) {
   if (result.status === 403) return BAD_LINK;
   if (result.status === 0) return OFFLINE;
   const b = result.body || {};
-  return [b.error, b.fix].filter(Boolean).join(" ") || "Something went wrong (" + result.status + ").";
+  return [b.error, b.fix].filter(Boolean).join(" ") || fmt(T.went_wrong, { status: result.status });
+}
+
+// A translated text with its {name} placeholders filled (the texts come from the server, per language).
+function fmt(text, values) {
+  return text.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}
+
+// "1 vote" / "2 votes": forms is [one, other] from the server (the same text twice in Korean and Japanese).
+function count(forms, n) {
+  return fmt(n === 1 ? forms[0] : forms[1], { n: n });
 }
 
 // Build an element; string children become text nodes, never markup.

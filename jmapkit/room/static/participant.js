@@ -1,18 +1,12 @@
 // The participant page: five faces per frontstage touchpoint, a notes box, the room's notes with dots.
 const POLL_MS = 10000;
+// Texts come from the server in the page's language (T, see jmapkit/room/texts.py).
 const TEXT = {
-  round: (n) => "Round " + n,
-  newRound: (n) => "Round " + n + " has started: please vote again.",
-  closed: "Voting is closed for now. You can still post notes.",
-  saving: "Saving…",
-  saved: "Saved ✓",
-  posted: "Posted ✓ Thank you!",
-  empty: "Write something first.",
-  noNotes: "No notes yet. Be the first!",
-  dot: "Dot",
-  dotted: "Dotted",
-  by: (name) => "by " + name,
+  round: (n) => fmt(T.round, { n: n }),
+  newRound: (n) => fmt(T.new_round, { n: n }),
+  by: (name) => fmt(T.by, { name: name }),
 };
+const LANGUAGE_COOKIE = "jmapkit_lang";
 
 const $ = (id) => document.getElementById(id);
 const device = deviceId();
@@ -75,7 +69,7 @@ async function loadState() {
     render();
   }
   if (previous && previous.round !== state.round) status(TEXT.newRound(state.round), "info");
-  else if (!state.voting_open) status(TEXT.closed, "info");
+  else if (!state.voting_open) status(T.closed, "info");
   else status("");
   for (const button of document.querySelectorAll("button.face")) button.disabled = !state.voting_open;
 }
@@ -118,7 +112,7 @@ function card(tp) {
 }
 
 async function vote(tp, value, faces, note) {
-  note.textContent = TEXT.saving;
+  note.textContent = T.saving;
   note.className = "card-status";
   const result = await api("/api/votes", "POST", { device: device, participant: participant(), votes: { [tp.id]: value } });
   if (!result.ok) {
@@ -133,7 +127,7 @@ async function vote(tp, value, faces, note) {
     button.classList.toggle("chosen", chosen);
     button.setAttribute("aria-pressed", chosen ? "true" : "false");
   }
-  note.textContent = TEXT.saved;
+  note.textContent = T.saved;
 }
 
 function kindChoices() {
@@ -150,7 +144,7 @@ async function postNote() {
   const text = $("note-text").value.trim();
   const box = $("note-status");
   if (!text) {
-    box.textContent = TEXT.empty;
+    box.textContent = T.empty;
     box.className = "status error";
     return;
   }
@@ -167,7 +161,7 @@ async function postNote() {
   }
   $("note-text").value = "";
   $("note-count").textContent = "0";
-  box.textContent = TEXT.posted;
+  box.textContent = T.posted;
   box.className = "status ok";
   loadNotes();
 }
@@ -180,12 +174,12 @@ async function loadNotes() {
   const notes = result.body.notes.slice().sort((a, b) => b.dots - a.dots || (a.at < b.at ? 1 : -1));
   const list = $("note-list");
   list.replaceChildren();
-  if (!notes.length) list.append(el("li", { class: "muted", text: TEXT.noNotes }));
+  if (!notes.length) list.append(el("li", { class: "muted", text: T.no_notes }));
   for (const n of notes) {
     const dot = el("button", {
       type: "button", class: "dot" + (n.dotted ? " dotted" : ""), "aria-pressed": n.dotted ? "true" : "false",
       onclick: () => addDot(n.id),
-    }, "● ", n.dotted ? TEXT.dotted : TEXT.dot, " · ", String(n.dots));
+    }, "● ", n.dotted ? T.dotted : T.dot, " · ", String(n.dots));
     dot.disabled = n.dotted;
     list.append(el("li", { class: "note " + n.kind },
       el("p", { class: "where" }, el("span", { class: "kind " + n.kind, text: NOTE_KINDS[n.kind] || n.kind }), " ",
@@ -202,7 +196,21 @@ async function addDot(id) {
   loadNotes();
 }
 
+// The language switch: the choice is kept on this device (a cookie the server reads, a year long).
+function languageSwitch() {
+  const select = $("lang");
+  for (const [code, name] of Object.entries(T.languages)) {
+    select.append(el("option", { value: code, lang: code, text: name, selected: code === T.lang }));
+  }
+  select.addEventListener("change", () => {
+    document.cookie = LANGUAGE_COOKIE + "=" + select.value + "; max-age=31536000; path=/; samesite=strict";
+    remember("jmapkit.lang", select.value);
+    location.reload();
+  });
+}
+
 function start() {
+  languageSwitch();
   $("name").value = recall("jmapkit.name", "");
   $("name").addEventListener("change", () => remember("jmapkit.name", $("name").value.trim()));
   $("note-text").addEventListener("input", () => { $("note-count").textContent = String($("note-text").value.length); });

@@ -2,23 +2,24 @@
 // the votes per face, and the notes as they arrive. Follows the server's event stream (polls if it drops).
 const POLL_MS = 2000;
 const CONFIRM_MS = 5000;
+// Texts come from the server in the workshop's language (T, see jmapkit/room/texts.py).
 const TEXT = {
-  meta: (s) => "Round " + s.round + " · voting " + (s.voting_open ? "open" : "closed") + " · " + s.voters +
-    " voter" + (s.voters === 1 ? "" : "s") + " · " + s.notes.length + " note" + (s.notes.length === 1 ? "" : "s"),
-  close: "Close voting",
-  open: "Open voting",
-  newRound: (n) => "New round (" + n + ")",
-  confirm: (n) => "Click again to start round " + n,
-  live: "Live",
-  reconnecting: "Reconnecting…",
-  team: "Team",
-  room: "Room",
-  data: "Data",
-  backstage: "backstage: not voted",
-  hide: "Hide",
+  meta: (s) => [fmt(T.round, { n: s.round }), s.voting_open ? T.voting_open : T.voting_closed,
+    count(T.voters, s.voters), count(T.notes, s.notes.length)].join(" · "),
+  close: T.close,
+  open: T.open,
+  newRound: (n) => fmt(T.new_round_button, { n: n }),
+  confirm: (n) => fmt(T.confirm, { n: n }),
+  live: T.live,
+  reconnecting: T.reconnecting,
+  team: T.team,
+  room: T.room_emotion,
+  data: T.data,
+  backstage: T.backstage,
+  hide: T.hide,
   dots: (n) => "● " + n,
-  votes: (n) => n + " vote" + (n === 1 ? "" : "s"),
-  measuredN: (n) => "data n " + n,
+  votes: (n) => count(T.votes, n),
+  measuredN: (n) => fmt(T.measured_n, { n: n }),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -52,7 +53,7 @@ function histogram(tp) {
     return el("div", { class: "col" }, el("span", { class: "count", text: String(counts[i]) }),
       el("span", { class: "well" }, fill), el("span", { class: "face-label", text: faceLabel(value) }));
   });
-  return el("div", { class: "hist", role: "img", "aria-label": "votes per face: " + counts.join(", ") }, bars);
+  return el("div", { class: "hist", role: "img", "aria-label": fmt(T.votes_per_face, { counts: counts.join(", ") }) }, bars);
 }
 
 function noteItem(n) {
@@ -68,7 +69,7 @@ function noteItem(n) {
 
 function render(s) {
   snapshot = s;
-  document.title = s.workshop + " — the room";
+  document.title = fmt(T.page_title, { workshop: s.workshop });
   $("workshop").textContent = s.workshop;
   $("meta").textContent = TEXT.meta(s);
   $("join-link").textContent = s.participant_link || "";
