@@ -32,6 +32,8 @@ def test_wheel_contains_notebooks_and_templates(wheel: Path) -> None:
         assert f"jmapkit/_templates/{name}/template.yaml" in names
     assert "jmapkit/_templates/restaurant/data/events.csv" in names
     assert "jmapkit/_templates/saas-onboarding/data/events.tsv" in names
+    for lang in ("de", "ko", "ja"):  # the compiled message catalogs, found through gettext at run time
+        assert f"jmapkit/locale/{lang}/LC_MESSAGES/jmapkit.mo" in names
 
 
 def test_demo_from_an_installed_wheel_in_an_unrelated_folder(wheel: Path, tmp_path: Path) -> None:
