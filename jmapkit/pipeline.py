@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from jmapkit import __version__, runs
 from jmapkit.diff import Change, as_records, compare
 from jmapkit.errors import JmapkitError, RunFailed
+from jmapkit.i18n import _
 from jmapkit.model import STEPS, Behaviour, BehaviourResults, Map, StepInfo
 from jmapkit.store import Workshop, atomic_write_text, utcnow
 
@@ -188,7 +189,8 @@ def prepare(ws: Workshop, *, data: Mapping[str, str] | None, options: Mapping[st
     from jmapkit.steps.behaviour import data_files, reader_options
 
     if not 1 <= from_step <= len(STEPS):
-        raise JmapkitError(f"--from-step {from_step} is not a step.", fix=f"use 1 to {len(STEPS)}.")
+        raise JmapkitError(_("--from-step {step} is not a step.").format(step=from_step),
+                           fix=_("use 1 to {n}.").format(n=len(STEPS)))
     ws.validate_all()  # a broken step file stops the run before anything is written
     overrides = {name: str(Path(path).resolve()) for name, path in (data or {}).items()}
     files = data_files(ws, ws.load_or_default(Behaviour), overrides)

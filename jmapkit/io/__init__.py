@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jmapkit import i18n
 from jmapkit.errors import DataFileError, DataWarning, JmapkitError, Problem
 from jmapkit.io.validate import SPECS, Kind, Spec
 
@@ -77,9 +78,9 @@ def file_format(path: Path) -> tuple[str, str | None]:
     fmt = SUFFIXES.get(inner)
     if fmt is None or (packed and fmt != "csv"):
         shown = "".join(path.suffixes[-2:]) if packed else path.suffix
-        raise DataFileError(f"unsupported file type {shown!r}.", where=str(path),
-                            fix=f"save it as one of {', '.join(sorted(SUFFIXES))} (CSV may be compressed: "
-                                f".csv.gz, .csv.zst).")
+        fix = i18n._("save it as one of {suffixes} (CSV may be compressed: .csv.gz, .csv.zst).")
+        raise DataFileError(i18n._("unsupported file type {suffix}.").format(suffix=repr(shown)), where=str(path),
+                            fix=fix.format(suffixes=", ".join(sorted(SUFFIXES))))
     return fmt, packed
 
 
@@ -88,8 +89,9 @@ def reader_options(options: Mapping[str, str] | None, *, where: str = "reader op
     given = dict(options or {})
     unknown = sorted(set(given) - set(OPTIONS))
     if unknown:
-        raise JmapkitError(f"unknown reader option {', '.join(map(repr, unknown))}.", where=where,
-                           fix=f"use one of {', '.join(OPTIONS)} (docs/input-files.md shows each with examples).")
+        fix = i18n._("use one of {options} (docs/input-files.md shows each with examples).")
+        raise JmapkitError(i18n._("unknown reader option {options}.").format(options=", ".join(map(repr, unknown))),
+                           where=where, fix=fix.format(options=", ".join(OPTIONS)))
     out: dict[str, Any] = {}
     for name, value in given.items():
         value = str(value)
@@ -127,12 +129,13 @@ def read(
     if kind not in SPECS:
         raise ValueError(f"kind must be one of {', '.join(SPECS)}, not {kind!r}")
     if not path.is_file():
-        raise DataFileError(f"the {kind} file does not exist.", where=str(path), fix="check the path and the name.")
+        raise DataFileError(i18n._("the {kind} file does not exist.").format(kind=kind), where=str(path),
+                            fix=i18n._("check the path and the name."))
     fmt, _ = file_format(path)
     _check_options(delimiter, decimal, str(path))
     if path.stat().st_size == 0:
-        raise DataFileError(f"the {kind} file is empty.", where=str(path),
-                            fix="export the data again; the file needs a header row and data rows.")
+        raise DataFileError(i18n._("the {kind} file is empty.").format(kind=kind), where=str(path),
+                            fix=i18n._("export the data again; the file needs a header row and data rows."))
     con = con or default_backend()
     stat = path.stat()
     # Cheap to call twice (step 4 and every analytics call read the same file): the same file, unchanged,
@@ -150,9 +153,10 @@ def read(
         raise
     except Exception as exc:  # a reader's own error on a file it cannot parse: say which file, keep its words
         said = " ".join(line.strip() for line in str(exc).splitlines()[:2] if line.strip())
-        raise DataFileError(f"could not be read as {fmt.upper()}: {said}", where=str(path),
-                            fix="open it in a spreadsheet and export it again (CSV UTF-8, or .xlsx); the options "
-                                "delimiter= and encoding= set how a CSV is read.") from None
+        raise DataFileError(i18n._("could not be read as {format}: {reason}").format(format=fmt.upper(), reason=said),
+                            where=str(path),
+                            fix=i18n._("open it in a spreadsheet and export it again (CSV UTF-8, or .xlsx); the "
+                                       "options delimiter= and encoding= set how a CSV is read.")) from None
     if rows == 0:
         warnings.append(NO_ROWS)
     loaded = Loaded(table=con.sql(select), path=path, sha256=digest, rows=rows, dropped=dropped, warnings=warnings,
@@ -175,8 +179,8 @@ def _read(con: Any, path: Path, fmt: str, kind: Kind, digest: str, encoding: str
 
         head = encodings.sample(path)
         if not head.strip():
-            raise DataFileError(f"the {kind} file is empty.", where=str(path),
-                                fix="export the data again; the file needs a header row and data rows.")
+            raise DataFileError(i18n._("the {kind} file is empty.").format(kind=kind), where=str(path),
+                                fix=i18n._("export the data again; the file needs a header row and data rows."))
         codec, used, detected = encodings.choose(path, head, encoding)
         warnings = []
         if detected and used not in ("utf-8", "utf-8-sig", "utf-16"):  # UTF-16 is known by its BOM

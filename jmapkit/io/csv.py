@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jmapkit import i18n
 from jmapkit.errors import DataFileError
 from jmapkit.io.cache import cache_stem, commit, part_name, problems_from_note, problems_note, read_note, write_cache
 from jmapkit.io.encoding import open_bytes, transcode
@@ -235,8 +236,8 @@ def _python_copy(path: Path, utf8: Path, delimiter: str | None, skip: int, offse
             header = [v.strip() for v in record]
         width = max(width, len(record))
     if header is None:
-        raise DataFileError("has no header row.", where=str(path),
-                            fix="export the data again with its header row.")
+        raise DataFileError(i18n._("has no header row."), where=str(path),
+                            fix=i18n._("export the data again with its header row."))
     header += [""] * (width - len(header))
     names = canonical_names([h or f"column{i}" for i, h in enumerate(header)], str(path))
     unnamed = [n for n, h in zip(names, header, strict=True) if not h]

@@ -11,6 +11,7 @@ import codecs
 from pathlib import Path
 from typing import BinaryIO
 
+from jmapkit import i18n
 from jmapkit.errors import DataFileError
 
 SNIFF = 1 << 20  # bytes looked at to detect the encoding
@@ -56,16 +57,18 @@ def choose(path: Path, head: bytes, encoding: str | None) -> tuple[str, str, boo
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
-        raise DataFileError(f"unknown encoding {encoding!r}.", where=str(path),
-                            fix="use a Python codec name such as 'utf-8', 'cp949', 'cp932' or 'cp1252'.") from None
+        fix = i18n._("use a Python codec name such as 'utf-8', 'cp949', 'cp932' or 'cp1252'.")
+        raise DataFileError(i18n._("unknown encoding {encoding}.").format(encoding=repr(encoding)), where=str(path),
+                            fix=fix) from None
     bom = head.startswith(codecs.BOM_UTF8)
     if codec == "utf-8" and not bom:
         try:
             head.decode("utf-8")
         except UnicodeDecodeError as exc:
             if not cut_in_half(exc, head):
-                raise DataFileError(f"is not valid utf-8 text ({exc.reason} at byte {exc.start}).", where=str(path),
-                                    fix="pass the file's encoding, e.g. encoding='cp949' or 'cp1252'.") from None
+                raise DataFileError(i18n._("is not valid {codec} text ({reason} at byte {byte}).").format(
+                    codec="utf-8", reason=exc.reason, byte=exc.start), where=str(path),
+                    fix=i18n._("pass the file's encoding, e.g. encoding='cp949' or 'cp1252'.")) from None
         return "utf-8", "utf-8", detected
     if codec == "utf-8":
         # utf-8-sig drops the BOM, so it never ends up in the first column's name.
@@ -85,8 +88,9 @@ def transcode(path: Path, codec: str, target: Path) -> None:
             for chunk in iter(lambda: src.read(1 << 20), ""):
                 dst.write(chunk)
     except UnicodeDecodeError as exc:
-        raise DataFileError(f"is not valid {codec} text ({exc.reason} at byte {exc.start}).",
-                            where=str(path), fix="pass the right encoding, e.g. encoding='cp949'.") from None
+        raise DataFileError(i18n._("is not valid {codec} text ({reason} at byte {byte}).").format(
+            codec=codec, reason=exc.reason, byte=exc.start), where=str(path),
+            fix=i18n._("pass the right encoding, e.g. encoding='cp949'.")) from None
 
 
 def cut_in_half(exc: UnicodeDecodeError, head: bytes) -> bool:

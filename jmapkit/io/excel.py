@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jmapkit import i18n
 from jmapkit.errors import DataFileError
 from jmapkit.io.csv import skipped_above
 from jmapkit.io.sql import Raw, canonical_name, canonical_names, ident, make_view
@@ -50,7 +51,8 @@ def excel_source(raw: Raw, path: Path, digest: str, kind: Kind, sheet: str | int
             fix = (f"pass the option sheet={others[0]!r}" + (f" (sheets with data: {', '.join(map(repr, others))})"
                                                             if len(others) > 1 else "") + "."
                    if others else "put a header row and data rows on the sheet, or pass the option sheet=.")
-            raise DataFileError(f"the sheet {ws.title!r} is empty.", where=str(path), fix=fix)
+            raise DataFileError(i18n._("the sheet {sheet} is empty.").format(sheet=repr(ws.title)), where=str(path),
+                                fix=fix)
     finally:
         book.close()
     at = _header_row(rows, kind)
@@ -86,8 +88,9 @@ def _worksheet(book: Any, path: Path, sheet: str | int | None) -> Any:
         return book[sheet]
     if isinstance(sheet, str) and sheet.isdigit() and int(sheet) < len(names):
         return book.worksheets[int(sheet)]  # an option typed on the command line is text
-    raise DataFileError(f"has no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))}.",
-                        where=str(path), fix="pass the option sheet= with one of those names (or a 0-based index).")
+    raise DataFileError(i18n._("has no sheet {sheet}; its sheets are {sheets}.").format(
+        sheet=repr(sheet), sheets=", ".join(map(repr, names))), where=str(path),
+        fix=i18n._("pass the option sheet= with one of those names (or a 0-based index)."))
 
 
 def _header_row(rows: list[tuple[int, list[str | None]]], kind: Kind) -> int:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from jmapkit import safe
 from jmapkit.errors import DataFileError, JmapkitError
+from jmapkit.i18n import _
 from jmapkit.model import Behaviour, BehaviourResults, DataRef, FunnelRow, Personas, ScoreRow, Touchpoints
 
 if TYPE_CHECKING:
@@ -179,8 +180,9 @@ def read_inputs(files: Mapping[str, Path], options: Mapping[str, dict[str, Any]]
     if len(failed) == 1:
         raise failed[0]
     if failed:
-        raise DataFileError(f"{len(failed)} data files cannot be used: " + " | ".join(e.message for e in failed),
-                            fix="fix each file as said; step 4 keeps its earlier results.")
+        raise DataFileError(_("{n} data files cannot be used: {problems}").format(
+            n=len(failed), problems=" | ".join(e.message for e in failed)),
+            fix=_("fix each file as said; step 4 keeps its earlier results."))
     return loaded
 
 
