@@ -181,7 +181,7 @@ def failure(sig: Signals, *, last_stage: bool = False) -> str | None:
     if sig.measured is not None and sig.measured_ci_high is not None and sig.measured_ci_high < 0:
         return _("measured emotion {value} with its 95 % CI below 0 (up to {high}, n={n}, from {source})").format(
             value=f"{sig.measured:+.2f}", high=f"{sig.measured_ci_high:+.2f}", n=sig.measured_n,
-            source=sig.measured_from or _("data"))
+            source=_(sig.measured_from) if sig.measured_from else _("data"))
     return None
 
 

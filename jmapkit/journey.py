@@ -181,6 +181,11 @@ def describe_source(source: Source) -> str:
     return _("team")
 
 
+def signals_text(signals: str) -> str:
+    """'csat, sentiment' as a reader of the workshop's language reads it (metric codes stay as they are)."""
+    return ", ".join(_(part.strip()) for part in str(signals).split(",") if part.strip())
+
+
 def data_evidence(s: Bundle, *names: str) -> str:
     """'events.csv (sha256 1a2b3c4d5e6f, 1 200 rows), run R' for the named step-4 inputs (all when none named)."""
     b = s.results
@@ -211,7 +216,7 @@ def emotion_evidence(s: Bundle, points: list[dict[str, Any]]) -> str:
         # Sentiment comes from the verbatims file; every other signal (nps, csat, ces, custom) from the survey.
         files = (["survey"] if any(sig != "sentiment" for sig in signals) else []) + (
             ["verbatims"] if "sentiment" in signals else [])
-        out.append(_("measured from {signals}: {files}").format(signals=", ".join(signals),
+        out.append(_("measured from {signals}: {files}").format(signals=signals_text(", ".join(signals)),
                                                                  files=data_evidence(s, *files)))
     return "; ".join(out)
 

@@ -601,7 +601,7 @@ class Report:
                              "team source": team_source, "voted": p["voted"], "votes": p["voted_n"],
                              "measured": p["measured"], "measured n": p["measured_n"],
                              "measured CI low": p["measured_ci_low"], "measured CI high": p["measured_ci_high"],
-                             "measured from": p["measured_from"] or ""})
+                             "measured from": journey.signals_text(p["measured_from"] or "")})
                 template.append(p["team_kind"] == "template")
         formats = {"team estimate": "signed", "voted": "signed", "votes": "int", "measured": "signed",
                    "measured n": "int", "measured CI low": "signed", "measured CI high": "signed"}
