@@ -33,7 +33,8 @@ def test_new_creates_a_workshop(tmp_path: Path) -> None:
     assert code == 0
     target = tmp_path / "w"
     # A German workshop's command already answers in German.
-    assert out == f"Workshop „Vivan los Tacos — lunch visit“ in {target} angelegt\nWeiter: jmapkit lab {target}\n"
+    name = Workshop(target).meta.name  # the template's name in German
+    assert out == f"Workshop „{name}“ in {target} angelegt\nWeiter: jmapkit lab {target}\n"
     assert Workshop(tmp_path / "w").meta.language == "de"
 
 
