@@ -10,7 +10,7 @@ import pytest
 
 from jmapkit.errors import JmapkitError
 from jmapkit.export import FORMATS, default_output, export
-from jmapkit.model import BehaviourResults, DataRef, Source
+from jmapkit.model import BehaviourResults, DataRef, Source, Touchpoints
 from jmapkit.store import Workshop, new_workshop
 
 EVENTS_SHA = "3f2a9c0d1e4b" + "7" * 52
@@ -320,10 +320,11 @@ def test_numbers_follow_the_workshop_locale(tmp_path: Path) -> None:
     ws = new_workshop(tmp_path / "de", template="restaurant", language="de")
     add_step4(ws)
     prs = deck(export(ws, "pptx"))
-    # A German workshop's deck is in German: the funnel slide's headline says who "erreichen Recommend".
-    funnel = next(s for s in prs.slides if "erreichen Recommend" in shape(s, "title").text_frame.text)
+    # A German workshop's deck is in German: the funnel slide's headline says how many "erreichen" the last stage.
+    stages = [s.label for s in ws.load(Touchpoints).stages]
+    funnel = next(s for s in prs.slides if f"erreichen {stages[-1]}" in shape(s, "title").text_frame.text)
     rows = table_rows(funnel)
-    assert rows[1][:2] == ["Discover", "1.000"] and rows[3][2] == f"{round(100 * 410 / 620)}\u00a0%"
+    assert rows[1][:2] == [stages[0], "1.000"] and rows[3][2] == f"{round(100 * 410 / 620)}\u00a0%"
 
 
 # --- png, xlsx, html ---------------------------------------------------------------------------------
