@@ -176,7 +176,8 @@ def wrap(text: str, width: float) -> list[str]:
     particle belongs to its word: "주문하기", never "주문하 / 기"); Japanese and Chinese break between
     the phrases BudouX finds, never before closing punctuation or small kana ("）", "。", "ょ") and
     never after opening brackets. Only a word or phrase longer than a whole line is cut inside,
-    with a hyphen between Latin letters (German compounds) and still never before closing punctuation.
+    with a hyphen between Latin letters (German compounds) and still never before closing punctuation;
+    a Korean word is never cut (its line runs over instead).
     """
     lines: list[str] = []
     for paragraph in str(text).splitlines() or [""]:
@@ -189,6 +190,8 @@ def wrap(text: str, width: float) -> list[str]:
                 lines.append(line.rstrip())
                 line = token.lstrip()
             while text_width(line.rstrip()) > width:  # a word longer than a line (German compounds)
+                if _hangul(line.rstrip()):
+                    break  # a Korean word is never cut: the line may run a little over instead
                 cut = _cut(line, width)
                 if _latin(line[cut - 1]) and _latin(line[cut]):
                     cut = _cut(line, width - 1)  # room for the hyphen
@@ -196,6 +199,11 @@ def wrap(text: str, width: float) -> list[str]:
                 line = line[cut:]
         lines.append(line.rstrip())
     return lines
+
+
+def _hangul(word: str) -> bool:
+    """Whether a word is Korean (holds Hangul syllables)."""
+    return any("\uac00" <= ch <= "\ud7a3" for ch in word)
 
 
 def _tokens(text: str) -> list[str]:

@@ -68,7 +68,8 @@ def _starts_closing(line: str) -> bool:
 
 
 def _hangul_words(line: str) -> list[str]:
-    return [w.strip(".,:;()") for w in line.split() if any(0xAC00 <= ord(c) <= 0xD7A3 for c in w)]
+    # Brackets end a word too: "3분기(7–9월)" holds the words 분기 and 월 (pdftotext spaces them apart).
+    return [w.strip(".,:;") for w in re.split(r"[\s()]+", line) if any(0xAC00 <= ord(c) <= 0xD7A3 for c in w)]
 
 
 def _bare(word: str) -> str:

@@ -53,6 +53,10 @@ URGENT_PRIORITY = 20
 EMOTION = {"team": (GREEN, "square", True), "voted": (BLUE, "oval", False), "measured": (ORANGE, "diamond", False)}
 CHART_PX = 11  # the smallest font of a chart picture, in chart pixels; pictures are scaled so it is ≥ 12 pt
 
+# Text placed here is already broken into lines by the language's rules (charts.wrap: whole Korean
+# words, no Japanese line starting with closing punctuation); the renderer must not break it again.
+REWRAP = False
+
 
 def write(ws: Workshop, path: Path) -> Path:
     """Write the deck for `ws` to `path`."""
@@ -309,7 +313,7 @@ class Deck:
         if name:
             box.name = name
         frame = box.text_frame
-        frame.word_wrap = True
+        frame.word_wrap = REWRAP
         frame.auto_size = MSO_AUTO_SIZE.NONE  # sized here; PowerPoint's autofit would move what follows
         self._margins(frame)
         self._lines(frame.paragraphs[0], lines, size, bold=bold, colour=colour, italic=italic)
@@ -481,7 +485,7 @@ class Deck:
                 c.margin_left = c.margin_right = Inches(0.08)
                 c.margin_top = c.margin_bottom = Inches(0.05)
                 tf = c.text_frame
-                tf.word_wrap = True
+                tf.word_wrap = REWRAP
                 colour = WHITE if is_head else (GREY if more or template else INK)
                 self._lines(tf.paragraphs[0], _wrap(text, col_w[j] - 0.16, size, bold=is_head), size,
                             bold=is_head or (first_bold and j == 0), colour=colour, italic=more or template)
@@ -685,7 +689,7 @@ class MapSlides:
             label = slide.shapes.add_textbox(*_emu(self.LEFT, y, self.LABEL_W, h))
             label.name = f"map lane {lane}"
             d._margins(label.text_frame)
-            label.text_frame.word_wrap = True
+            label.text_frame.word_wrap = REWRAP
             d._lines(label.text_frame.paragraphs[0], _wrap(_(LANES[lane]), self.LABEL_W - 0.2, size, bold=True), size,
                      bold=True)
             if lane == "emotion":
@@ -724,7 +728,7 @@ class MapSlides:
         from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 
         frame = shape.text_frame
-        frame.word_wrap = True
+        frame.word_wrap = REWRAP
         frame.auto_size = MSO_AUTO_SIZE.NONE
         frame.vertical_anchor = MSO_ANCHOR.TOP
         self.d._margins(frame)
@@ -778,7 +782,7 @@ class MapSlides:
                                                      top + height - band_bottom - 0.08))
                 box.name = f"map emotion label {p['label']}"
                 d._margins(box.text_frame, 0.02)
-                box.text_frame.word_wrap = True
+                box.text_frame.word_wrap = REWRAP
                 box.text_frame.paragraphs[0].alignment = PP_ALIGN.CENTER
                 d._lines(box.text_frame.paragraphs[0], _wrap(name, w - 0.04, size), size,
                          colour=GREY if tmp_label else INK, italic=tmp_label)
