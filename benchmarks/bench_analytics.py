@@ -10,7 +10,7 @@ engine's alone, checks that all engines agree, and prints times, peak RSS and th
 the targets (10 M: jmapkit within 1.3x of the SQL, >= 5x faster than pandas with <= 0.3x its peak
 RSS; 100 M: peak RSS <= 4 GiB).
 
-The work: the unmapped raw events and the ordered five-stage funnel of DESIGN.md (reached, time
+The work: the unmapped raw events and the ordered five-stage funnel of docs/design.md (reached, time
 between stages, entered_here); with --step4 all that step 4 computes from the events: also the
 funnel by segment, touchpoints (events, customers, last touchpoint), the top 10 paths and the
 transitions.

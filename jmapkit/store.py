@@ -1,6 +1,6 @@
 """The workshop folder: versioned step envelopes, atomic writes, history, locks, votes.
 
-Layout (DESIGN.md): workshop.json, notebooks/, data/, steps/, votes/, history/, runs/, exports/.
+Layout (docs/design.md): workshop.json, notebooks/, data/, steps/, votes/, history/, runs/, exports/.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Straightforward pandas versions of the metric definitions in DESIGN.md, written apart from jmapkit.
+"""Straightforward pandas versions of the metric definitions in docs/design.md, written apart from jmapkit.
 
 Tests compare jmapkit's Ibis results with these; they share no code with the package.
 """
@@ -15,7 +15,7 @@ FUNNEL_COLUMNS = ["stage", "reached", "conversion_from_previous", "conversion_fr
 
 
 class Reference:
-    """DESIGN.md's behaviour definitions as one would do them by hand: one customer at a time, in plain pandas.
+    """docs/design.md's behaviour definitions as one would do them by hand: one customer at a time, in plain pandas.
 
     Events must have customer_id, timestamp and stage (and touchpoint for sequences, paths, transitions
     and touchpoints). Events at the same timestamp are ordered by stage (journey order; unknown stages
@@ -124,7 +124,7 @@ def ordered_funnel(events: pd.DataFrame, stage_order: list[str]) -> pd.DataFrame
 
 
 def nps(scores: list[float]) -> tuple[int, float, float, float]:
-    """(n, NPS, CI low, CI high) with the variance formula of DESIGN.md."""
+    """(n, NPS, CI low, CI high) with the variance formula of docs/design.md."""
     n = len(scores)
     p_pro = sum(s >= 9 for s in scores) / n
     p_det = sum(s <= 6 for s in scores) / n
@@ -149,7 +149,7 @@ def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:
 
 
 def nps_difference_p(scores_a: list[float], scores_b: list[float]) -> float:
-    """Two-sided p of NPS_b − NPS_a with each NPS's variance from DESIGN.md, from the raw answers."""
+    """Two-sided p of NPS_b − NPS_a with each NPS's variance from docs/design.md, from the raw answers."""
     from scipy.stats import norm
 
     def part(scores: list[float]) -> tuple[float, float]:

@@ -3,7 +3,7 @@
 Three layers of evidence, none of them produced by the code under test:
 - hand-computed tables for every edge case of the metric definitions (numbers worked out on paper);
 - `Reference` (tests/independent.py), a deliberately plain per-customer-loop pandas implementation of
-  DESIGN.md's definitions, compared on seeded random logs full of ties, skips, early events and late entrants;
+  docs/design.md's definitions, compared on seeded random logs full of ties, skips, early events and late entrants;
 - CDNOW (real purchases), checked against loop-free pandas computed from purchase counts per customer.
 
 The PySpark run of the same analytics is compared with DuckDB in tests/test_behaviour_spark.py.
@@ -376,7 +376,7 @@ def test_stage_conflicts_between_the_data_and_the_mapping_are_reported() -> None
                  ["touchpoint", "stage", "mapped_stage", "events", "customers"])
     with pytest.warns(behaviour.StageConflictWarning, match=r"cart.*'buy'.*'consider'"):
         got = analytics.funnel(frame, stages=STAGES)
-    # The data's own stage column wins (DESIGN.md): both carts count as "buy".
+    # The data's own stage column wins (docs/design.md): both carts count as "buy".
     assert got["reached"].tolist() == [1, 0, 0] and got["entered_here"].tolist() == [1, 0, 1]
     with pytest.warns(behaviour.StageConflictWarning):  # every call on the raw events says so again
         analytics.touchpoints(frame, stages=STAGES)

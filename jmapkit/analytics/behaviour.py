@@ -86,7 +86,7 @@ def stage_conflicts(events: Any, stages: Mapping[str, str]) -> pd.DataFrame:
 
 
 def funnel(events: Any, stages: Stages = None, *, by: str | None = None) -> pd.DataFrame:
-    """The ordered stage funnel of DESIGN.md: reached, conversions, time between stages, drop-off.
+    """The ordered stage funnel of docs/design.md: reached, conversions, time between stages, drop-off.
 
     `stages` is the stage order (a list, for events with a `stage` column) or a touchpoint → stage
     mapping whose values, in order of first appearance, give the order.

@@ -28,7 +28,7 @@ __all__ = ["BY", "KINDS", "SCALES", "survey_scores"]
 BY = ("touchpoint", "stage", "segment", "all")
 KINDS = ("nps", "csat", "ces", "custom")
 COLUMNS = ["group_by", "group", "metric", "n", "value", "ci_low", "ci_high"]
-Z = 1.96  # two-sided 95 % normal quantile, as DESIGN.md writes it
+Z = 1.96  # two-sided 95 % normal quantile, as docs/design.md writes it
 # Why a row cannot be scored: key → (column, reason, code). The key travels through the query; the
 # words are only for people.
 _REASONS: dict[str, tuple[str, str, ProblemCode]] = {
@@ -257,7 +257,7 @@ def _aggregate(table: ir.Table, groupings: list[str]) -> pd.DataFrame:
 
 
 def _score(r: Any) -> dict[str, Any]:
-    """Value and 95 % CI for one aggregated row, by the metric definitions of DESIGN.md."""
+    """Value and 95 % CI for one aggregated row, by the metric definitions of docs/design.md."""
     n = int(r.n)
     nan = math.nan
     if r.kind == "nps":
@@ -265,7 +265,7 @@ def _score(r: Any) -> dict[str, Any]:
         value = 100 * (p_pro - p_det)
         low = high = nan
         if n >= 2:  # one answer has no spread to estimate, so it gets no interval (as for means)
-            # DESIGN.md's variance; it is 0 when every answer is in one category, so the CI is a point.
+            # docs/design.md's variance; it is 0 when every answer is in one category, so the CI is a point.
             half = Z * math.sqrt(max(p_pro + p_det - (p_pro - p_det) ** 2, 0.0) / n) * 100
             low, high = max(value - half, -100.0), min(value + half, 100.0)
     elif r.kind == "csat":

@@ -61,7 +61,8 @@ def checked_parquet(raw: Raw, source: str, kind: Kind, path: Path, digest: str, 
                       else saved["select"].replace(_SOURCE, source))
             return Checked(select, saved["rows"], problems_from_note(saved["dropped"]), list(saved["warnings"]))
     except (KeyError, TypeError, AttributeError):
-        pass  # an unreadable note: check again
+        # An unreadable note: the file is checked again below.
+        pass
     checked = validate(raw, source, kind, str(path), decimal, timestamp_format, [], 0,
                        never_empty=never_empty(raw, path))
     note = {"rows": checked.rows, "dropped": problems_note(checked.dropped), "warnings": checked.warnings,

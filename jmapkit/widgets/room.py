@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +36,7 @@ def _signed(value: Any) -> str:
     return f"{value:+.1f}".replace("-", "−") if round(value, 1) != 0 else "0.0"
 
 
-class _Panel:
+class _Panel(ABC):
     """A Refresh button, a status line and a body that `draw()` fills from the workshop's files."""
 
     what = "Read the room's votes and notes again"
@@ -60,8 +61,9 @@ class _Panel:
         except JmapkitError as exc:
             self.say(f"⚠ {exc.message}")
 
+    @abstractmethod
     def draw(self) -> None:
-        raise NotImplementedError
+        """Fill the body from the workshop's files."""
 
     def say(self, text: str) -> None:
         self.status.value = f"<span class='jmapkit-status'>{html.escape(text)}</span>"
