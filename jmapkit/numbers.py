@@ -48,6 +48,14 @@ def number(value: Any, digits: int = 1, *, language: str | None = None) -> str:
     return format_decimal(value, format=pattern, locale=locale(language))
 
 
+def signed(value: Any) -> str:
+    """An emotion on the −2..+2 scale with one decimal: '+1.5', '−0.5', '+0.0' (never '−0.0'), '–' for none."""
+    if missing(value):
+        return NONE
+    # Adding 0.0 turns a negative zero (−0.03 rounded) into +0.0.
+    return f"{round(float(value), 1) + 0.0:+.1f}".replace("-", "\u2212")
+
+
 def fixed(value: Any, digits: int = 0, *, language: str | None = None, signed: bool = False) -> str:
     """Always `digits` decimals (an axis or a column of one metric), with '+' for positives when signed."""
     from babel.numbers import format_decimal

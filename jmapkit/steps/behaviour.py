@@ -18,6 +18,7 @@ from jmapkit import safe
 from jmapkit.errors import DataFileError, JmapkitError
 from jmapkit.i18n import _
 from jmapkit.model import Behaviour, BehaviourResults, DataRef, FunnelRow, Personas, ScoreRow, Touchpoints
+from jmapkit.numbers import signed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -216,7 +217,7 @@ def theme_summary(ws: Workshop, themes: pd.DataFrame) -> pd.DataFrame:
     frame = labelled(per_tp.rename(columns={"group": "touchpoint"}), ws.load_or_default(Touchpoints))
     assert frame is not None
     rows = [{"touchpoint": r["touchpoint"], "theme": r["label"], "comments": r["n"], "share": r["share"],
-             "sentiment": _signed(r["mean"]), "95 % CI": f"{_signed(r['ci_low'])} … {_signed(r['ci_high'])}",
+             "sentiment": signed(r["mean"]), "95 % CI": f"{signed(r['ci_low'])} … {signed(r['ci_high'])}",
              "quote": r["quote_1"] if isinstance(r["quote_1"], str) else "–"}
             for r in frame.sort_values(["touchpoint", "n"], ascending=[True, False], kind="stable").to_dict("records")]
     return pd.DataFrame(rows, columns=["touchpoint", "theme", "comments", "share", "sentiment", "95 % CI", "quote"])
@@ -262,24 +263,15 @@ def emotion_sources(ws: Workshop, emotion: pd.DataFrame | None = None) -> pd.Dat
         rows.append({
             "stage": stage.get(t.stage, t.stage),
             "touchpoint": t.label,
-            "team": _signed(e.emotion) if e else "–",
+            "team": signed(e.emotion) if e else "–",
             "team source": e.source.kind if e else "–",
-            "voted": _signed(c.get("voted")),
+            "voted": signed(c.get("voted")),
             "votes": number(c.get("voted_n") or 0),
-            "measured": _signed(c.get("measured")),
+            "measured": signed(c.get("measured")),
             "measured from": c.get("measured_from") if isinstance(c.get("measured_from"), str) else "–",
         })
     return pd.DataFrame(rows, columns=["stage", "touchpoint", "team", "team source", "voted", "votes", "measured",
                                        "measured from"])
-
-
-def _signed(value: Any) -> str:
-    import math
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    # Adding 0.0 turns a negative zero (−0.03 rounded) into +0.0, so the table never shows "−0.0".
-    return f"{round(float(value), 1) + 0.0:+.1f}".replace("-", "−")
 
 
 def _write_tables(out: Path, tables: Mapping[str, pd.DataFrame]) -> None:

@@ -7,15 +7,14 @@ wrote is escaped before it is shown: names and notes are text, never markup.
 from __future__ import annotations
 
 import html
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
 
 import ipywidgets as w
 
 from jmapkit.errors import JmapkitError
 from jmapkit.i18n import N_, _, ngettext
+from jmapkit.numbers import signed
 from jmapkit.room import FACE_COLUMNS, overview
 from jmapkit.room.notes import ListedNote, listed, promote
 from jmapkit.store import Workshop
@@ -28,12 +27,6 @@ NO_NOTES = "No notes yet: participants post them from the room's page (“jmapki
 KIND_LABELS = {"pain": N_("pain"), "idea": N_("idea"), "question": N_("question")}  # shown through _()
 TARGET_NAMES = {"pain_point": N_("a pain point"), "opportunity": N_("an opportunity")}
 BUTTONS = {"pain_point": N_("→ pain point"), "opportunity": N_("→ opportunity")}
-
-
-def _signed(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:+.1f}".replace("-", "−") if round(value, 1) != 0 else "0.0"
 
 
 class _Panel(ABC):
@@ -93,8 +86,8 @@ class TallyPanel(_Panel):
             counts = "".join(f"<td>{int(r[c])}</td>" for c in FACE_COLUMNS)
             rows.append(
                 f"<tr><td>{html.escape(r['stage'])}</td><td>{html.escape(r['touchpoint'])}</td>"
-                f"<td>{_signed(r['team'])}</td><td><b>{_signed(r['voted'])}</b></td><td>{int(r['n'])}</td>{counts}"
-                f"<td>{_signed(r['measured'])}</td><td>{int(r['measured_n'])}</td></tr>"
+                f"<td>{signed(r['team'])}</td><td><b>{signed(r['voted'])}</b></td><td>{int(r['n'])}</td>{counts}"
+                f"<td>{signed(r['measured'])}</td><td>{int(r['measured_n'])}</td></tr>"
             )
         self.table.value = f"<table class='jmapkit-tally'>{head}{''.join(rows)}</table>"
 
